@@ -1,0 +1,42 @@
+// `erp-sync start`: the long-running daemon.
+import { openRuntime } from '../runtime.js';
+import { startHttpServer } from '../http/server.js';
+import { createMetrics } from '../metrics.js';
+import { migrationsApplied } from '../db/migrate.js';
+import type { CommandContext } from './context.js';
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => resolve(s);
+    process.once('SIGTERM', on);
+    process.once('SIGINT', on);
+  });
+}
+
+export async function runStart(ctx: CommandContext): Promise<number> {
+  const { logger, config } = ctx;
+  logger.info('erp-sync starting', { config: ctx.source, pid: process.pid });
+  for (const note of ctx.defaults) logger.info('default in force', { note });
+  const signal = shutdownSignal();
+  const rt = await openRuntime(config, logger);
+  const metrics = createMetrics();
+  const http = await startHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    registry: metrics.registry,
+    logger,
+    ready: async () => {
+      await rt.ds.query('SELECT 1');
+      const ok = await migrationsApplied(rt.ds);
+      return { ok, detail: ok ? 'ready' : 'migrations pending' };
+    },
+  });
+  logger.info('erp-sync ready', { http: `http://${config.http.host}:${http.port}`, database: rt.embedded ? 'embedded' : 'external' });
+  const received = await signal;
+  logger.info('shutting down', { signal: received });
+  await http.close();
+  await rt.close();
+  logger.info('stopped');
+  return 0;
+}

@@ -1,0 +1,51 @@
+// 12-factor configuration: the environment variables that configure one company, and those that override a file.
+import { envValue } from './interpolate.js';
+import { ConfigError } from './errors.js';
+
+type Raw = Record<string, unknown>;
+
+function intVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = envValue(env, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new ConfigError(`${name}: expected a whole number, got "${v}"`);
+  return Number(v);
+}
+
+function withoutUndefined(o: Raw): Raw {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** DATABASE_URL, HTTP_PORT, LOG_LEVEL and ERP_SYNC_DATA_DIR win over the file's values. */
+export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
+  const out: Raw = { ...raw };
+  const dataDir = envValue(env, 'ERP_SYNC_DATA_DIR');
+  if (dataDir) out.dataDir = dataDir;
+  const url = envValue(env, 'DATABASE_URL');
+  if (url) out.database = { ...((raw.database as Raw) ?? {}), url };
+  const port = intVar(env, 'HTTP_PORT');
+  if (port !== undefined) out.http = { ...((raw.http as Raw) ?? {}), port };
+  const level = envValue(env, 'LOG_LEVEL');
+  if (level) out.log = { ...((raw.log as Raw) ?? {}), level };
+  return out;
+}
+
+function concurFromEnv(env: NodeJS.ProcessEnv): Raw {
+  const clientId = envValue(env, 'CONCUR_CLIENT_ID');
+  const clientSecret = envValue(env, 'CONCUR_CLIENT_SECRET');
+  const refreshToken = envValue(env, 'CONCUR_REFRESH_TOKEN');
+  const any = clientId ?? clientSecret ?? refreshToken;
+  return withoutUndefined({
+    baseUrl: envValue(env, 'CONCUR_BASE_URL'),
+    auth: any ? { kind: 'oauth', clientId, clientSecret, refreshToken } : undefined,
+  });
+}
+
+/** The whole configuration of a single-company deployment, from the environment alone. */
+export function fromEnvironment(env: NodeJS.ProcessEnv): Raw {
+  return globalOverrides(
+    {
+      companies: [{ id: envValue(env, 'ERP_SYNC_COMPANY') ?? 'default', concur: concurFromEnv(env) }],
+    },
+    env,
+  );
+}

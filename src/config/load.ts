@@ -1,0 +1,74 @@
+// Loads the configuration: a YAML file (--config or ERP_SYNC_CONFIG) or, for one company, the environment alone.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.js';
+import { ConfigError } from './errors.js';
+import { envValue, interpolateTree } from './interpolate.js';
+import { fromEnvironment, globalOverrides } from './env.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** Where the configuration came from, for the start-up log. */
+  source: string;
+  /** Built-in defaults that are in force (sandbox, embedded database, local drop), each logged once at start. */
+  defaults: string[];
+}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.map((k) => (path === '(root)' ? k : `${path}.${k}`)).join(', ')})` : '';
+    return `  ${path}: ${issue.message}${keys}`;
+  });
+  return `invalid configuration in ${source}:\n${lines.join('\n')}`;
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read configuration file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (e) {
+    if (e instanceof YAMLParseError) throw new ConfigError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function validateConfig(raw: unknown, source: string): Config {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
+  return parsed.data;
+}
+
+/** Lists the built-in defaults a configuration relies on. */
+export function defaultsInForce(config: Config): string[] {
+  const notes: string[] = [];
+  if (!config.database.url) notes.push(`no DATABASE_URL: embedded PostgreSQL under ${config.dataDir}/pg`);
+  for (const c of config.companies) {
+    if (!c.concur.baseUrl) notes.push(`company ${c.id}: no Concur base URL: the built-in Concur sandbox`);
+  }
+  return notes;
+}
+
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? envValue(env, 'ERP_SYNC_CONFIG');
+  let raw: unknown;
+  let source: string;
+  if (file) {
+    raw = interpolateTree(readYaml(file), env);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+    raw = globalOverrides(raw as Record<string, unknown>, env);
+    source = file;
+  } else {
+    raw = fromEnvironment(env);
+    source = 'environment';
+  }
+  const config = validateConfig(raw, source);
+  return { config, source, defaults: defaultsInForce(config) };
+}

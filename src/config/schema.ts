@@ -1,0 +1,83 @@
+// The configuration's shape, validated at start-up. Unknown keys are errors (every object is strict).
+import { z } from 'zod';
+
+const cronExpr = z.string().min(9, 'expected a cron expression such as "0 6 * * *"');
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as "Europe/Zurich"');
+
+export const ConcurAuthSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('oauth'),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    /** Used only to seed the database; afterwards the rotated token stored there wins. */
+    refreshToken: z.string().min(1),
+    /** Where the first token request goes; later ones follow the geolocation Concur returns. */
+    geolocation: z.url().optional(),
+  }),
+  z.strictObject({ kind: z.literal('static'), accessToken: z.string().min(1) }),
+]);
+
+export const ConcurConfigSchema = z.strictObject({
+  /** Absent: the built-in Concur sandbox. */
+  baseUrl: z.url().optional(),
+  auth: ConcurAuthSchema.optional(),
+  /** `OAuth` for legacy endpoints that predate Bearer. */
+  authHeader: z.enum(['Bearer', 'OAuth']).default('Bearer'),
+  requestTimeoutMs: z.number().int().positive().default(60_000),
+  selection: z
+    .strictObject({
+      types: z.array(z.string()).default([]),
+      paymentMethods: z.array(z.string()).default([]),
+      currencies: z.array(z.string().length(3)).default([]),
+      /** Glob-like patterns (`*` wildcard) on BatchName; empty means all. */
+      batchNames: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  close: z
+    .strictObject({
+      /** When due batches are closed, in the company's timezone. */
+      schedule: cronExpr.default('0 6 * * *'),
+      onlyWhenCountPositive: z.boolean().default(true),
+      /** Fetch batches someone closed by hand (never re-close them). */
+      adoptClosedBatches: z.boolean().default(true),
+      /** How long to watch the list for CLOSED after a v1.2 close before backing off. */
+      closeWatchTimeoutMs: z.number().int().positive().default(15 * 60_000),
+    })
+    .prefault({}),
+});
+
+export const CompanySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)'),
+  name: z.string().min(1).optional(),
+  timezone: timezone.default('UTC'),
+  concur: ConcurConfigSchema.prefault({}),
+  reconciliation: z.strictObject({ policy: z.enum(['quarantine', 'load-and-flag']).default('quarantine') }).prefault({}),
+});
+
+export const ConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./var'),
+  database: z
+    .strictObject({
+      /** Absent: the embedded PostgreSQL under dataDir. */
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+      poolSize: z.number().int().min(1).max(100).default(10),
+      statementTimeoutMs: z.number().int().positive().default(300_000),
+      idleInTransactionTimeoutMs: z.number().int().positive().default(60_000),
+      embeddedPort: z.number().int().min(0).max(65535).default(54329),
+    })
+    .prefault({}),
+  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
+  log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info') }).prefault({}),
+  companies: z.array(CompanySchema).min(1),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type CompanyConfig = z.infer<typeof CompanySchema>;
+export type ConcurConfig = z.infer<typeof ConcurConfigSchema>;

@@ -1,0 +1,35 @@
+// The database connection: one bounded TypeORM DataSource (pg pool underneath) with server-side timeouts.
+import { DataSource } from 'typeorm';
+import { migrations } from '../../migrations/index.js';
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export function createDataSource(opts: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    poolSize: opts.poolSize ?? 10,
+    logging: false,
+    extra: {
+      // Sent as startup parameters, so every pooled connection carries them.
+      statement_timeout: opts.statementTimeoutMs ?? 300_000,
+      idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000,
+      application_name: opts.applicationName ?? 'erp-sync',
+      connectionTimeoutMillis: 10_000,
+    },
+  });
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
+  return createDataSource(opts).initialize();
+}

@@ -1,0 +1,54 @@
+// The daemon's HTTP face: liveness, readiness, Prometheus metrics, and routes other modules mount (webhooks).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.js';
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  /** Readiness: database reachable and migrations applied. */
+  ready: () => Promise<{ ok: boolean; detail: string }>;
+  routes?: Record<string, Route>;
+  logger: Logger;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handle = async (): Promise<void> => {
+      if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok\n');
+      if (req.method === 'GET' && path === '/readyz') {
+        const r = await opts.ready().catch((e: Error) => ({ ok: false, detail: e.message }));
+        return send(res, r.ok ? 200 : 503, `${r.detail}\n`);
+      }
+      if (req.method === 'GET' && path === '/metrics') return send(res, 200, await opts.registry.metrics(), opts.registry.contentType);
+      const prefix = Object.keys(opts.routes ?? {}).find((p) => path === p || path.startsWith(`${p}/`));
+      if (prefix) return opts.routes![prefix]!(req, res);
+      return send(res, 404, 'not found\n');
+    };
+    handle().catch((e: Error) => {
+      opts.logger.error('http handler failed', { path, error: e });
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,25 @@
+// Prometheus metrics: one registry per daemon, so tests and replicas in one process don't share counters.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'erp_sync_process_' });
+  return {
+    registry,
+    batchesByState: new Gauge({ name: 'erp_sync_batches', help: 'Batches by company and state', labelNames: ['company', 'state'], registers: [registry] }),
+    stepDuration: new Histogram({
+      name: 'erp_sync_step_duration_seconds',
+      help: 'Duration of pipeline steps',
+      labelNames: ['step', 'outcome'],
+      buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers: [registry],
+    }),
+    errors: new Counter({ name: 'erp_sync_errors_total', help: 'Errors by step and kind', labelNames: ['step', 'kind'], registers: [registry] }),
+    rowsLoaded: new Counter({ name: 'erp_sync_rows_loaded_total', help: 'Transaction rows loaded', labelNames: ['company'], registers: [registry] }),
+    bytesDelivered: new Counter({ name: 'erp_sync_bytes_delivered_total', help: 'Bytes delivered by sink', labelNames: ['sink'], registers: [registry] }),
+    lastCycle: new Gauge({ name: 'erp_sync_last_successful_cycle_timestamp_seconds', help: 'End of the last successful cycle', labelNames: ['company'], registers: [registry] }),
+    tokenState: new Gauge({ name: 'erp_sync_company_needs_reauth', help: '1 when the company needs re-authorisation', labelNames: ['company'], registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,45 @@
+// The one normalized transaction every parser produces and the store loads.
+
+/** Where a row came from inside a fetched batch file (a ZIP entry has its own name). */
+export interface SourceRef {
+  /** File name as delivered, or the ZIP entry name. */
+  file: string;
+  /** sha256 (hex) of the file or ZIP entry bytes. */
+  fileSha256: string;
+  /** 1-based physical line number in that file. */
+  lineNumber: number;
+}
+
+export interface Transaction extends SourceRef {
+  /** Batch id as the file states it (SAE header), else null. */
+  sourceBatchId: string | null;
+  employeeId: string | null;
+  employeeName: string | null;
+  reportId: string | null;
+  reportKey: string | null;
+  reportName: string | null;
+  entryId: string | null;
+  journalKey: string | null;
+  /** ISO calendar date yyyy-mm-dd, or null when the file leaves it blank. */
+  transactionDate: string | null;
+  expenseType: string | null;
+  description: string | null;
+  vendor: string | null;
+  accountCode: string | null;
+  debitCredit: 'DR' | 'CR' | null;
+  /** Exact decimal as canonical text (see src/money.ts); signed. */
+  amount: string;
+  currency: string | null;
+  paymentType: string | null;
+  /** Every raw field of the source line, by column name (or 1-based index when unnamed). */
+  raw: Record<string, string>;
+  /** Stable de-duplication key within company + batch: journal key, else report+entry, else file hash + line. */
+  naturalKey: string;
+}
+
+/** The natural-key rule, in one place so every parser agrees. */
+export function naturalKeyOf(t: Pick<Transaction, 'journalKey' | 'reportId' | 'entryId' | 'fileSha256' | 'lineNumber'>): string {
+  if (t.journalKey) return `jk:${t.journalKey}`;
+  if (t.reportId && t.entryId) return `re:${t.reportId}:${t.entryId}`;
+  return `fl:${t.fileSha256}:${t.lineNumber}`;
+}

@@ -1,0 +1,73 @@
+// Start-up and shut-down of the shared resources: the database (embedded or external), migrations, companies.
+import { resolve } from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import { registerSecret } from './log.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+
+export interface Runtime {
+  config: Config;
+  ds: DataSource;
+  databaseUrl: string;
+  embedded: EmbeddedServer | null;
+  close(): Promise<void>;
+}
+
+/** Registers every configured secret with the log redactor before anything can log it. */
+function registerConfigSecrets(config: Config): void {
+  registerSecret(config.database.url && new URL(config.database.url).password);
+  for (const c of config.companies) {
+    const a = c.concur.auth;
+    if (a?.kind === 'oauth') [a.clientSecret, a.refreshToken].forEach(registerSecret);
+    if (a?.kind === 'static') registerSecret(a.accessToken);
+  }
+}
+
+export async function openRuntime(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Runtime> {
+  registerConfigSecrets(config);
+  let embedded: EmbeddedServer | null = null;
+  let url = config.database.url;
+  if (!url) {
+    const dataDir = resolve(config.dataDir, 'pg');
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort });
+    url = embedded.url;
+    logger.info('embedded PostgreSQL started', { dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
+  }
+  let ds: DataSource;
+  try {
+    ds = await openDatabase({
+      url,
+      poolSize: config.database.poolSize,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+    });
+    if (opts.migrate !== false) await migrate(ds, url, logger);
+    await upsertCompanies(ds, config);
+  } catch (e) {
+    await embedded?.stop();
+    throw e;
+  }
+  return {
+    config,
+    ds,
+    databaseUrl: url,
+    embedded,
+    close: async () => {
+      await ds.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+async function upsertCompanies(ds: DataSource, config: Config): Promise<void> {
+  for (const c of config.companies) {
+    await ds.query(
+      `INSERT INTO companies (id, name) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE companies.name IS DISTINCT FROM EXCLUDED.name`,
+      [c.id, c.name ?? c.id],
+    );
+  }
+}

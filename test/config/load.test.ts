@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'erp-sync-config-'));
+function yamlFile(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('configuration', () => {
+  it('reads a YAML file with defaults filled in', () => {
+    const file = yamlFile('ok.yaml', 'companies:\n  - id: acme\n    timezone: Europe/Zurich\n');
+    const { config, defaults } = loadConfig({ file, env: {} });
+    expect(config.dataDir).toBe('./var');
+    expect(config.companies[0]).toMatchObject({ id: 'acme', timezone: 'Europe/Zurich', concur: { authHeader: 'Bearer' } });
+    expect(config.companies[0]!.concur.close.adoptClosedBatches).toBe(true);
+    expect(defaults).toEqual([
+      'no DATABASE_URL: embedded PostgreSQL under ./var/pg',
+      'company acme: no Concur base URL: the built-in Concur sandbox',
+    ]);
+  });
+
+  it('names the key path of an unknown key and of a wrong type', () => {
+    const file = yamlFile('bad.yaml', 'companies:\n  - id: acme\n    colour: blue\nhttp:\n  port: "eighty"\n');
+    let error: unknown;
+    try {
+      loadConfig({ file, env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(file);
+    expect(message).toMatch(/companies\[0\].*colour/);
+    expect(message).toMatch(/http\.port: .*number/);
+  });
+
+  it('interpolates ${VAR} from the environment and from VAR_FILE', () => {
+    const secret = yamlFile('secret.txt', 's3cr3t-from-file\n');
+    const file = yamlFile(
+      'interp.yaml',
+      'companies:\n  - id: acme\n    concur:\n      baseUrl: ${BASE}\n      auth: {kind: oauth, clientId: cid, clientSecret: "${SECRET}", refreshToken: "${file:' + secret + '}"}\n',
+    );
+    const { config } = loadConfig({ file, env: { BASE: 'https://us.api.concursolutions.com', SECRET_FILE: secret } });
+    expect(config.companies[0]!.concur.baseUrl).toBe('https://us.api.concursolutions.com');
+    expect(config.companies[0]!.concur.auth).toMatchObject({ clientSecret: 's3cr3t-from-file', refreshToken: 's3cr3t-from-file' });
+  });
+
+  it('fails naming the variable when an interpolated one is missing', () => {
+    const file = yamlFile('missing.yaml', 'companies:\n  - id: acme\n    concur:\n      baseUrl: ${NOPE}\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/companies\[0\]\.concur\.baseUrl: \$\{NOPE\} is not set/);
+  });
+
+  it('configures a single company from the environment alone', () => {
+    const { config, source, defaults } = loadConfig({
+      env: {
+        DATABASE_URL: 'postgres://u@db:5432/erp',
+        CONCUR_BASE_URL: 'https://us.api.concursolutions.com',
+        CONCUR_CLIENT_ID: 'id',
+        CONCUR_CLIENT_SECRET: 'secret',
+        CONCUR_REFRESH_TOKEN: 'refresh',
+        HTTP_PORT: '9090',
+        LOG_LEVEL: 'debug',
+        ERP_SYNC_DATA_DIR: '/data',
+      },
+    });
+    expect(source).toBe('environment');
+    expect(config).toMatchObject({ dataDir: '/data', database: { url: 'postgres://u@db:5432/erp' }, http: { port: 9090 }, log: { level: 'debug' } });
+    expect(config.companies[0]!.concur.auth).toEqual({ kind: 'oauth', clientId: 'id', clientSecret: 'secret', refreshToken: 'refresh' });
+    expect(defaults).toEqual([]);
+  });
+
+  it('rejects an incomplete Concur credential set from the environment', () => {
+    expect(() => loadConfig({ env: { CONCUR_CLIENT_ID: 'id' } })).toThrow(/companies\[0\]\.concur\.auth\.clientSecret/);
+  });
+
+  it('lets the environment override a file for the database, port, level and data directory', () => {
+    const file = yamlFile('over.yaml', 'dataDir: /x\nhttp: {port: 1}\ncompanies: [{id: a}]\n');
+    const { config } = loadConfig({ file, env: { HTTP_PORT: '2', ERP_SYNC_DATA_DIR: '/y' } });
+    expect(config.http.port).toBe(2);
+    expect(config.dataDir).toBe('/y');
+  });
+
+  it('takes the file from ERP_SYNC_CONFIG', () => {
+    const file = yamlFile('envfile.yaml', 'companies: [{id: from-env-file}]\n');
+    expect(loadConfig({ env: { ERP_SYNC_CONFIG: file } }).config.companies[0]!.id).toBe('from-env-file');
+  });
+});
+
+describe('the documented example configuration', () => {
+  it('validates', () => {
+    const env = { DATABASE_URL: 'postgres://u@db/erp', ACME_CONCUR_CLIENT_ID: 'i', ACME_CONCUR_CLIENT_SECRET: 's', ACME_CONCUR_REFRESH_TOKEN: 'r' };
+    const { config } = loadConfig({ file: 'config/erp-sync.example.yaml', env });
+    expect(config.companies.map((c) => c.id)).toEqual(['acme']);
+  });
+});
