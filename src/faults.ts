@@ -1,0 +1,13 @@
+// Fault points for the crash-safety suite: ERP_SYNC_FAULT=<name> kills the process with SIGKILL when reached.
+// Off unless that variable is set; names are listed in ARCHITECTURE.md.
+
+const armed = process.env.ERP_SYNC_FAULT ?? '';
+
+export function faultPoint(name: string): void {
+  if (armed && armed === name) process.kill(process.pid, 'SIGKILL');
+}
+
+/** True when a named fault is armed (for adapters that place a fault mid-stream). */
+export function faultArmed(name: string): boolean {
+  return armed === name;
+}

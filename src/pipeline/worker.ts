@@ -1,0 +1,166 @@
+// Runs due batches one step at a time: claim (lease) → step side effect → commit the transition → release.
+import type { DataSource } from 'typeorm';
+import type { CompanyConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Queryable } from '../db/sql.js';
+import { applyTransition, claimDue, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
+import { closeIntent, transition, type Outcome, type Policy, type Transition } from './machine.js';
+import { stepFor, TERMINAL_STATES, type Step } from './states.js';
+import { classify } from './classify.js';
+import { nextRunAfter } from './schedule.js';
+import { faultPoint } from '../faults.js';
+
+export interface StepContext {
+  batch: BatchRow;
+  company: CompanyConfig;
+  now: () => Date;
+  logger: Logger;
+  /** Computes and commits the transition for an outcome inside the caller's own transaction (the load step). */
+  commitWithin(db: Queryable, outcome: Outcome): Promise<Transition>;
+}
+
+export type StepResult = Outcome | { kind: 'committed'; transition: Transition };
+export type StepHandlers = Record<Step, (ctx: StepContext) => Promise<StepResult>>;
+
+export interface WorkerOptions {
+  ds: DataSource;
+  handlers: StepHandlers;
+  companies: CompanyConfig[];
+  policyFor: (company: CompanyConfig) => Policy;
+  workerId: string;
+  now: () => Date;
+  logger: Logger;
+  metrics?: Metrics;
+  leaseMs: number;
+  globalConcurrency: number;
+  perCompanyConcurrency: number;
+}
+
+export class Worker {
+  private inFlight = new Set<Promise<void>>();
+  private readonly companies: Map<string, CompanyConfig>;
+  private stopping = false;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.companies = new Map(o.companies.map((c) => [c.id, c]));
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** Claims what is due up to the free capacity and starts it; resolves once claimed (not when finished). */
+  async tick(): Promise<number> {
+    const free = this.o.globalConcurrency - this.inFlight.size;
+    if (free <= 0 || this.stopping) return 0;
+    const claimed = await claimDue(this.o.ds, {
+      worker: this.o.workerId,
+      now: this.o.now(),
+      leaseMs: this.o.leaseMs,
+      limit: free,
+      perCompany: this.o.perCompanyConcurrency,
+      companies: [...this.companies.keys()],
+    });
+    for (const batch of claimed) {
+      const p: Promise<void> = this.drive(batch).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+    return claimed.length;
+  }
+
+  /** Waits for the steps in flight (used by run-once and at shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Stops claiming; steps in flight finish (their claims are released as they do). */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Runs steps on one claimed batch while it stays due, then releases the claim. */
+  private async drive(initial: BatchRow): Promise<void> {
+    let batch: BatchRow | null = initial;
+    const company = this.companies.get(initial.companyId);
+    const log = this.o.logger.child({ company: initial.companyId, batch: initial.externalId });
+    try {
+      while (batch && company && !this.stopping) {
+        const next: BatchRow | null = await this.runOne(batch, company, log);
+        batch = next && next.nextAttemptAt && next.nextAttemptAt.getTime() <= this.o.now().getTime() ? next : null;
+      }
+    } catch (e) {
+      if (e instanceof LostClaimError) log.warn('claim lost; another worker has the batch', { error: e.message });
+      else log.error('step crashed', { error: e });
+    } finally {
+      await releaseClaim(this.o.ds, initial.id, this.o.workerId).catch((e) => log.error('releasing claim failed', { error: e }));
+    }
+  }
+
+  private async runOne(batch: BatchRow, company: CompanyConfig, log: Logger): Promise<BatchRow | null> {
+    const step = stepFor(batch.state);
+    if (!step) return null;
+    const policy = this.o.policyFor(company);
+    const slog = log.child({ step });
+    const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
+      await applyTransition(db, from, this.o.workerId, t, step);
+      slog.info(`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
+      return { ...from, state: t.state, attempts: t.attempts, nextAttemptAt: t.nextAttemptAt, lastError: t.lastError, stateData: { ...from.stateData, ...t.set.stateData }, fileUrl: t.set.fileUrl ?? from.fileUrl };
+    };
+
+    let current = batch;
+    if (step === 'close') {
+      const due = this.closeDue(batch, company);
+      if (due) return commit(this.o.ds, batch, transition(batch, step, { kind: 'close_not_due', nextDueAt: due }, this.o.now(), policy));
+      // Committed before the request: a crash after this point never sends a second close in this window.
+      current = await commit(this.o.ds, batch, closeIntent(this.o.now()));
+      faultPoint('close:after-intent');
+    }
+
+    const heartbeat = setInterval(() => {
+      void renewClaim(this.o.ds, batch.id, this.o.workerId, new Date(this.o.now().getTime() + this.o.leaseMs)).catch(() => undefined);
+    }, Math.max(1000, this.o.leaseMs / 3));
+    const started = process.hrtime.bigint();
+    let result: StepResult;
+    try {
+      result = await this.o.handlers[step]({
+        batch: current,
+        company,
+        now: this.o.now,
+        logger: slog,
+        commitWithin: async (db, outcome) => {
+          const t = transition(current, step, outcome, this.o.now(), policy);
+          await applyTransition(db, current, this.o.workerId, t, step);
+          return t;
+        },
+      });
+    } catch (e) {
+      if (e instanceof LostClaimError) throw e;
+      const error = classify(e);
+      this.o.metrics?.errors.inc({ step, kind: error.kind });
+      result = { kind: 'failed', error };
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.o.metrics?.stepDuration.observe({ step, outcome: result.kind }, seconds);
+    faultPoint(`step:${step}:before-commit`);
+    if (result.kind === 'committed') {
+      const t = result.transition;
+      slog.info(`${current.state} → ${t.state}`, { event: t.event });
+      return { ...current, state: t.state, attempts: t.attempts, nextAttemptAt: t.nextAttemptAt, lastError: t.lastError };
+    }
+    const next = await commit(this.o.ds, current, transition(current, step, result, this.o.now(), policy));
+    faultPoint(`step:${step}:after-commit`);
+    return TERMINAL_STATES.includes(next.state) ? null : next;
+  }
+
+  /** When a close is not yet due (close schedule, empty count), the time it becomes due; else null. */
+  private closeDue(batch: BatchRow, company: CompanyConfig): Date | null {
+    const close = company.concur.close;
+    if (close.onlyWhenCountPositive && (batch.paymentDemands ?? 0) <= 0) {
+      return nextRunAfter(close.schedule === 'immediate' ? '*/5 * * * *' : close.schedule, company.timezone, this.o.now());
+    }
+    return null;
+  }
+}
