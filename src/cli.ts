@@ -1,12 +1,22 @@
 // The erp-sync command line. Exit codes: 0 ok, 1 work failed, 2 usage or configuration error.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
 import { commandContext } from './commands/context.js';
 import { runMigrate } from './commands/migrate.js';
 import { runStart } from './commands/start.js';
+import { runStatus } from './commands/status.js';
+import { runRunOnce } from './commands/run-once.js';
+import { runReplay, runRetry } from './commands/batch-actions.js';
+import { runParse } from './commands/parse.js';
+import { runReport } from './commands/report.js';
+import { runSandbox } from './commands/sandbox.js';
+import { openRuntime } from './runtime.js';
+import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
+import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
 import { log } from './log.js';
 
-type Action = (opts: { config?: string }) => Promise<number>;
+type Opts = { config?: string } & Record<string, unknown>;
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('erp-sync')
@@ -15,20 +25,85 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  const run = (action: Action) => async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    setExit(await action(cmd.optsWithGlobals()));
-  };
+  /** Wraps an action: the last argument commander passes is the command, whose options include the globals. */
+  const run =
+    (action: (args: string[], opts: Opts) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      setExit(await action(cmd.args, cmd.optsWithGlobals()));
+    };
 
   program
     .command('start')
     .description('run the daemon: scheduled cycles, HTTP health and metrics, until SIGTERM/SIGINT')
-    .action(run((o) => runStart(commandContext(o))));
+    .action(run((_a, o) => runStart(commandContext(o, 'stdout'))));
+
+  program
+    .command('run-once')
+    .description('one full cycle for all companies; waits until each batch is done, quarantined or waiting (exit 1 if anything failed)')
+    .action(run((_a, o) => runRunOnce(commandContext(o, 'stdout'))));
+
+  program
+    .command('status')
+    .description('where every batch stands: state, attempts, rows, totals, reconciliation, deliveries, last error')
+    .option('--json', 'a JSON array (fields documented in the README)')
+    .action(run((_a, o) => runStatus(commandContext(o), { json: Boolean(o.json) })));
+
+  program
+    .command('parse <file>')
+    .description('parse a batch file (CSV, QuickBooks ZIP, IIF, SAE) and print a summary or its transactions')
+    .option('--profile <name>', 'CSV profile to read a CSV file with')
+    .option('--json', 'one JSON object per transaction per line')
+    .action(
+      run(async ([file], o) => {
+        const explicit = o.config ?? process.env.ERP_SYNC_CONFIG;
+        const companies = explicit ? loadConfig({ file: o.config }).config.companies : [];
+        const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
+        return runParse({ file: file!, profile: o.profile as string | undefined, profiles, json: Boolean(o.json), out: process.stdout, err: process.stderr });
+      }),
+    );
+
+  program
+    .command('report [name]')
+    .description('print a reporting view (batch summary, spend, exceptions); without a name, list them')
+    .addOption(new Option('--json', 'JSON').conflicts('csv'))
+    .addOption(new Option('--csv', 'CSV').conflicts('json'))
+    .action(
+      run(async ([name], o) => {
+        const ctx = commandContext(o);
+        const rt = await openRuntime(ctx.config, ctx.logger);
+        try {
+          return await runReport(rt.ds, { name, format: o.json ? 'json' : o.csv ? 'csv' : 'table', out: process.stdout });
+        } finally {
+          await rt.close();
+        }
+      }),
+    );
+
+  program
+    .command('replay <batch>')
+    .description('deliver a batch again (all sinks, or one); <batch> is company/batchId or an unambiguous batch id')
+    .option('--sink <name>', 'only this sink')
+    .action(run(([ref], o) => runReplay(commandContext(o), ref!, (o.sink as string | undefined) ?? null)));
+
+  program
+    .command('retry <batch>')
+    .description('take a quarantined batch up again (after the cause was fixed) from the step it failed at')
+    .action(run(([ref], o) => runRetry(commandContext(o), ref!)));
 
   program
     .command('migrate')
     .description('apply pending database migrations (under an advisory lock) and exit')
-    .action(run((o) => runMigrate(commandContext(o))));
+    .action(run((_a, o) => runMigrate(commandContext(o))));
+
+  program
+    .command('sandbox')
+    .description('run the Concur sandbox on its own (prints the credentials of its companies)')
+    .option('--port <n>', 'port to listen on', '8099')
+    .option('--companies <n>', 'number of companies', '1')
+    .option('--latency-ms <n>', 'added to every answer', '0')
+    .option('--fault-rate <r>', 'share of requests answered with an injected fault (0..1)', '0')
+    .action(run((_a, o) => runSandbox({ port: Number(o.port), companies: Number(o.companies), latencyMs: Number(o.latencyMs), faultRate: Number(o.faultRate) })));
 
   return program;
 }

@@ -32,7 +32,7 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
   let url = config.database.url;
   if (!url) {
     const dataDir = resolve(config.dataDir, 'pg');
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort });
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort, logger });
     url = embedded.url;
     logger.info('embedded PostgreSQL started', { dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
   }

@@ -6,7 +6,8 @@ export interface CommandContext extends LoadedConfig {
   logger: Logger;
 }
 
-export function commandContext(opts: { config?: string }): CommandContext {
+/** Logs go to stdout for the daemon; commands that print data (status, report, parse) log to stderr. */
+export function commandContext(opts: { config?: string }, logTo: 'stdout' | 'stderr' = 'stderr'): CommandContext {
   const loaded = loadConfig({ file: opts.config });
-  return { ...loaded, logger: createLogger({ level: loaded.config.log.level }) };
+  return { ...loaded, logger: createLogger({ level: loaded.config.log.level, stream: logTo === 'stdout' ? process.stdout : process.stderr }) };
 }

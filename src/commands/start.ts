@@ -3,6 +3,7 @@ import { openRuntime } from '../runtime.js';
 import { startHttpServer } from '../http/server.js';
 import { createMetrics } from '../metrics.js';
 import { migrationsApplied } from '../db/migrate.js';
+import { assembleApp } from '../app.js';
 import type { CommandContext } from './context.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
@@ -21,6 +22,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
   const signal = shutdownSignal();
   const rt = await openRuntime(config, logger);
   const metrics = createMetrics();
+  const app = await assembleApp(rt, logger, { metrics, demo: true });
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
@@ -32,10 +34,18 @@ export async function runStart(ctx: CommandContext): Promise<number> {
       return { ok, detail: ok ? 'ready' : 'migrations pending' };
     },
   });
-  logger.info('erp-sync ready', { http: `http://${config.http.host}:${http.port}`, database: rt.embedded ? 'embedded' : 'external' });
+  app.daemon.start();
+  logger.info('erp-sync ready', {
+    http: `http://${config.http.host}:${http.port}`,
+    database: rt.embedded ? `embedded: psql ${rt.embedded.url}` : 'external',
+    ...(app.drop ? { sftpDrop: app.drop.root } : {}),
+    hint: 'erp-sync status shows every batch; erp-sync report lists the SQL report views',
+  });
   const received = await signal;
-  logger.info('shutting down', { signal: received });
+  logger.info('shutting down', { signal: received, graceMs: config.pipeline.shutdownGraceMs });
+  await app.daemon.stop(config.pipeline.shutdownGraceMs);
   await http.close();
+  await app.close();
   await rt.close();
   logger.info('stopped');
   return 0;

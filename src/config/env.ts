@@ -34,17 +34,39 @@ function concurFromEnv(env: NodeJS.ProcessEnv): Raw {
   const clientSecret = envValue(env, 'CONCUR_CLIENT_SECRET');
   const refreshToken = envValue(env, 'CONCUR_REFRESH_TOKEN');
   const any = clientId ?? clientSecret ?? refreshToken;
+  const baseUrl = envValue(env, 'CONCUR_BASE_URL');
   return withoutUndefined({
-    baseUrl: envValue(env, 'CONCUR_BASE_URL'),
+    baseUrl,
     auth: any ? { kind: 'oauth', clientId, clientSecret, refreshToken } : undefined,
+    // Against the built-in sandbox (the zero-configuration demo) batches are listed every minute and closed at once.
+    ...(baseUrl ? {} : { discovery: { schedule: '* * * * *' }, close: { schedule: 'immediate' } }),
   });
+}
+
+function sftpFromEnv(env: NodeJS.ProcessEnv): Raw[] {
+  const host = envValue(env, 'SFTP_HOST');
+  if (!host) return [];
+  return [
+    withoutUndefined({
+      type: 'sftp',
+      host,
+      port: intVar(env, 'SFTP_PORT'),
+      username: envValue(env, 'SFTP_USERNAME'),
+      // A path, not a secret value: SFTP_PRIVATE_KEY_FILE names the key file itself.
+      privateKeyPath: env.SFTP_PRIVATE_KEY_FILE || undefined,
+      passphrase: envValue(env, 'SFTP_PASSPHRASE'),
+      password: envValue(env, 'SFTP_PASSWORD'),
+      knownHostsFile: env.SFTP_KNOWN_HOSTS_FILE || undefined,
+      remoteDir: envValue(env, 'SFTP_REMOTE_DIR'),
+    }),
+  ];
 }
 
 /** The whole configuration of a single-company deployment, from the environment alone. */
 export function fromEnvironment(env: NodeJS.ProcessEnv): Raw {
   return globalOverrides(
     {
-      companies: [{ id: envValue(env, 'ERP_SYNC_COMPANY') ?? 'default', concur: concurFromEnv(env) }],
+      companies: [{ id: envValue(env, 'ERP_SYNC_COMPANY') ?? 'default', concur: concurFromEnv(env), sinks: sftpFromEnv(env) }],
     },
     env,
   );

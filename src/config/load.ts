@@ -51,6 +51,7 @@ export function defaultsInForce(config: Config): string[] {
   if (!config.database.url) notes.push(`no DATABASE_URL: embedded PostgreSQL under ${config.dataDir}/pg`);
   for (const c of config.companies) {
     if (!c.concur.baseUrl) notes.push(`company ${c.id}: no Concur base URL: the built-in Concur sandbox`);
+    if (c.sinks.length === 0) notes.push(`company ${c.id}: no sinks: the local SFTP drop under ${config.dataDir}/sftp-drop`);
   }
   return notes;
 }

@@ -1,7 +1,10 @@
 // The configuration's shape, validated at start-up. Unknown keys are errors (every object is strict).
 import { z } from 'zod';
+import { isValidSchedule } from '../pipeline/schedule.js';
+import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
+import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ZipLimitsSchema } from '../../parsers/index.js';
 
-const cronExpr = z.string().min(9, 'expected a cron expression such as "0 6 * * *"');
+const cronExpr = z.string().refine(isValidSchedule, 'expected a cron expression such as "0 6 * * *", or "immediate"');
 const timezone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -40,6 +43,12 @@ export const ConcurConfigSchema = z.strictObject({
       batchNames: z.array(z.string()).default([]),
     })
     .prefault({}),
+  discovery: z
+    .strictObject({
+      /** When the batch list is read, in the company's timezone ("immediate": every pass). */
+      schedule: cronExpr.default('*/15 * * * *'),
+    })
+    .prefault({}),
   close: z
     .strictObject({
       /** When due batches are closed, in the company's timezone. */
@@ -53,12 +62,27 @@ export const ConcurConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+const SinkSchema = z.discriminatedUnion('type', [
+  SftpSinkConfigSchema.safeExtend({ type: z.literal('sftp'), name: z.string().regex(/^[a-z0-9_-]+$/).default('sftp') }),
+]);
+
 export const CompanySchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)'),
   name: z.string().min(1).optional(),
   timezone: timezone.default('UTC'),
   concur: ConcurConfigSchema.prefault({}),
   reconciliation: z.strictObject({ policy: z.enum(['quarantine', 'load-and-flag']).default('quarantine') }).prefault({}),
+  /** Where the batches go; none configured: the local SFTP drop under dataDir. */
+  sinks: z.array(SinkSchema).default([]),
+  /** The company's CSV layouts (Concur File Export Configuration), by name; `quickbooks-gl` is built in. */
+  csvProfiles: z.record(z.string(), CsvProfileSchema).default({}),
+  /** Which profile a batch's CSV uses: first matching rule (Type, PaymentMethod, file name), else defaultCsvProfile. */
+  csvProfileRules: z.array(CsvProfileRuleSchema).default([]),
+  defaultCsvProfile: z.string().optional(),
+}).superRefine((c, ctx) => {
+  const known = new Set([...Object.keys(c.csvProfiles), ...Object.keys(BUILTIN_CSV_PROFILES)]);
+  const named = [...c.csvProfileRules.map((r, i) => ({ name: r.profile, path: ['csvProfileRules', i, 'profile'] })), ...(c.defaultCsvProfile ? [{ name: c.defaultCsvProfile, path: ['defaultCsvProfile'] }] : [])];
+  for (const n of named) if (!known.has(n.name)) ctx.addIssue({ code: 'custom', path: n.path, message: `no CSV profile named "${n.name}"` });
 });
 
 export const ConfigSchema = z.strictObject({
@@ -75,6 +99,21 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   http: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
   log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info') }).prefault({}),
+  pipeline: z
+    .strictObject({
+      /** Batches worked on at once by this daemon, and per company. */
+      concurrency: z.number().int().min(1).max(1000).default(8),
+      perCompanyConcurrency: z.number().int().min(1).max(100).default(2),
+      /** A claim on a batch expires this long after its holder stopped renewing it (a crashed replica). */
+      leaseMs: z.number().int().min(5_000).default(120_000),
+      /** How often due work is looked for between schedule times. */
+      pollMs: z.number().int().min(50).default(2_000),
+      /** Grace period for steps in flight at SIGTERM. */
+      shutdownGraceMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
+  /** Guards against hostile ZIP bundles (entry count, total size, compression ratio). */
+  zipLimits: ZipLimitsSchema.prefault({}),
   companies: z.array(CompanySchema).min(1),
 });
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
-import { log } from '../log.js';
+import { log as defaultLog, type Logger } from '../log.js';
 
 export interface EmbeddedServer {
   url: string;
@@ -56,6 +56,17 @@ function runningPostmaster(dataDir: string): { pid: number; port: number } | nul
   return pid > 0 && port > 0 && isAlive(pid) ? { pid, port } : null;
 }
 
+/** True when the server's parent process is a Node.js process (a live erp-sync), false for an orphan. */
+function ownerIsNode(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid > 1 && /\bnode\b/.test(readFileSync(`/proc/${ppid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+  } catch {
+    return false;
+  }
+}
+
 /** As root, PostgreSQL runs as the `postgres` user: it must own the data directory and reach it. */
 function prepareForRoot(dataDir: string): void {
   if (userInfo().uid !== 0) return;
@@ -78,19 +89,26 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; persistent?: boolean }): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; persistent?: boolean; logger?: Logger }): Promise<EmbeddedServer> {
   const { dataDir } = opts;
+  const log = opts.logger ?? defaultLog;
   const urlFor = (port: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  const orphan = runningPostmaster(dataDir);
-  if (orphan) {
-    // Adopt it rather than fail on its lock file; we stop it on our own clean exit.
-    log.warn('adopting an embedded PostgreSQL left running by an earlier process', { pid: orphan.pid, port: orphan.port, dataDir });
+  const running = runningPostmaster(dataDir);
+  if (running) {
+    // Another erp-sync process (daemon, or a status command beside it) owns a live server: share it, never stop it.
+    // A server whose owner was killed (kill -9 leaves it behind) is adopted and stopped on our clean exit.
+    const owned = ownerIsNode(running.pid);
+    log[owned ? 'debug' : 'warn'](owned ? 'using the embedded PostgreSQL of a running erp-sync' : 'adopting an embedded PostgreSQL left running by a killed process', {
+      pid: running.pid,
+      port: running.port,
+      dataDir,
+    });
     return {
-      url: urlFor(orphan.port),
-      port: orphan.port,
+      url: urlFor(running.port),
+      port: running.port,
       dataDir,
       stop: async () => {
-        if (isAlive(orphan.pid)) process.kill(orphan.pid, 'SIGINT');
+        if (!owned && isAlive(running.pid)) process.kill(running.pid, 'SIGINT');
       },
     };
   }

@@ -10,6 +10,15 @@ import { stepFor, TERMINAL_STATES, type Step } from './states.js';
 import { classify } from './classify.js';
 import { nextRunAfter } from './schedule.js';
 import { faultPoint } from '../faults.js';
+import { decideBatch } from '../concur/selection.js';
+import type { BatchSummary } from '../concur/client.js';
+
+function summaryOf(b: BatchRow): BatchSummary {
+  return {
+    batchId: b.externalId, batchName: b.name ?? '', batchTotal: b.batchTotal ?? '0', currency: b.currency ?? '', count: b.paymentDemands ?? 0,
+    type: b.type ?? '', paymentMethod: b.paymentMethod ?? '', batchUrl: b.batchUrl ?? '',
+  };
+}
 
 export interface StepContext {
   batch: BatchRow;
@@ -155,12 +164,15 @@ export class Worker {
     return TERMINAL_STATES.includes(next.state) ? null : next;
   }
 
-  /** When a close is not yet due (close schedule, empty count), the time it becomes due; else null. */
+  /** When a close is not yet due (close schedule, no reports, already requested this window), when it will be. */
   private closeDue(batch: BatchRow, company: CompanyConfig): Date | null {
-    const close = company.concur.close;
-    if (close.onlyWhenCountPositive && (batch.paymentDemands ?? 0) <= 0) {
-      return nextRunAfter(close.schedule === 'immediate' ? '*/5 * * * *' : close.schedule, company.timezone, this.o.now());
-    }
-    return null;
+    const now = this.o.now();
+    const firstSeenAt = typeof batch.stateData.firstSeenAt === 'string' ? new Date(batch.stateData.firstSeenAt) : now;
+    const requested = typeof batch.stateData.closeRequestedAt === 'string' ? new Date(batch.stateData.closeRequestedAt) : null;
+    const decision = decideBatch(summaryOf(batch), 'OPEN', { now, timezone: company.timezone, config: company.concur, known: { firstSeenAt, closeRequestedAt: requested } });
+    if (decision.action === 'close') return null;
+    // With "immediate" every moment is a window: look again when the list has been read anew.
+    const schedule = company.concur.close.schedule === 'immediate' ? company.concur.discovery.schedule : company.concur.close.schedule;
+    return nextRunAfter(schedule === 'immediate' ? '* * * * *' : schedule, company.timezone, now);
   }
 }

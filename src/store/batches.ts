@@ -203,3 +203,33 @@ export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]>
 export async function countByState(db: Queryable): Promise<Array<{ companyId: string; state: BatchState; n: number }>> {
   return db.query(`SELECT company_id AS "companyId", state, count(*)::int AS n FROM batches GROUP BY 1, 2`);
 }
+
+/** The state a quarantined batch resumes at: the one it was quarantined from. */
+export async function stateBeforeQuarantine(db: Queryable, batchId: string): Promise<BatchState | null> {
+  const rows: Array<{ s: BatchState }> = await db.query(
+    `SELECT from_state AS s FROM batch_events WHERE batch_id = $1 AND to_state = 'quarantined' ORDER BY id DESC LIMIT 1`,
+    [batchId],
+  );
+  return rows[0]?.s ?? null;
+}
+
+/** Sends a delivered (or quarantined-at-delivery) batch back to delivery (erp-sync replay), audited. */
+export async function reopenForDelivery(db: DataSource, batchId: string, sink: string | null): Promise<boolean> {
+  return db.transaction(async (m) => {
+    const { rows } = await update<{ company_id: string; prev: string }>(
+      m,
+      `UPDATE batches b SET state = 'loaded', attempts = 0, next_attempt_at = now(), quarantine_reason = NULL, last_error = NULL, done_at = NULL, updated_at = now()
+       FROM (SELECT id, state AS prev FROM batches WHERE id = $1 FOR UPDATE) old
+       WHERE b.id = old.id AND old.prev IN ('done', 'loaded', 'quarantined') AND b.loaded_at IS NOT NULL
+       RETURNING b.company_id, old.prev`,
+      [batchId],
+    );
+    const row = rows[0];
+    if (!row) return false;
+    await m.query(`UPDATE deliveries SET state = 'pending', updated_at = now() WHERE batch_id = $1 AND ($2::text IS NULL OR sink = $2)`, [batchId, sink]);
+    await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'replay_requested', $3, 'loaded', $4)`, [
+      batchId, row.company_id, row.prev, { sink },
+    ]);
+    return true;
+  });
+}

@@ -22,6 +22,7 @@ describe('configuration', () => {
     expect(defaults).toEqual([
       'no DATABASE_URL: embedded PostgreSQL under ./var/pg',
       'company acme: no Concur base URL: the built-in Concur sandbox',
+      'company acme: no sinks: the local SFTP drop under ./var/sftp-drop',
     ]);
   });
 
@@ -72,7 +73,7 @@ describe('configuration', () => {
     expect(source).toBe('environment');
     expect(config).toMatchObject({ dataDir: '/data', database: { url: 'postgres://u@db:5432/erp' }, http: { port: 9090 }, log: { level: 'debug' } });
     expect(config.companies[0]!.concur.auth).toEqual({ kind: 'oauth', clientId: 'id', clientSecret: 'secret', refreshToken: 'refresh' });
-    expect(defaults).toEqual([]);
+    expect(defaults).toEqual(['company default: no sinks: the local SFTP drop under /data/sftp-drop']);
   });
 
   it('rejects an incomplete Concur credential set from the environment', () => {

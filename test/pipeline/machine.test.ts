@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeIntent, transition, type BatchView, type Policy } from '../../src/pipeline/machine.js';
+import { closeIntent, transition, type BatchView, type Outcome, type Policy } from '../../src/pipeline/machine.js';
 import { backoffDelay } from '../../src/pipeline/backoff.js';
 import { stepFor } from '../../src/pipeline/states.js';
 
@@ -18,18 +18,18 @@ describe('batch state machine', () => {
   it('walks the happy path discovered → done, one step per state', () => {
     const path: string[] = [];
     let b = batch();
-    const outcomes = {
+    const outcomes: Record<string, Outcome> = {
       close: { kind: 'close_accepted', jobQueueKey: 'jq$1' },
       watch_close: { kind: 'seen_closed' },
       get_file_url: { kind: 'file_url', url: 'https://x/v1.1/batch/a$b/file' },
       fetch: { kind: 'fetched', fileId: '1', sha256: 'ab', size: 10 },
       load: { kind: 'loaded', rows: 5, inserted: 5, reconciliation: { status: 'reconciled', difference: {} } },
       deliver: { kind: 'delivered', sinks: ['sftp'] },
-    } as const;
+    };
     for (let i = 0; i < 10 && stepFor(b.state); i++) {
       const step = stepFor(b.state)!;
       if (step === 'close') b = { ...b, state: closeIntent(now).state };
-      const t = transition(b, step, outcomes[step], now, policy);
+      const t = transition(b, step, outcomes[step]!, now, policy);
       path.push(t.state);
       b = { ...b, state: t.state, attempts: t.attempts };
     }

@@ -33,7 +33,7 @@ async function seed(companyId: string, n: number, now: Date) {
     await upsertDiscovered(db.ds(), {
       companyId, externalId: `B${i}`, name: `Batch ${i}`, batchUrl: `https://x/v1.1/batch/e$${i}`, type: 'Employee',
       paymentMethod: 'Expense Pay by SAP Concur', currency: 'EUR', batchTotal: '10.00', paymentDemands: 1,
-      state: 'discovered', nextAttemptAt: now, stateData: {},
+      state: 'discovered', nextAttemptAt: now, stateData: { firstSeenAt: new Date(now.getTime() - 3_600_000).toISOString() },
     });
   }
 }
@@ -42,7 +42,7 @@ describe('worker', () => {
   it('three workers on one database run every step of every batch exactly once', async () => {
     const now = new Date('2026-11-22T10:00:00Z');
     await seed('replicas', 12, now);
-    const company = CompanySchema.parse({ id: 'replicas' });
+    const company = CompanySchema.parse({ id: 'replicas', concur: { close: { schedule: '* * * * *' } } });
     const calls = new Map<string, number>();
     const workers = ['w1', 'w2', 'w3'].map(
       (id) => new Worker({
@@ -88,7 +88,7 @@ describe('worker', () => {
   it('retries with back-off on the injected clock and quarantines after the bound', async () => {
     let now = new Date('2026-11-22T10:00:00Z');
     await seed('flaky', 1, now);
-    const company = CompanySchema.parse({ id: 'flaky' });
+    const company = CompanySchema.parse({ id: 'flaky', concur: { close: { schedule: '* * * * *' } } });
     const handlers = countingHandlers(new Map());
     let fetches = 0;
     handlers.fetch = async () => {

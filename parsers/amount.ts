@@ -1,0 +1,71 @@
+// Amount text to exact decimals: the IIF conventions and the locale-driven CSV ones.
+import { Money, parseMoney } from '../src/money.js';
+import { ParseError } from './errors.js';
+
+const GROUPED = /^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$/;
+
+function malformed(text: string): ParseError {
+  return new ParseError('amount', `malformed amount ${JSON.stringify(text)}`);
+}
+
+/**
+ * IIF amounts as real files write them: `-1.00`, `--1.00`, `(1.00)`, `"1,776.23"`, padded with spaces.
+ * Blank is null (not zero). A half-open parenthesis (`(1.00`, `1.00)`) is an error.
+ */
+export function parseIifAmount(text: string): Money | null {
+  let t = text.trim();
+  if (t.startsWith('"') || t.endsWith('"')) {
+    if (t.length < 2 || !t.startsWith('"') || !t.endsWith('"')) throw malformed(text);
+    t = t.slice(1, -1).trim();
+  }
+  if (t === '') return null;
+  let negative = false;
+  if (t.startsWith('(') || t.endsWith(')')) {
+    if (!t.startsWith('(') || !t.endsWith(')')) throw malformed(text);
+    t = t.slice(1, -1).trim();
+    negative = true;
+  } else {
+    const sign = /^(--|[+-])?/.exec(t)?.[0] ?? '';
+    negative = sign.startsWith('-');
+    t = t.slice(sign.length).trim();
+  }
+  if (!GROUPED.test(t)) throw malformed(text);
+  const value = new Money(t.replaceAll(',', ''));
+  return negative ? value.negated() : value;
+}
+
+export type DecimalSeparator = '.' | ',';
+export type ThousandsSeparator = '' | ',' | '.' | ' ' | "'";
+
+const SPACES = /[ \u00a0\u202f]/g;
+
+/** A locale-formatted amount (`1.234,56`, `-12.50`, `(3,00)`); blank is null. */
+export function parseLocaleAmount(text: string, decimal: DecimalSeparator, thousands: ThousandsSeparator): Money | null {
+  let t = text.trim();
+  if (t === '') return null;
+  let negative = false;
+  if (t.startsWith('(') && t.endsWith(')')) {
+    negative = true;
+    t = t.slice(1, -1).trim();
+  } else if (t.startsWith('-') || t.startsWith('+')) {
+    negative = t.startsWith('-');
+    t = t.slice(1).trim();
+  } else if (t.endsWith('-')) {
+    negative = true; // trailing minus, as some ERP exports write credits
+    t = t.slice(0, -1).trim();
+  }
+  const [intPart = '', fracPart, extra] = t.split(decimal);
+  if (extra !== undefined) throw malformed(text);
+  let digits = intPart;
+  if (thousands !== '') {
+    const sep = thousands === ' ' ? SPACES : new RegExp(`\\${thousands}`, 'g');
+    const groups = intPart.split(sep);
+    if (groups.length > 1 && !groups.every((g, i) => (i === 0 ? /^\d{1,3}$/ : /^\d{3}$/).test(g))) throw malformed(text);
+    digits = groups.join('');
+  }
+  const plain = fracPart === undefined ? digits : `${digits}.${fracPart}`;
+  if (!/^\d*(\.\d+)?$/.test(plain) || !/\d/.test(plain)) throw malformed(text);
+  const value = parseMoney(plain);
+  if (value === null) throw malformed(text);
+  return negative ? value.negated() : value;
+}

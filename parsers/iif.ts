@@ -1,0 +1,188 @@
+// QuickBooks IIF: a lenient structural reader (every quirk of iif.md, auto-detected) and the strict
+// transaction stream on top of it, which rejects blocks that do not balance.
+import { Money, ZERO, moneyText } from '../src/money.js';
+import { naturalKeyOf, type Transaction } from '../src/model/transaction.js';
+import { parseIifAmount } from './amount.js';
+import { parseIifDate } from './date.js';
+import { decodeLines } from './decode.js';
+import { IifUnbalancedError, ParseError } from './errors.js';
+import { splitIifLine } from './iif-fields.js';
+import { numberedLines } from './lines.js';
+import { addListRecord, addTotal, type FileTally, type IifListRecord } from './tally.js';
+import type { ParseContext } from './types.js';
+
+export interface IifRow {
+  kind: 'TRNS' | 'SPL';
+  line: number;
+  /** Values by header column name; values beyond the header by 1-based position in the line. */
+  fields: Record<string, string>;
+  amount: Money | null;
+  date: string | null;
+}
+
+export interface IifBlock {
+  /** TRNS first, then its SPL rows, in file order. */
+  rows: IifRow[];
+  firstLine: number;
+  lastLine: number;
+  /** False when the block ended without ENDTRNS (next TRNS, a header, or end of file). */
+  closed: boolean;
+  /** Sum of the amounts when it is not zero, else null. */
+  imbalance: string | null;
+}
+
+export type IifItem = { type: 'transaction'; block: IifBlock } | { type: 'list'; record: IifListRecord };
+
+/** A single block longer than this is refused, so memory stays bounded. */
+export const MAX_BLOCK_ROWS = 100_000;
+
+const TX_KINDS = new Set(['TRNS', 'SPL', 'ENDTRNS']);
+
+function toRecord(columns: readonly string[], values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 1; i < values.length; i++) {
+    const name = columns[i - 1];
+    const value = values[i] ?? '';
+    if (name) out[name] = value;
+    else if (value !== '') out[String(i + 1)] = value; // a value with no matching header column
+  }
+  return out;
+}
+
+function finish(rows: IifRow[], closed: boolean, lastLine: number): IifBlock {
+  let sum = ZERO;
+  for (const r of rows) if (r.amount) sum = sum.plus(r.amount);
+  return { rows, firstLine: rows[0]?.line ?? lastLine, lastLine, closed, imbalance: sum.isZero() ? null : moneyText(sum) };
+}
+
+/**
+ * Reads IIF bytes into transaction blocks and list records, in file order. Lenient about structure
+ * (repeated ENDTRNS, missing ENDTRNS, blank rows, padded headers); strict about values (a malformed
+ * amount or date is a ParseError). Does not reject unbalanced blocks: it reports `imbalance`.
+ */
+export async function* readIif(bytes: AsyncIterable<Buffer>, file: string): AsyncGenerator<IifItem> {
+  const headers = new Map<string, string[]>();
+  let lastListHeader: string | null = null;
+  let block: IifRow[] | null = null;
+  let blockEnd = 0;
+
+  for await (const batch of numberedLines(decodeLines(bytes, { encoding: 'auto', file }))) for (const { line, text } of batch) {
+    if (text.trim() === '') continue;
+    const values = splitIifLine(text);
+    const first = values[0] ?? '';
+    if (values.every((v) => v === '')) continue; // a row of bare delimiters
+    const loc = { file, line };
+
+    if (first.startsWith('!')) {
+      if (block) {
+        yield { type: 'transaction', block: finish(block, false, blockEnd) };
+        block = null;
+      }
+      const name = first.slice(1).toUpperCase();
+      headers.set(name, values.slice(1).map((c) => c.replace(/^!/, '').toUpperCase()));
+      if (!TX_KINDS.has(name)) lastListHeader = name;
+      continue;
+    }
+
+    const kind = first.toUpperCase();
+    if (kind === 'ENDTRNS') {
+      if (block) yield { type: 'transaction', block: finish(block, true, line) };
+      block = null; // a repeated ENDTRNS closes nothing
+      continue;
+    }
+    if (kind === 'TRNS' || kind === 'SPL') {
+      const columns = headers.get(kind);
+      if (!columns) throw new ParseError('syntax', `${kind} row before any !${kind} header`, loc);
+      if (kind === 'SPL' && !block) throw new ParseError('syntax', 'SPL row outside a TRNS block', loc);
+      if (kind === 'TRNS' && block) yield { type: 'transaction', block: finish(block, false, blockEnd) };
+      const fields = toRecord(columns, values);
+      let amount: Money | null;
+      let date: string | null;
+      try {
+        amount = parseIifAmount(fields.AMOUNT ?? '');
+      } catch (err) {
+        throw (err as ParseError).at({ ...loc, field: 'AMOUNT' });
+      }
+      try {
+        date = parseIifDate(fields.DATE ?? '');
+      } catch (err) {
+        throw (err as ParseError).at({ ...loc, field: 'DATE' });
+      }
+      const row: IifRow = { kind, line, fields, amount, date };
+      if (kind === 'TRNS') block = [row];
+      else if (block) {
+        if (block.length >= MAX_BLOCK_ROWS) throw new ParseError('syntax', `transaction block longer than ${MAX_BLOCK_ROWS} rows`, loc);
+        block.push(row);
+      }
+      blockEnd = line;
+      continue;
+    }
+
+    if (block) {
+      yield { type: 'transaction', block: finish(block, false, blockEnd) };
+      block = null;
+    }
+    const header = headers.has(kind) ? kind : lastListHeader;
+    if (header === null) throw new ParseError('syntax', `${kind} row without a header row`, loc);
+    yield { type: 'list', record: { kind, header, line, fields: toRecord(headers.get(header) ?? [], values) } };
+  }
+  if (block) yield { type: 'transaction', block: finish(block, false, blockEnd) };
+}
+
+function blank(v: string | undefined): string | null {
+  return v === undefined || v === '' ? null : v;
+}
+
+function toTransaction(row: IifRow, trns: IifRow, ctx: ParseContext): Transaction {
+  const f = row.fields;
+  const amount = row.amount ?? ZERO;
+  const t: Omit<Transaction, 'naturalKey'> = {
+    file: ctx.file,
+    fileSha256: ctx.fileSha256,
+    lineNumber: row.line,
+    sourceBatchId: null,
+    employeeId: null,
+    // In a Concur bill the TRNS line's NAME is the payee: the employee.
+    employeeName: blank(trns.fields.NAME),
+    reportId: blank(trns.fields.DOCNUM),
+    reportKey: null,
+    reportName: blank(trns.fields.MEMO),
+    entryId: blank(row.kind === 'TRNS' ? f.TRNSID : f.SPLID),
+    journalKey: null,
+    transactionDate: row.date,
+    expenseType: null,
+    description: blank(f.MEMO),
+    vendor: blank(f.NAME),
+    accountCode: blank(f.ACCNT),
+    debitCredit: amount.isZero() ? null : amount.isNegative() ? 'CR' : 'DR',
+    amount: moneyText(amount),
+    currency: ctx.defaultCurrency ?? null,
+    paymentType: null,
+    raw: { RECORD: row.kind, ...f },
+  };
+  return { ...t, naturalKey: naturalKeyOf(t) };
+}
+
+/**
+ * The IIF file as normalized transactions (TRNS and SPL rows). A block that does not balance
+ * rejects the file with IifUnbalancedError naming its lines. Totals count the SPL rows: the
+ * distribution lines carry the expenses, TRNS is their offsetting payable.
+ */
+export async function* parseIif(bytes: AsyncIterable<Buffer>, ctx: ParseContext, tally: FileTally): AsyncGenerator<Transaction> {
+  for await (const item of readIif(bytes, ctx.file)) {
+    if (item.type === 'list') {
+      addListRecord(tally, item.record);
+      continue;
+    }
+    const { block } = item;
+    if (block.imbalance !== null) throw new IifUnbalancedError(block.firstLine, block.lastLine, block.imbalance, ctx.file);
+    const [trns] = block.rows;
+    if (!trns) continue;
+    for (const row of block.rows) {
+      const t = toTransaction(row, trns, ctx);
+      tally.rows++;
+      if (row.kind === 'SPL') addTotal(tally, t.currency, row.amount ?? ZERO);
+      yield t;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Running figures of one parsed file: rows, totals per currency, and what the file says of itself.
+import { Money, ZERO } from '../src/money.js';
+
+/** Totals a file states about itself (the SAE EXTRACT header). */
+export interface HeaderTotals {
+  recordCount: number;
+  total: string;
+  batchId: string;
+  batchDate: string | null;
+}
+
+/** A non-transaction IIF record (`!ACCNT`, `!VEND`, ...), kept as metadata. */
+export interface IifListRecord {
+  /** The record's own kind (first column), e.g. `VEND`. */
+  kind: string;
+  /** The header it was read under, e.g. `VTYPE` (real files put VEND rows under !VTYPE). */
+  header: string;
+  line: number;
+  fields: Record<string, string>;
+}
+
+export const MAX_KEPT_LIST_RECORDS = 10_000;
+
+export interface FileTally {
+  /** Transactions emitted. */
+  rows: number;
+  /** Sum of the rows that make up the payable total, per currency ('' = unknown). */
+  totals: Map<string, Money>;
+  header: HeaderTotals | null;
+  /** The first MAX_KEPT_LIST_RECORDS list records; listCount counts them all. */
+  lists: IifListRecord[];
+  listCount: number;
+}
+
+export function newTally(): FileTally {
+  return { rows: 0, totals: new Map(), header: null, lists: [], listCount: 0 };
+}
+
+export function addTotal(tally: FileTally, currency: string | null, amount: Money): void {
+  const key = currency ?? '';
+  tally.totals.set(key, (tally.totals.get(key) ?? ZERO).plus(amount));
+}
+
+export function addListRecord(tally: FileTally, record: IifListRecord): void {
+  tally.listCount++;
+  if (tally.lists.length < MAX_KEPT_LIST_RECORDS) tally.lists.push(record);
+}

@@ -1,0 +1,63 @@
+// Which files a batch delivery writes, in which order, and under which remote paths (a pure decision).
+import type { BatchToDeliver, FileKind, LocalFile } from './sink.js';
+import { SinkError } from './sink.js';
+import { renderRemotePath } from './path-template.js';
+import type { SftpSinkConfig } from './sftp-config.js';
+
+export interface PlannedFile {
+  kind: Extract<FileKind, 'original' | 'entry'>;
+  local: LocalFile;
+  remotePath: string;
+}
+
+export interface DeliveryPlan {
+  data: PlannedFile[];
+  /** Remote path of the manifest, when one is configured. */
+  manifestPath?: string;
+  /** Remote path of the trigger file, when one is configured; written last. */
+  triggerPath?: string;
+}
+
+type PlanConfig = Pick<SftpSinkConfig, 'remoteDir' | 'pathTemplate' | 'deliver' | 'manifest' | 'manifestFile' | 'triggerFile'>;
+
+function selectFiles(batch: BatchToDeliver, deliver: PlanConfig['deliver']): Array<Omit<PlannedFile, 'remotePath'>> {
+  const original = { kind: 'original' as const, local: batch.original };
+  const entries = batch.entries.map((local) => ({ kind: 'entry' as const, local }));
+  if (deliver === 'original' || entries.length === 0) return [original]; // a plain extract is its own only entry
+  return deliver === 'both' ? [original, ...entries] : entries;
+}
+
+/** Plans a delivery; two files landing on the same remote path is a permanent error, never an overwrite. */
+export function planDelivery(batch: BatchToDeliver, config: PlanConfig): DeliveryPlan {
+  const pathFor = (file: string) => renderRemotePath(config.remoteDir, config.pathTemplate, { ...batch, file });
+  const data = selectFiles(batch, config.deliver).map((f) => ({ ...f, remotePath: pathFor(f.local.name) }));
+  const plan: DeliveryPlan = { data };
+  if (config.manifest) plan.manifestPath = pathFor(config.manifestFile);
+  if (config.triggerFile) plan.triggerPath = pathFor(config.triggerFile);
+
+  const seen = new Map<string, string>();
+  const claim = (remotePath: string, what: string) => {
+    const earlier = seen.get(remotePath);
+    if (earlier) throw new SinkError('config', `${what} and ${earlier} would both be delivered as ${remotePath}; adjust pathTemplate or names`, remotePath);
+    seen.set(remotePath, what);
+  };
+  for (const f of data) claim(f.remotePath, `${f.kind} "${f.local.name}"`);
+  if (plan.manifestPath) claim(plan.manifestPath, 'the manifest');
+  if (plan.triggerPath) claim(plan.triggerPath, 'the trigger file');
+  return plan;
+}
+
+/** Candidate names for the `suffix` conflict policy: report.csv -> report-1.csv, report-2.csv, ... */
+export function suffixedPath(remotePath: string, n: number): string {
+  const slash = remotePath.lastIndexOf('/');
+  const base = remotePath.slice(slash + 1);
+  const dot = base.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
+  return `${remotePath.slice(0, slash + 1)}${stem}-${n}${ext}`;
+}
+
+/** The temporary name an upload is written under, in the target's own directory (so the rename is atomic). */
+export function temporaryPath(remotePath: string): string {
+  const slash = remotePath.lastIndexOf('/');
+  return `${remotePath.slice(0, slash + 1)}.${remotePath.slice(slash + 1)}.erp-sync-part`;
+}

@@ -1,0 +1,130 @@
+// Wires the adapters to the pipeline: Concur clients (or the built-in sandbox), parsers, store, sinks (or the
+// local SFTP drop), the worker and the daemon. Everything the commands start/run-once/replay share.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { CompanyConfig, Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Runtime } from './runtime.js';
+import { createConcurClient, type ConcurClient } from './concur/client.js';
+import { createSftpSink } from '../sinks/sftp-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import { Worker } from './pipeline/worker.js';
+import { Daemon } from './daemon.js';
+import { DEFAULT_BACKOFF } from './pipeline/backoff.js';
+import type { Policy } from './pipeline/machine.js';
+import { concurSteps } from './pipeline/steps/concur.js';
+import { fetchStep } from './pipeline/steps/fetch.js';
+import { loadStep } from './pipeline/steps/load.js';
+import { deliverStep } from './pipeline/steps/deliver.js';
+import { startBuiltInSandbox, type BuiltInSandbox } from './defaults/sandbox.js';
+import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
+
+export interface App {
+  config: Config;
+  companies: CompanyConfig[];
+  worker: Worker;
+  daemon: Daemon;
+  sandbox: BuiltInSandbox | null;
+  drop: LocalDrop | null;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  now?: () => Date;
+  metrics?: Metrics;
+  workerId?: string;
+  /** Demo mode: the built-in sandbox adds new batches over time. */
+  demo?: boolean;
+}
+
+const EMPTY_BATCH_WAIT_MS = 30 * 60_000;
+
+export function policyFor(company: CompanyConfig): Policy {
+  return {
+    backoff: DEFAULT_BACKOFF,
+    emptyBatchWaitMs: EMPTY_BATCH_WAIT_MS,
+    closeWatchTimeoutMs: company.concur.close.closeWatchTimeoutMs,
+    closeWatchIntervalMs: 5_000,
+    reconciliation: company.reconciliation.policy,
+  };
+}
+
+export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions = {}): Promise<App> {
+  const { config } = rt;
+  const now = opts.now ?? (() => new Date());
+  const dataDir = resolve(config.dataDir);
+  const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+  const sandbox = config.companies.some((c) => !c.concur.baseUrl) ? await startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
+  const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
+  let drop: LocalDrop | null = null;
+  try {
+    drop = companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
+  } catch (e) {
+    await sandbox?.close();
+    throw e;
+  }
+
+  const clients = new Map<string, ConcurClient>();
+  const byId = new Map(companies.map((c) => [c.id, c]));
+  const clientFor = (companyId: string): ConcurClient => {
+    let client = clients.get(companyId);
+    if (!client) {
+      client = createConcurClient({ companyId, config: byId.get(companyId)!.concur, ds: rt.ds, logger, now: () => now().getTime() });
+      clients.set(companyId, client);
+    }
+    return client;
+  };
+  const sinks = new Map<string, Sink[]>();
+  for (const c of companies) {
+    const configured = c.sinks.map((s): Sink => ({ ...createSftpSink(s, { log: logger.child({ company: c.id, sink: s.name }) }), name: s.name }));
+    sinks.set(c.id, configured.length ? configured : [drop!.sinkFor(logger.child({ company: c.id, sink: 'sftp' }))]);
+  }
+
+  const concur = concurSteps(clientFor);
+  const worker = new Worker({
+    ds: rt.ds,
+    handlers: {
+      ...concur,
+      fetch: fetchStep({ ds: rt.ds, dataDir, clientFor, zipLimits: config.zipLimits }),
+      load: loadStep({ ds: rt.ds, dataDir, zipLimits: config.zipLimits }),
+      deliver: deliverStep({ ds: rt.ds, dataDir, sinksFor: (id) => sinks.get(id) ?? [], metrics: opts.metrics }),
+    },
+    companies,
+    policyFor,
+    workerId,
+    now,
+    logger,
+    metrics: opts.metrics,
+    leaseMs: config.pipeline.leaseMs,
+    globalConcurrency: config.pipeline.concurrency,
+    perCompanyConcurrency: config.pipeline.perCompanyConcurrency,
+  });
+  const daemon = new Daemon({
+    ds: rt.ds,
+    companies,
+    worker,
+    workerId,
+    clientFor: (c) => clientFor(c.id),
+    now,
+    logger,
+    metrics: opts.metrics,
+    pollMs: config.pipeline.pollMs,
+    leaseMs: config.pipeline.leaseMs,
+  });
+  return {
+    config,
+    companies,
+    worker,
+    daemon,
+    sandbox,
+    drop,
+    close: async () => {
+      await drop?.close();
+      await sandbox?.close();
+    },
+  };
+}
+

@@ -1,0 +1,49 @@
+// `erp-sync replay <batch> [--sink NAME]` and `erp-sync retry <batch>`: operator actions on one batch, audited,
+// then driven to their next resting state.
+import { openRuntime } from '../runtime.js';
+import { assembleApp } from '../app.js';
+import { settle } from '../pipeline/settle.js';
+import { findBatch, getBatch, reopenForDelivery, requeue, stateBeforeQuarantine, type BatchRow } from '../store/batches.js';
+import type { DataSource } from 'typeorm';
+import type { CommandContext } from './context.js';
+
+async function resolveOne(ds: DataSource, ref: string, err: NodeJS.WritableStream): Promise<BatchRow | null> {
+  const found = await findBatch(ds, ref);
+  if (found.length === 1) return found[0]!;
+  err.write(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.externalId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`);
+  return null;
+}
+
+async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b: BatchRow) => Promise<string | null>): Promise<number> {
+  const rt = await openRuntime(ctx.config, ctx.logger);
+  let app;
+  try {
+    const batch = await resolveOne(rt.ds, ref, process.stderr);
+    if (!batch) return 2;
+    const refused = await action(rt.ds, batch);
+    if (refused) {
+      process.stderr.write(`erp-sync: ${refused}\n`);
+      return 1;
+    }
+    app = await assembleApp(rt, ctx.logger);
+    await settle(rt.ds, app.worker, [batch.companyId], { now: () => new Date(), maxWaitMs: 120_000 });
+    const after = await getBatch(rt.ds, batch.id);
+    process.stdout.write(`${batch.companyId}/${batch.externalId}: ${after?.state}${after?.quarantineReason ? ` (${after.quarantineReason})` : ''}\n`);
+    return after?.state === 'quarantined' ? 1 : 0;
+  } finally {
+    await app?.close();
+    await rt.close();
+  }
+}
+
+export function runReplay(ctx: CommandContext, ref: string, sink: string | null): Promise<number> {
+  return act(ctx, ref, async (ds, b) => ((await reopenForDelivery(ds, b.id, sink)) ? null : `batch ${ref} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`));
+}
+
+export function runRetry(ctx: CommandContext, ref: string): Promise<number> {
+  return act(ctx, ref, async (ds, b) => {
+    if (b.state !== 'quarantined') return `batch ${ref} is ${b.state}, not quarantined`;
+    const from = (await stateBeforeQuarantine(ds, b.id)) ?? 'discovered';
+    return (await requeue(ds, b.id, from, 'erp-sync retry')) ? null : `batch ${ref} changed state meanwhile`;
+  });
+}

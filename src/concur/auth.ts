@@ -1,0 +1,176 @@
+// Access tokens for one company: a fixed token, or OAuth2 refresh-token grants whose rotation is committed before use.
+import type { DataSource } from 'typeorm';
+import type { ConcurConfig } from '../config/schema.js';
+import { registerSecret, type Logger } from '../log.js';
+import { markNeedsReauth, readTokens, saveRefreshedTokens, seedRefreshToken, type StoredTokens } from '../store/tokens.js';
+import { ConcurConfigError, ConcurHttpError, ConcurProtocolError, ConcurReauthRequiredError } from './errors.js';
+import { exchange, type FetchFn } from './http.js';
+import { withRetries, type RetryLoopDeps } from './retry.js';
+import { cleanUrl, tokenUrl } from './urls.js';
+
+export interface Credential {
+  /** The token itself (callers compare it; it is never logged). */
+  token: string;
+  /** Base URL of the API calls that are not given as whole URLs (the batch list). */
+  apiBase: string;
+}
+
+export interface AccessTokens {
+  current(): Promise<Credential>;
+  /** After a 403 with `rejected`: a fresh credential, or null when none can be had (a fixed token). */
+  renew(rejected: string): Promise<Credential | null>;
+}
+
+export interface AccessTokenDeps {
+  companyId: string;
+  config: ConcurConfig;
+  ds: DataSource;
+  fetch: FetchFn;
+  retry: RetryLoopDeps;
+}
+
+/** Refresh this long before the access token expires, so no request goes out with a token about to die. */
+export const REFRESH_AHEAD_MS = 5 * 60_000;
+
+export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
+  const { config } = deps;
+  if (config.auth?.kind === 'static') {
+    const base = config.baseUrl;
+    if (!base) throw new ConcurConfigError('a fixed access token needs concur.baseUrl', { operation: 'configure', url: '' });
+    registerSecret(config.auth.accessToken);
+    const credential = { token: config.auth.accessToken, apiBase: base };
+    return { current: async () => credential, renew: async () => null };
+  }
+  if (config.auth?.kind !== 'oauth') throw new ConcurConfigError('concur.auth is missing', { operation: 'configure', url: config.baseUrl ?? '' });
+  return new OAuthTokens(deps, config.auth);
+}
+
+interface Grant {
+  accessToken: string;
+  accessExpiresAt: Date;
+  refreshToken: string;
+  geolocation: string;
+}
+
+type OAuthConfig = Extract<NonNullable<ConcurConfig['auth']>, { kind: 'oauth' }>;
+
+class OAuthTokens implements AccessTokens {
+  private cached: { credential: Credential; expiresAt: number } | null = null;
+  private inFlight: Promise<Credential> | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: AccessTokenDeps,
+    private readonly auth: OAuthConfig,
+  ) {
+    registerSecret(auth.clientSecret);
+    registerSecret(auth.refreshToken);
+    this.log = deps.retry.logger;
+  }
+
+  async current(): Promise<Credential> {
+    if (this.cached && this.cached.expiresAt - this.deps.retry.now() > REFRESH_AHEAD_MS) return this.cached.credential;
+    return this.refresh(null);
+  }
+
+  async renew(rejected: string): Promise<Credential> {
+    return this.refresh(rejected);
+  }
+
+  /** One refresh at a time per client; concurrent callers share it. */
+  private refresh(rejected: string | null): Promise<Credential> {
+    this.inFlight ??= withRetries(this.deps.retry, () => this.refreshOnce(rejected)).finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  /**
+   * Under the token row's lock: take a token another process stored meanwhile, or spend the refresh token and
+   * commit the rotated one (and the geolocation) before anything uses the new access token.
+   */
+  private async refreshOnce(rejected: string | null): Promise<Credential> {
+    const { ds, companyId } = this.deps;
+    type Outcome = { credential: Credential; expiresAt: number } | { reauth: string; url: string };
+    await seedRefreshToken(ds, companyId, this.auth.refreshToken, this.auth.geolocation ?? this.deps.config.baseUrl ?? null);
+    const outcome = await ds.transaction(async (m): Promise<Outcome> => {
+      const stored = await readTokens(m, companyId, true);
+      if (!stored) throw new ConcurConfigError(`no token row for company ${companyId} (is it in the companies table?)`, { operation: 'refresh token', url: '' });
+      if (stored.authState === 'needs_reauth') return { reauth: stored.authError ?? 'needs re-authorisation', url: '' };
+      const usable = this.usable(stored, rejected);
+      if (usable) return usable;
+      const geolocation = stored.geolocation ?? this.auth.geolocation ?? this.deps.config.baseUrl;
+      if (!geolocation || !stored.refreshToken) throw new ConcurConfigError('no geolocation or base URL to ask for a token', { operation: 'refresh token', url: '' });
+      const url = tokenUrl(geolocation);
+      const grant = await this.grant(url, stored.refreshToken);
+      if ('reauth' in grant) {
+        await markNeedsReauth(m, companyId, grant.reauth);
+        return { reauth: grant.reauth, url };
+      }
+      await saveRefreshedTokens(m, companyId, grant);
+      return { credential: { token: grant.accessToken, apiBase: grant.geolocation }, expiresAt: grant.accessExpiresAt.getTime() };
+    });
+    if ('reauth' in outcome) {
+      this.cached = null;
+      this.log.error('concur refresh token refused: company needs re-authorisation', { company: companyId, error: outcome.reauth });
+      throw new ConcurReauthRequiredError(companyId, outcome.reauth, { operation: 'refresh token', url: outcome.url });
+    }
+    this.cached = outcome;
+    return outcome.credential;
+  }
+
+  private usable(stored: StoredTokens, rejected: string | null) {
+    const { accessToken, accessExpiresAt, geolocation } = stored;
+    if (!accessToken || !accessExpiresAt || !geolocation || accessToken === rejected) return null;
+    if (accessExpiresAt.getTime() - this.deps.retry.now() <= REFRESH_AHEAD_MS) return null;
+    registerSecret(accessToken);
+    return { credential: { token: accessToken, apiBase: geolocation }, expiresAt: accessExpiresAt.getTime() };
+  }
+
+  private async grant(url: string, refreshToken: string): Promise<Grant | { reauth: string }> {
+    const body = new URLSearchParams({
+      client_id: this.auth.clientId,
+      client_secret: this.auth.clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    const x = await exchange(this.deps.fetch, this.deps.config.requestTimeoutMs, 'refresh token', url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: body.toString(),
+    });
+    const text = await x.text();
+    const json = parseJson(text);
+    if (!x.res.ok) {
+      const error = typeof json?.error === 'string' ? json.error : '';
+      const detail = `${error || `HTTP ${x.res.status}`}${json?.code !== undefined ? ` (code ${String(json.code)})` : ''}${typeof json?.error_description === 'string' ? `: ${json.error_description}` : ''}`;
+      if (error === 'invalid_grant') return { reauth: detail };
+      if (error === 'invalid_client') throw new ConcurConfigError(`refresh token: ${detail}`, x.ctx);
+      throw new ConcurHttpError(x.res.status, detail, x.res.headers.get('retry-after'), x.ctx);
+    }
+    const accessToken = json?.access_token;
+    const expiresIn = Number(json?.expires_in); // documented as a string ("3600")
+    const newRefresh = typeof json?.refresh_token === 'string' && json.refresh_token ? json.refresh_token : refreshToken;
+    const geo = typeof json?.geolocation === 'string' ? cleanUrl(json.geolocation) : null;
+    if (typeof accessToken !== 'string' || !accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new ConcurProtocolError('refresh token: answer lacks access_token or a positive expires_in', x.ctx);
+    }
+    registerSecret(accessToken);
+    registerSecret(newRefresh);
+    return {
+      accessToken,
+      accessExpiresAt: new Date(this.deps.retry.now() + expiresIn * 1000),
+      refreshToken: newRefresh,
+      geolocation: geo ?? new URL(url).origin,
+    };
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

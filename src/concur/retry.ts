@@ -1,0 +1,36 @@
+// The client's in-call retry loop: bounded, transient errors only, short waits only; everything else goes up.
+import type { Logger } from '../log.js';
+import { ConcurError } from './errors.js';
+import { retryPolicy } from './retry-policy.js';
+
+export interface RetryLoopDeps {
+  logger: Logger;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  random: () => number;
+  /** Attempts in all, first included. */
+  maxAttempts: number;
+  /** Longer waits (a 5-minute 503, a timeout) are the pipeline's to schedule: the error is thrown instead. */
+  maxInCallDelayMs: number;
+}
+
+export async function withRetries<T>(deps: RetryLoopDeps, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const decision = retryPolicy(err, { attempt, now: deps.now(), random: deps.random });
+      const again = decision.retry && decision.retryAfterMs <= deps.maxInCallDelayMs && attempt < deps.maxAttempts;
+      deps.logger.warn('concur call failed', {
+        error: (err as Error).message,
+        operation: err instanceof ConcurError ? err.operation : undefined,
+        correlationId: err instanceof ConcurError ? err.correlationId : undefined,
+        status: (err as { status?: number }).status,
+        attempt,
+        retryInMs: again ? decision.retryAfterMs : undefined,
+      });
+      if (!again) throw err;
+      await deps.sleep(decision.retryAfterMs);
+    }
+  }
+}

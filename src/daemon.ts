@@ -1,0 +1,133 @@
+// The daemon loop: discovery when a company is due (decided from the database), workers on due batches,
+// node-cron pokes at schedule times, graceful stop.
+import cron, { type ScheduledTask } from 'node-cron';
+import type { DataSource } from 'typeorm';
+import type { CompanyConfig } from './config/schema.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { ConcurClient } from './concur/client.js';
+import { claimDiscovery, finishDiscovery } from './store/companies.js';
+import { countByState } from './store/batches.js';
+import { discover } from './pipeline/discovery.js';
+import { nextRunAfter } from './pipeline/schedule.js';
+import { Worker } from './pipeline/worker.js';
+import { classify } from './pipeline/classify.js';
+
+export interface DaemonOptions {
+  ds: DataSource;
+  companies: CompanyConfig[];
+  worker: Worker;
+  workerId: string;
+  clientFor: (company: CompanyConfig) => Pick<ConcurClient, 'listBatches'>;
+  now: () => Date;
+  logger: Logger;
+  metrics?: Metrics;
+  /** How often due work is looked for between cron pokes. */
+  pollMs: number;
+  leaseMs: number;
+}
+
+export class Daemon {
+  private timer: NodeJS.Timeout | null = null;
+  private tasks: ScheduledTask[] = [];
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private discovering = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: DaemonOptions) {}
+
+  start(): void {
+    for (const c of this.o.companies) {
+      for (const schedule of [c.concur.discovery.schedule, c.concur.close.schedule]) {
+        if (schedule === 'immediate') continue;
+        this.tasks.push(cron.schedule(schedule, () => this.poke(), { timezone: c.timezone, noOverlap: true, name: `${c.id}:${schedule}` }));
+      }
+    }
+    this.poke();
+  }
+
+  /** Runs a pass now (or right after the current one). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((e: unknown) => void this.o.logger.error('daemon pass failed', { error: e }))
+      .finally(() => {
+        this.running = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        } else {
+          this.timer = setTimeout(() => this.poke(), this.o.pollMs);
+        }
+      });
+  }
+
+  /** One pass: discovery for every due company (in the background), then claim due batches. */
+  private async pass(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    for (const c of this.o.companies) {
+      if (!this.discovering.has(c.id)) {
+        const p = this.discoverIfDue(c).then(
+          () => undefined,
+          (e: unknown) => void this.o.logger.error('discovery crashed', { company: c.id, error: e }),
+        );
+        void p.finally(() => this.discovering.delete(c.id));
+        this.discovering.set(c.id, p);
+      }
+    }
+    const claimed = await this.o.worker.tick();
+    if (claimed > 0) this.again = true;
+    await this.refreshGauges();
+  }
+
+  /** Lists a company when its discovery is due; `force` ignores the schedule (run-once). */
+  async discoverIfDue(company: CompanyConfig, force = false): Promise<boolean> {
+    const now = this.o.now();
+    if (!(await claimDiscovery(this.o.ds, company.id, this.o.workerId, now, this.o.leaseMs, force))) return false;
+    const log = this.o.logger.child({ company: company.id, step: 'discover' });
+    let error: string | null = null;
+    try {
+      const r = await discover(this.o.ds, this.o.clientFor(company), company, now, log);
+      log.info('discovery done', { ...r });
+      this.o.metrics?.lastCycle.set({ company: company.id }, now.getTime() / 1000);
+      if (r.added + r.adopted > 0) this.again = true;
+    } catch (e) {
+      const f = classify(e);
+      error = f.message;
+      this.o.metrics?.errors.inc({ step: 'discover', kind: f.kind });
+      log.error('discovery failed', { error: f.message, kind: f.kind });
+    } finally {
+      const next = nextRunAfter(company.concur.discovery.schedule === 'immediate' ? '* * * * *' : company.concur.discovery.schedule, company.timezone, now);
+      await finishDiscovery(this.o.ds, company.id, this.o.workerId, next, error);
+    }
+    return error === null;
+  }
+
+  private async refreshGauges(): Promise<void> {
+    if (!this.o.metrics) return;
+    this.o.metrics.batchesByState.reset();
+    for (const r of await countByState(this.o.ds)) this.o.metrics.batchesByState.set({ company: r.companyId, state: r.state }, r.n);
+    const reauth: Array<{ id: string; auth_state: string }> = await this.o.ds.query(`SELECT id, auth_state FROM companies`);
+    for (const r of reauth) this.o.metrics.tokenState.set({ company: r.id }, r.auth_state === 'needs_reauth' ? 1 : 0);
+  }
+
+  /** Stops scheduling, lets steps in flight finish within the grace period, releases claims. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const t of this.tasks) await t.destroy();
+    this.o.worker.stop();
+    const settled = Promise.allSettled([this.running, ...this.discovering.values(), this.o.worker.drain()]);
+    let timeout: NodeJS.Timeout | undefined;
+    const expired = new Promise<'timeout'>((r) => (timeout = setTimeout(() => r('timeout'), graceMs)));
+    const outcome = await Promise.race([settled.then(() => 'done' as const), expired]);
+    clearTimeout(timeout);
+    if (outcome === 'timeout') this.o.logger.warn('grace period over; abandoning steps in flight (their leases expire and another run resumes them)');
+  }
+}

@@ -1,0 +1,58 @@
+// Discovery for one company: list OPEN and CLOSED batches, keep the selected ones the pipeline doesn't know yet.
+import type { DataSource } from 'typeorm';
+import type { CompanyConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { BatchSummary, ConcurClient } from '../concur/client.js';
+import { decideBatch } from '../concur/selection.js';
+import { knownExternalIds, upsertDiscovered } from '../store/batches.js';
+import { nextRunAfter } from './schedule.js';
+
+export interface DiscoveryResult {
+  listed: number;
+  added: number;
+  adopted: number;
+  skipped: number;
+}
+
+export async function discover(ds: DataSource, client: Pick<ConcurClient, 'listBatches'>, company: CompanyConfig, now: Date, logger: Logger): Promise<DiscoveryResult> {
+  const result: DiscoveryResult = { listed: 0, added: 0, adopted: 0, skipped: 0 };
+  const known = await knownExternalIds(ds, company.id);
+  for (const status of ['OPEN', 'CLOSED'] as const) {
+    // The server may ignore the status filter: keep only what the asked status can mean.
+    const batches: BatchSummary[] = await client.listBatches(status);
+    result.listed += batches.length;
+    for (const b of batches) {
+      const isKnown = known.has(b.batchId);
+      if (isKnown && status === 'CLOSED') continue;
+      const decision = decideBatch(b, status, { now, timezone: company.timezone, config: company.concur, known: null });
+      if (decision.action === 'skip') {
+        if (!isKnown) logger.debug('batch not selected', { batch: b.batchId, reason: decision.reason });
+        result.skipped++;
+        continue;
+      }
+      if (decision.action === 'track') continue;
+      const adopt = decision.action === 'adopt';
+      const added = await upsertDiscovered(ds, {
+        companyId: company.id,
+        externalId: b.batchId,
+        name: b.batchName,
+        batchUrl: b.batchUrl,
+        type: b.type,
+        paymentMethod: b.paymentMethod,
+        currency: b.currency,
+        batchTotal: b.batchTotal,
+        paymentDemands: b.count,
+        state: adopt ? 'closed' : 'discovered',
+        nextAttemptAt: adopt || decision.action === 'close' ? now : nextRunAfter(company.concur.close.schedule, company.timezone, now),
+        stateData: adopt ? { adopted: true } : { firstSeenAt: now.toISOString() },
+      });
+      if (added) {
+        known.add(b.batchId);
+        if (adopt) result.adopted++;
+        else result.added++;
+        logger.info(adopt ? 'closed batch adopted' : 'batch discovered', { batch: b.batchId, name: b.batchName, count: b.count, total: b.batchTotal, currency: b.currency });
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,70 @@
+// The deliver step: hand the stored files to every sink of the company that has not taken them yet.
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { BatchToDeliver, Sink } from '../../../sinks/sink.js';
+import { latestFiles } from '../../store/files.js';
+import { batchTotals, deliveriesOf, recordDelivery } from '../../store/deliveries.js';
+import type { Metrics } from '../../metrics.js';
+import type { Outcome } from '../machine.js';
+import type { StepContext } from '../worker.js';
+
+export interface DeliverDeps {
+  ds: DataSource;
+  dataDir: string;
+  sinksFor: (companyId: string) => Sink[];
+  metrics?: Metrics;
+}
+
+async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<BatchToDeliver | null> {
+  const { batch } = ctx;
+  const files = await latestFiles(deps.ds, batch.id);
+  if (!files) return null;
+  const local = (f: typeof files.original) => ({ name: f.name, path: join(deps.dataDir, f.storagePath), sha256: f.sha256, size: f.size });
+  const { rows, totals } = await batchTotals(deps.ds, batch.id);
+  const rec = batch.reconciliation as { status?: string; difference?: Record<string, string> } | null;
+  const diffs = Object.values(rec?.difference ?? {});
+  return {
+    company: batch.companyId,
+    batchId: batch.externalId,
+    batchName: batch.name ?? batch.externalId,
+    closeDate: batch.closedAt ?? ctx.now(),
+    original: local(files.original),
+    entries: files.entries.map(local),
+    rows,
+    totals,
+    reconciliation: {
+      status: rec?.status === 'reconciled' ? 'matched' : rec?.status === 'mismatch' ? 'mismatch' : 'not-checked',
+      difference: diffs.length === 1 ? diffs[0]! : diffs.length ? diffs.join(';') : rec ? '0' : null,
+    },
+  };
+}
+
+export function deliverStep(deps: DeliverDeps) {
+  return async function deliver(ctx: StepContext): Promise<Outcome> {
+    const sinks = deps.sinksFor(ctx.company.id);
+    const done = new Set((await deliveriesOf(deps.ds, ctx.batch.id)).filter((d) => d.state === 'delivered').map((d) => d.sink));
+    const todo = sinks.filter((s) => !done.has(s.name));
+    if (todo.length === 0) return { kind: 'delivered', sinks: sinks.map((s) => s.name) };
+    const batch = await describeBatch(deps, ctx);
+    if (!batch) return { kind: 'failed', error: { kind: 'missing-file', message: 'no fetched file recorded for this batch', retryable: false } };
+    let permanent: string | null = null;
+    const failed: string[] = [];
+    for (const sink of todo) {
+      const report = await sink.deliver(batch);
+      const error = report.error ? `${report.error.message}${report.error.remotePath ? ` (${report.error.remotePath})` : ''}` : null;
+      await recordDelivery(deps.ds, ctx.batch.id, sink.name, report.ok, report.files, error);
+      if (report.ok) {
+        const bytes = report.files.filter((f) => f.outcome === 'delivered').reduce((n, f) => n + f.size, 0);
+        deps.metrics?.bytesDelivered.inc({ sink: sink.name }, bytes);
+        ctx.logger.info('delivered', { sink: sink.name, files: report.files.map((f) => `${f.remotePath} (${f.outcome})`) });
+      } else {
+        ctx.logger.warn('delivery failed', { sink: sink.name, error, retryable: report.error?.retryable });
+        failed.push(sink.name);
+        if (report.error && !report.error.retryable) permanent = `${sink.name}: ${error}`;
+      }
+    }
+    if (permanent) return { kind: 'failed', error: { kind: 'delivery', message: permanent, retryable: false } };
+    if (failed.length) return { kind: 'delivery_pending', delivered: [...done, ...todo.map((s) => s.name).filter((n) => !failed.includes(n))], pending: failed };
+    return { kind: 'delivered', sinks: sinks.map((s) => s.name) };
+  };
+}

@@ -1,0 +1,26 @@
+// The embedded server's host key: loaded from disk, or generated once and kept, so clients can pin it.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import ssh2 from 'ssh2';
+import { sha256Fingerprint } from '../../sinks/known-hosts.js';
+
+export interface HostKey {
+  privateKey: Buffer;
+  /** Public key blob (SSH wire format). */
+  publicBlob: Buffer;
+  keyType: string;
+  sha256: string;
+}
+
+export function loadOrCreateHostKey(path: string): HostKey {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    writeFileSync(path, pair.private, { mode: 0o600, flag: 'wx' });
+  }
+  const privateKey = readFileSync(path);
+  const parsed = ssh2.utils.parseKey(privateKey);
+  if (parsed instanceof Error) throw new Error(`host key ${path}: ${parsed.message}`);
+  const publicBlob = parsed.getPublicSSH();
+  return { privateKey, publicBlob, keyType: parsed.type, sha256: sha256Fingerprint(publicBlob) };
+}

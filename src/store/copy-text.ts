@@ -1,0 +1,121 @@
+// Transactions as lines of PostgreSQL's COPY text format, in the staging table's column order.
+import type { Transaction } from '../model/transaction.js';
+
+/** A row the database cannot hold as given (a NUL character, a malformed amount or date). */
+export class LoadError extends Error {
+  override name = 'LoadError';
+  constructor(
+    readonly detail: string,
+    readonly file: string,
+    readonly line: number,
+    readonly field: string,
+  ) {
+    super(`${file}:${line}: ${field}: ${detail}`);
+  }
+}
+
+/** Staging columns with their SQL types; the COPY line writes them in this order. */
+export const STAGE_COLUMNS = [
+  ['natural_key', 'text'],
+  ['line_number', 'integer'],
+  ['employee_id', 'text'],
+  ['employee_name', 'text'],
+  ['report_id', 'text'],
+  ['report_key', 'text'],
+  ['report_name', 'text'],
+  ['entry_id', 'text'],
+  ['journal_key', 'text'],
+  ['transaction_date', 'date'],
+  ['expense_type', 'text'],
+  ['description', 'text'],
+  ['vendor', 'text'],
+  ['account_code', 'text'],
+  ['debit_credit', 'text'],
+  ['amount', 'numeric'],
+  ['currency', 'text'],
+  ['payment_type', 'text'],
+  ['raw', 'jsonb'],
+] as const;
+
+const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
+const ESCAPABLE = /[\\\t\n\r]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+// Characters a JSON string must escape (control characters among them, hence the rule's exception).
+// eslint-disable-next-line no-control-regex
+const JSON_SPECIAL = /["\\\u0000-\u001f]/;
+const AMOUNT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function nulError(t: Transaction, field: string): LoadError {
+  // PostgreSQL text cannot hold NUL at all: refuse the row rather than alter the value.
+  return new LoadError('contains a NUL character, which PostgreSQL cannot store', t.file, t.lineNumber, field);
+}
+
+function text(value: string | null, t: Transaction, field: string): string {
+  if (value === null) return '\\N';
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  if (value.includes('\0')) throw nulError(t, field);
+  return value.replace(ESCAPABLE, (c) => ESCAPES[c]!);
+}
+
+/** A JSON string literal, already escaped for COPY text (JSON's backslashes doubled; it has no raw tabs or newlines). */
+function jsonString(value: string, t: Transaction, field: string): string {
+  if (!JSON_SPECIAL.test(value)) return `"${value}"`;
+  if (value.includes('\0')) throw nulError(t, field);
+  return JSON.stringify(value).replace(/\\/g, '\\\\');
+}
+
+// Raw keys repeat on every line (column names): their encoded form is worth keeping.
+const keyCache = new Map<string, string>();
+const KEY_CACHE_LIMIT = 10_000;
+
+function jsonKey(key: string, t: Transaction): string {
+  let encoded = keyCache.get(key);
+  if (encoded === undefined) {
+    encoded = `${jsonString(key, t, `raw.${key}`)}:`;
+    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(key, encoded);
+  }
+  return encoded;
+}
+
+// Hand-written rather than JSON.stringify: raw objects have varying key sets, which makes the generic
+// serializer several times slower, and this is the hottest loop of a load.
+function rawJson(raw: Record<string, string>, t: Transaction): string {
+  let out = '{';
+  for (const key in raw) {
+    if (out.length > 1) out += ',';
+    out += jsonKey(key, t) + jsonString(raw[key]!, t, `raw.${key}`);
+  }
+  return out + '}';
+}
+
+/** One COPY text line (with its newline) for a transaction; throws LoadError on values PostgreSQL would refuse. */
+export function copyLine(t: Transaction): string {
+  if (!AMOUNT.test(t.amount)) throw new LoadError(`malformed amount ${JSON.stringify(t.amount)}`, t.file, t.lineNumber, 'amount');
+  if (t.transactionDate !== null && !DATE.test(t.transactionDate)) {
+    throw new LoadError(`malformed date ${JSON.stringify(t.transactionDate)}`, t.file, t.lineNumber, 'transactionDate');
+  }
+  return (
+    [
+      text(t.naturalKey, t, 'naturalKey'),
+      String(t.lineNumber),
+      text(t.employeeId, t, 'employeeId'),
+      text(t.employeeName, t, 'employeeName'),
+      text(t.reportId, t, 'reportId'),
+      text(t.reportKey, t, 'reportKey'),
+      text(t.reportName, t, 'reportName'),
+      text(t.entryId, t, 'entryId'),
+      text(t.journalKey, t, 'journalKey'),
+      t.transactionDate ?? '\\N',
+      text(t.expenseType, t, 'expenseType'),
+      text(t.description, t, 'description'),
+      text(t.vendor, t, 'vendor'),
+      text(t.accountCode, t, 'accountCode'),
+      t.debitCredit ?? '\\N',
+      t.amount,
+      text(t.currency, t, 'currency'),
+      text(t.paymentType, t, 'paymentType'),
+      rawJson(t.raw, t),
+    ].join('\t') + '\n'
+  );
+}

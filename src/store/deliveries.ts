@@ -1,0 +1,31 @@
+// SQL for deliveries: one row per batch and sink with its state, attempts and per-file result.
+import type { Queryable } from '../db/sql.js';
+
+export interface DeliveryRow {
+  sink: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+}
+
+export async function deliveriesOf(db: Queryable, batchId: string): Promise<DeliveryRow[]> {
+  return db.query(`SELECT sink, state, attempts FROM deliveries WHERE batch_id = $1`, [batchId]);
+}
+
+/** Records one delivery attempt's result; delivered rows keep their first delivery time. */
+export async function recordDelivery(db: Queryable, batchId: string, sink: string, ok: boolean, result: unknown, error: string | null): Promise<void> {
+  await db.query(
+    `INSERT INTO deliveries (batch_id, sink, state, attempts, result, last_error, delivered_at)
+     VALUES ($1, $2, $3, 1, $4, $5, CASE WHEN $3 = 'delivered' THEN now() END)
+     ON CONFLICT (batch_id, sink) DO UPDATE SET state = EXCLUDED.state, attempts = deliveries.attempts + 1, result = EXCLUDED.result,
+       last_error = EXCLUDED.last_error, delivered_at = COALESCE(deliveries.delivered_at, EXCLUDED.delivered_at), updated_at = now()`,
+    [batchId, sink, ok ? 'delivered' : 'failed', JSON.stringify(result), error],
+  );
+}
+
+export async function batchTotals(db: Queryable, batchId: string): Promise<{ rows: number; totals: Record<string, string> }> {
+  const rows: Array<{ currency: string; n: number; total: string }> = await db.query(
+    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
+    [batchId],
+  );
+  return { rows: rows.reduce((s, r) => s + r.n, 0), totals: Object.fromEntries(rows.map((r) => [r.currency, r.total])) };
+}

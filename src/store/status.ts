@@ -1,0 +1,40 @@
+// The status read model: one row per batch with its rows, totals per currency and deliveries.
+import type { Queryable } from '../db/sql.js';
+
+export interface BatchStatus {
+  company: string;
+  batchId: string;
+  name: string | null;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  rows: number;
+  totals: Record<string, string>;
+  reconciliation: Record<string, unknown> | null;
+  deliveries: Array<{ sink: string; state: string; attempts: number; deliveredAt: string | null; lastError: string | null }>;
+  lastError: string | null;
+  quarantineReason: string | null;
+  updatedAt: string;
+}
+
+export async function batchStatuses(db: Queryable, opts: { company?: string } = {}): Promise<BatchStatus[]> {
+  return db.query(
+    `SELECT b.company_id AS company, b.external_id AS "batchId", b.name, b.state, b.attempts,
+            to_char(b.next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "nextAttemptAt",
+            COALESCE(t.rows, 0)::int AS rows, COALESCE(t.totals, '{}'::jsonb) AS totals, b.reconciliation,
+            COALESCE(d.deliveries, '[]'::jsonb) AS deliveries, b.last_error AS "lastError", b.quarantine_reason AS "quarantineReason",
+            to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "updatedAt"
+     FROM batches b
+     LEFT JOIN LATERAL (
+       SELECT sum(n) AS rows, jsonb_object_agg(cur, total::text) AS totals
+       FROM (SELECT COALESCE(currency, '') AS cur, count(*) AS n, sum(amount) AS total FROM transactions WHERE batch_id = b.id GROUP BY 1) per
+     ) t ON true
+     LEFT JOIN LATERAL (
+       SELECT jsonb_agg(jsonb_build_object('sink', sink, 'state', state, 'attempts', attempts, 'deliveredAt', delivered_at, 'lastError', last_error) ORDER BY sink) AS deliveries
+       FROM deliveries WHERE batch_id = b.id
+     ) d ON true
+     WHERE $1::text IS NULL OR b.company_id = $1
+     ORDER BY b.company_id, b.id`,
+    [opts.company ?? null],
+  );
+}

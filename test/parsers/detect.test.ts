@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { detectKind } from '../../parsers/detect.js';
+import { renderBatchFile } from '../../src/sandbox/files/index.js';
+
+const spec = { batchId: '1', batchName: 'b', closeDate: '2025-01-31', seed: 1, reports: 1, linesPerReport: 1 };
+
+describe('kind detection from bytes', () => {
+  it('recognises the generated files whatever their names', () => {
+    expect(detectKind(renderBatchFile('quickbooks-zip', spec).bytes)).toBe('zip');
+    expect(detectKind(renderBatchFile('sae', spec).bytes)).toBe('sae');
+    expect(detectKind(renderBatchFile('csv', spec).bytes)).toBe('csv');
+  });
+
+  it.each([
+    ['!TRNS\tDATE\n', 'iif'],
+    ['\r\n"!TRNS","DATE"\n', 'iif'],
+    ['!ACCNT\tNAME\n', 'iif'],
+    ['\ufeffEXTRACT|2025-01-01|0|0|1\n', 'sae'],
+    ['EXTRACTS|x\n', 'csv'],
+    ['a;b\n1;2\n', 'csv'],
+    ['', 'unknown'],
+  ])('%j is %s', (text, kind) => {
+    expect(detectKind(Buffer.from(text, 'utf8'))).toBe(kind);
+  });
+
+  it('binary is unknown', () => {
+    expect(detectKind(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01, 0x02]))).toBe('unknown');
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { Money } from '../../src/money.js';
+import { generateLines, renderBatchFile } from '../../src/sandbox/files/index.js';
+
+const spec = { batchId: '8', batchName: 'Gen', closeDate: '2025-05-31', seed: 42, reports: 12, linesPerReport: 3 };
+
+describe('test-data generators', () => {
+  it('are deterministic from the seed and differ across seeds', () => {
+    expect(generateLines(spec)).toEqual(generateLines(spec));
+    expect(generateLines({ ...spec, seed: 43 })).not.toEqual(generateLines(spec));
+    expect(renderBatchFile('quickbooks-zip', spec).bytes).toEqual(renderBatchFile('quickbooks-zip', spec).bytes);
+  });
+
+  it('produce realistic text: accents, commas and quotes, never a pipe; several currencies unless one is given', () => {
+    const lines = generateLines(spec);
+    expect(lines).toHaveLength(36);
+    expect(lines.some((l) => /[À-ÿ]/.test(l.employeeName))).toBe(true);
+    expect(lines.some((l) => l.description.includes(',') && l.description.includes('"'))).toBe(true);
+    expect(lines.every((l) => !Object.values(l).join('').includes('|'))).toBe(true);
+    expect(new Set(lines.map((l) => l.currency)).size).toBeGreaterThan(1);
+    expect(new Set(generateLines({ ...spec, currency: 'CHF' }).map((l) => l.currency))).toEqual(new Set(['CHF']));
+    expect(lines.every((l) => /^\d+\.\d{2}$/.test(l.amount) && /^\d{4}-\d{2}-\d{2}$/.test(l.transactionDate))).toBe(true);
+  });
+
+  it('render totals as exact sums and count payment demands as reports', () => {
+    const lines = generateLines(spec);
+    for (const kind of ['csv', 'sae'] as const) {
+      const f = renderBatchFile(kind, spec);
+      expect(f.count).toBe(12);
+      for (const [currency, total] of Object.entries(f.totals)) {
+        const sum = lines.filter((l) => l.currency === currency).reduce((s, l) => s.plus(l.amount), new Money(0));
+        expect(new Money(total).eq(sum)).toBe(true);
+      }
+    }
+    const zip = renderBatchFile('quickbooks-zip', spec);
+    expect(zip.contentType).toBe('application/zip');
+    expect(Object.keys(zip.totals)).toEqual(['USD']);
+  });
+
+  it('SAE DETAIL lines have exactly 400 fields', () => {
+    const text = renderBatchFile('sae', spec).bytes.toString('utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^EXTRACT\|2025-05-31\|36\|\d+\.\d+\|8$/);
+    expect(lines.slice(1).every((l) => l.split('|').length === 400)).toBe(true);
+  });
+});

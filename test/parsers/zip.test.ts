@@ -1,0 +1,101 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBatchFile } from '../../parsers/batch-file.js';
+import { ZipGuardError } from '../../parsers/errors.js';
+import { reconcile } from '../../parsers/reconcile.js';
+import { ZipLimitsSchema, isUnsafeEntryName } from '../../parsers/zip.js';
+import { renderBatchFile, zipBuffer, type BatchSpec } from '../../src/sandbox/files/index.js';
+import { collect } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'zip-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function saved(name: string, bytes: Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  return path;
+}
+
+const spec: BatchSpec = { batchId: 'B-9', batchName: 'QB', closeDate: '2025-03-14', seed: 5, reports: 3, linesPerReport: 2, currency: 'USD' };
+const rejectionOf = async (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => e);
+
+describe('ZIP bundles', () => {
+  it('parses each entry by its detected kind; both parts reconcile with the batch list', async () => {
+    const file = renderBatchFile('quickbooks-zip', spec);
+    const parts = await openBatchFile(await saved(file.fileName, file.bytes), { defaultCurrency: 'USD' });
+    expect(parts.map((p) => [p.name, p.container, p.kind])).toEqual([
+      ['batch_B-9.iif', file.fileName, 'iif'],
+      ['batch_B-9_GL.csv', file.fileName, 'csv'],
+    ]);
+    const [iif, gl] = parts;
+    expect(await collect(iif!.rows())).toHaveLength(3 + 6);
+    expect(await collect(gl!.rows())).toHaveLength(6);
+    expect(iif!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const batch = Object.entries(file.totals).map(([currency, total]) => ({ currency, total }));
+    const rec = reconcile({ batch, parts: parts.map((p) => ({ name: p.name, totals: p.tally.totals, header: p.tally.header })) });
+    expect(rec.status).toBe('reconciled');
+    expect(rec.checks).toHaveLength(2);
+  });
+
+  it('keeps an entry of unknown kind (delivered, not parsed) and reads a stored entry too', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+    const sae = renderBatchFile('sae', { ...spec, reports: 1 });
+    const readme = Buffer.from('Exported by Concur\nSee the IIF file.\n');
+    const path = await saved('mixed.zip', zipBuffer([{ name: 'logo.png', data: png }, { name: 'e.txt', data: sae.bytes, method: 'store' }, { name: 'README.txt', data: readme }]));
+    const parts = await openBatchFile(path);
+    expect(parts.map((p) => p.kind)).toEqual(['unknown', 'sae', 'unknown']);
+    expect(await collect(parts[0]!.rows())).toEqual([]);
+    expect(Buffer.concat(await collect(parts[0]!.open()))).toEqual(png);
+    expect(await collect(parts[1]!.rows())).toHaveLength(2);
+  });
+
+  it.each(['../evil.iif', 'a/../../evil.iif', '/etc/passwd', 'C:\\x.iif', '..\\x'])('refuses the zip-slip name %s', async (name) => {
+    const path = await saved('slip.zip', zipBuffer([{ name, data: Buffer.from('x') }]));
+    expect(await rejectionOf(openBatchFile(path))).toMatchObject({ code: 'zip-slip', file: 'slip.zip' });
+  });
+
+  it('accepts ordinary nested names', () => {
+    expect(isUnsafeEntryName('export/batch..1.iif')).toBe(false);
+    expect(isUnsafeEntryName('export/batch.iif')).toBe(false);
+  });
+
+  it('refuses more entries than configured', async () => {
+    const path = await saved('many.zip', zipBuffer(Array.from({ length: 4 }, (_, i) => ({ name: `f${i}.csv`, data: Buffer.from('a\n1\n') }))));
+    const err = await rejectionOf(openBatchFile(path, { zipLimits: ZipLimitsSchema.parse({ maxEntries: 3 }) }));
+    expect(err).toBeInstanceOf(ZipGuardError);
+    expect(err).toMatchObject({ code: 'zip-entries' });
+  });
+
+  it('refuses more uncompressed bytes in total than configured', async () => {
+    const path = await saved('big.zip', zipBuffer([{ name: 'a.csv', data: Buffer.alloc(600, 0x41) }, { name: 'b.csv', data: Buffer.alloc(600, 0x41) }]));
+    expect(await rejectionOf(openBatchFile(path, { zipLimits: ZipLimitsSchema.parse({ maxTotalUncompressedBytes: 1000 }) }))).toMatchObject({ code: 'zip-size' });
+  });
+
+  it('refuses a suspicious compression ratio (decompression bomb)', async () => {
+    const path = await saved('bomb.zip', zipBuffer([{ name: 'zeros.csv', data: Buffer.alloc(4 * 1024 * 1024) }]));
+    const err = await rejectionOf(openBatchFile(path));
+    expect(err).toMatchObject({ code: 'zip-ratio', field: 'zeros.csv' });
+    expect((err as Error).message).toMatch(/decompression bomb/);
+  });
+
+  it('refuses an entry that inflates beyond its declared size', async () => {
+    const zip = zipBuffer([{ name: 'a.csv', data: Buffer.from('x,y\n'.repeat(1000)) }]);
+    const cd = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt32LE(100, cd + 24); // central directory: uncompressed size
+    const err = await rejectionOf(openBatchFile(await saved('liar.zip', zip)));
+    expect(err).toMatchObject({ code: 'zip-size', field: 'a.csv' });
+  });
+
+  it('a truncated ZIP is a typed error', async () => {
+    const file = renderBatchFile('quickbooks-zip', spec);
+    const err = await rejectionOf(openBatchFile(await saved('cut.zip', file.bytes.subarray(0, 200))));
+    expect(err).toMatchObject({ code: 'zip-format', file: 'cut.zip' });
+  });
+});

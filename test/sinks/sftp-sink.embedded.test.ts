@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { sinkContract } from './sftp-sink.contract.js';
+import { embeddedServer } from './fixtures.js';
+
+describe('SFTP sink against the embedded ssh2 server', () => sinkContract(() => embeddedServer()));
+describe('SFTP sink against an embedded server without posix-rename', () => sinkContract(() => embeddedServer({ posixRename: false })));

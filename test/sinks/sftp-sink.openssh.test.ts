@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { sshdAvailable } from '../support/sshd.js';
+import { sinkContract } from './sftp-sink.contract.js';
+import { opensshServer } from './fixtures.js';
+
+describe.skipIf(!sshdAvailable)('SFTP sink against OpenSSH sshd', () => sinkContract(() => opensshServer()));
