@@ -2,5 +2,8 @@
 import { InitialSchema1763769600000 } from './1763769600000-initial-schema.js';
 import { CompanySchedule1763780000000 } from './1763780000000-company-schedule.js';
 import { ReportingViews1763856000000 } from './1763856000000-reporting-views.js';
+import { Xero1763910000000 } from './1763910000000-xero.js';
+import { QiTech1763920000000 } from './1763920000000-qitech.js';
+import { Saferpay1763930000000 } from './1763930000000-saferpay.js';
 
-export const migrations = [InitialSchema1763769600000, CompanySchedule1763780000000, ReportingViews1763856000000];
+export const migrations = [InitialSchema1763769600000, CompanySchedule1763780000000, ReportingViews1763856000000, Xero1763910000000, QiTech1763920000000, Saferpay1763930000000];

@@ -12,6 +12,7 @@ import { checkKnownHosts, hostLookupName, normalizeFingerprint, parseKnownHosts,
 import type { SftpSinkConfig } from './sftp-config.js';
 import { classifyConnectError, classifySftpError } from './sftp-errors.js';
 import { SinkError } from './sink.js';
+import { faultPoint } from '../src/faults.js';
 
 export interface SessionDeps {
   log: Logger;
@@ -241,6 +242,8 @@ export class SftpSession {
         if (failure) break;
       }
       await Promise.all(inFlight);
+      // Crash-suite fault point: the bytes are on the server under the temporary name, not yet renamed.
+      faultPoint('sftp:mid-upload');
       if (failure) throw failure;
     };
     try {

@@ -46,7 +46,7 @@ export function policyFor(company: CompanyConfig): Policy {
     backoff: DEFAULT_BACKOFF,
     emptyBatchWaitMs: EMPTY_BATCH_WAIT_MS,
     closeWatchTimeoutMs: company.concur.close.closeWatchTimeoutMs,
-    closeWatchIntervalMs: 5_000,
+    closeWatchIntervalMs: company.concur.close.closeWatchIntervalMs,
     reconciliation: company.reconciliation.policy,
   };
 }

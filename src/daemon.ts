@@ -86,10 +86,10 @@ export class Daemon {
     await this.refreshGauges();
   }
 
-  /** Lists a company when its discovery is due; `force` ignores the schedule (run-once). */
-  async discoverIfDue(company: CompanyConfig, force = false): Promise<boolean> {
+  /** Lists a company when its discovery is due and no other replica is listing it; `force` ignores the schedule. */
+  async discoverIfDue(company: CompanyConfig, force = false): Promise<'done' | 'not-due' | 'failed'> {
     const now = this.o.now();
-    if (!(await claimDiscovery(this.o.ds, company.id, this.o.workerId, now, this.o.leaseMs, force))) return false;
+    if (!(await claimDiscovery(this.o.ds, company.id, this.o.workerId, now, this.o.leaseMs, force))) return 'not-due';
     const log = this.o.logger.child({ company: company.id, step: 'discover' });
     let error: string | null = null;
     try {
@@ -106,7 +106,7 @@ export class Daemon {
       const next = nextRunAfter(company.concur.discovery.schedule === 'immediate' ? '* * * * *' : company.concur.discovery.schedule, company.timezone, now);
       await finishDiscovery(this.o.ds, company.id, this.o.workerId, next, error);
     }
-    return error === null;
+    return error === null ? 'done' : 'failed';
   }
 
   private async refreshGauges(): Promise<void> {

@@ -6,8 +6,3 @@ const armed = process.env.ERP_SYNC_FAULT ?? '';
 export function faultPoint(name: string): void {
   if (armed && armed === name) process.kill(process.pid, 'SIGKILL');
 }
-
-/** True when a named fault is armed (for adapters that place a fault mid-stream). */
-export function faultArmed(name: string): boolean {
-  return armed === name;
-}

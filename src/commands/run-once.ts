@@ -17,7 +17,7 @@ export async function runRunOnce(ctx: CommandContext): Promise<number> {
     app = await assembleApp(rt, logger);
     const ids = app.companies.map((c) => c.id);
     let failed = 0;
-    for (const c of app.companies) if (!(await app.daemon.discoverIfDue(c, true))) failed++;
+    for (const c of app.companies) if ((await app.daemon.discoverIfDue(c, true)) === 'failed') failed++;
     await settle(rt.ds, app.worker, ids, { now: () => new Date(), maxWaitMs: MAX_WAIT_MS });
     const [quarantined]: Array<{ n: number }> = await rt.ds.query(
       `SELECT count(*)::int AS n FROM batch_events WHERE kind = 'quarantined' AND at >= $1 AND company_id = ANY($2)`,

@@ -15,6 +15,7 @@ import { EMPTY_BATCH_RETRY_MS, isEmptyBatchMessage } from './retry-policy.js';
 import { withRetries, type RetryLoopDeps } from './retry.js';
 import { batchListUrl, cleanUrl, closeUrlFor } from './urls.js';
 import { parseBatchList, parseCloseAnswer, parseXml, type BatchSummary } from './xml.js';
+import { faultPoint } from '../faults.js';
 
 export type { BatchSummary } from './xml.js';
 export type BatchStatus = 'OPEN' | 'CLOSED';
@@ -209,6 +210,8 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
         size += chunk.byteLength;
         if (head.length < KIND_SNIFF_BYTES) head = Buffer.concat([head, Buffer.from(chunk.subarray(0, KIND_SNIFF_BYTES - head.length))]);
         yield chunk;
+        // Crash-suite fault point: part of the body is in the spool file, the download not finished.
+        faultPoint('fetch:mid-download');
       }
     }
     await pipeline(Readable.from(tap()), createWriteStream(part, { flags: 'w' }));

@@ -58,6 +58,8 @@ export const ConcurConfigSchema = z.strictObject({
       adoptClosedBatches: z.boolean().default(true),
       /** How long to watch the list for CLOSED after a v1.2 close before backing off. */
       closeWatchTimeoutMs: z.number().int().positive().default(15 * 60_000),
+      /** First look at the list after a close request; later looks back off from it. */
+      closeWatchIntervalMs: z.number().int().positive().default(5_000),
     })
     .prefault({}),
 });
@@ -105,7 +107,7 @@ export const ConfigSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(1000).default(8),
       perCompanyConcurrency: z.number().int().min(1).max(100).default(2),
       /** A claim on a batch expires this long after its holder stopped renewing it (a crashed replica). */
-      leaseMs: z.number().int().min(5_000).default(120_000),
+      leaseMs: z.number().int().min(1_000).default(120_000),
       /** How often due work is looked for between schedule times. */
       pollMs: z.number().int().min(50).default(2_000),
       /** Grace period for steps in flight at SIGTERM. */

@@ -21,6 +21,7 @@ export async function settle(ds: DataSource, worker: Worker, companies: string[]
     if (!due) return;
     const wait = due.getTime() - opts.now().getTime();
     if (wait > opts.maxWaitMs) return;
-    if (wait > 0) await sleep(Math.min(wait, 1_000));
+    // Due but not claimable: another worker (or a dead one's lease, until it expires) holds it.
+    await sleep(Math.min(Math.max(wait, 200), 1_000));
   }
 }

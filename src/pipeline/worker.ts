@@ -157,6 +157,7 @@ export class Worker {
     if (result.kind === 'committed') {
       const t = result.transition;
       slog.info(`${current.state} → ${t.state}`, { event: t.event });
+      faultPoint(`step:${step}:after-commit`);
       return { ...current, state: t.state, attempts: t.attempts, nextAttemptAt: t.nextAttemptAt, lastError: t.lastError };
     }
     const next = await commit(this.o.ds, current, transition(current, step, result, this.o.now(), policy));

@@ -165,7 +165,7 @@ export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' 
   );
   if (count !== 1) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
   await db.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    batch.id, batch.companyId, t.event, batch.state, t.state, { step, ...t.detail },
+    batch.id, batch.companyId, t.event, batch.state, t.state, { step, worker, ...t.detail },
   ]);
 }
 

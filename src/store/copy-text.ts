@@ -95,27 +95,26 @@ export function copyLine(t: Transaction): string {
   if (t.transactionDate !== null && !DATE.test(t.transactionDate)) {
     throw new LoadError(`malformed date ${JSON.stringify(t.transactionDate)}`, t.file, t.lineNumber, 'transactionDate');
   }
+  // Plain concatenation rather than an array join: measurably faster, and this runs for every row.
   return (
-    [
-      text(t.naturalKey, t, 'naturalKey'),
-      String(t.lineNumber),
-      text(t.employeeId, t, 'employeeId'),
-      text(t.employeeName, t, 'employeeName'),
-      text(t.reportId, t, 'reportId'),
-      text(t.reportKey, t, 'reportKey'),
-      text(t.reportName, t, 'reportName'),
-      text(t.entryId, t, 'entryId'),
-      text(t.journalKey, t, 'journalKey'),
-      t.transactionDate ?? '\\N',
-      text(t.expenseType, t, 'expenseType'),
-      text(t.description, t, 'description'),
-      text(t.vendor, t, 'vendor'),
-      text(t.accountCode, t, 'accountCode'),
-      t.debitCredit ?? '\\N',
-      t.amount,
-      text(t.currency, t, 'currency'),
-      text(t.paymentType, t, 'paymentType'),
-      rawJson(t.raw, t),
-    ].join('\t') + '\n'
+    text(t.naturalKey, t, 'naturalKey') + '\t' +
+    t.lineNumber + '\t' +
+    text(t.employeeId, t, 'employeeId') + '\t' +
+    text(t.employeeName, t, 'employeeName') + '\t' +
+    text(t.reportId, t, 'reportId') + '\t' +
+    text(t.reportKey, t, 'reportKey') + '\t' +
+    text(t.reportName, t, 'reportName') + '\t' +
+    text(t.entryId, t, 'entryId') + '\t' +
+    text(t.journalKey, t, 'journalKey') + '\t' +
+    (t.transactionDate ?? '\\N') + '\t' +
+    text(t.expenseType, t, 'expenseType') + '\t' +
+    text(t.description, t, 'description') + '\t' +
+    text(t.vendor, t, 'vendor') + '\t' +
+    text(t.accountCode, t, 'accountCode') + '\t' +
+    (t.debitCredit ?? '\\N') + '\t' +
+    t.amount + '\t' +
+    text(t.currency, t, 'currency') + '\t' +
+    text(t.paymentType, t, 'paymentType') + '\t' +
+    rawJson(t.raw, t) + '\n'
   );
 }

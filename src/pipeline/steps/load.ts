@@ -7,7 +7,7 @@ import { BUILTIN_CSV_PROFILES, openBatchFile, reconcile, selectProfile, type Bat
 import { loadTransactions } from '../../store/load.js';
 import { latestFiles } from '../../store/files.js';
 import { fromPgClient } from '../../db/sql.js';
-import { faultArmed } from '../../faults.js';
+import { faultPoint } from '../../faults.js';
 import type { Reconciliation, Transition } from '../machine.js';
 import type { StepContext, StepResult } from '../worker.js';
 
@@ -50,13 +50,11 @@ async function* allRows(parts: BatchFilePart[], ctx: StepContext, every: number)
     for await (const row of part.rows()) {
       if (!keep) continue;
       yield row;
-      if (++n % every === 0) {
-        ctx.logger.info('loading', { rows: n, file: part.name });
-        // Crash-suite fault point: dies in the middle of the COPY, after some rows went to the server.
-        if (faultArmed('load:mid-copy')) process.kill(process.pid, 'SIGKILL');
-      }
+      if (++n % every === 0) ctx.logger.info('loading', { rows: n, file: part.name });
     }
   }
+  // Crash-suite fault point: inside the COPY (earlier chunks are on the server), before the merge and commit.
+  faultPoint('load:mid-copy');
 }
 
 export function machineReconciliation(parts: BatchFilePart[], batch: { currency: string | null; batchTotal: string | null }): Reconciliation {

@@ -1,0 +1,112 @@
+// Access tokens for one Xero connection: client_credentials (custom connection), or refresh-token grants whose
+// rotated refresh token is committed to the database before the new access token is used.
+import type { DataSource } from 'typeorm';
+import { registerSecret } from '../../src/log.js';
+import { markXeroNeedsReauth, readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from '../../src/store/xero.js';
+import type { XeroSinkConfig } from './config.js';
+import { SinkError } from '../sink.js';
+
+export interface XeroTokens {
+  current(): Promise<string>;
+  /** After a 401 with `rejected`: a fresh token. */
+  renew(rejected: string): Promise<string>;
+}
+
+export interface XeroAuthDeps {
+  ds: DataSource;
+  companyId: string;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/** Refresh this long before expiry, so no call leaves with a token about to die. */
+const AHEAD_MS = 2 * 60_000;
+
+interface Grant {
+  accessToken: string;
+  expiresAt: number;
+  refreshToken: string | null;
+}
+
+export function createXeroTokens(config: XeroSinkConfig, deps: XeroAuthDeps): XeroTokens {
+  const { auth } = config;
+  registerSecret(auth.clientSecret);
+  if (auth.kind === 'refresh_token') registerSecret(auth.refreshToken);
+  let cached: { token: string; expiresAt: number } | null = null;
+  let inFlight: Promise<string> | null = null;
+  const key = { companyId: deps.companyId, sink: config.name };
+
+  const viaClientCredentials = async (): Promise<string> => {
+    const g = await grant(config, deps, new URLSearchParams({ grant_type: 'client_credentials', scope: auth.kind === 'client_credentials' ? auth.scope : '' }));
+    if ('reauth' in g) throw new SinkError('auth', `Xero refused the client credentials: ${g.reauth}`);
+    cached = { token: g.accessToken, expiresAt: g.expiresAt };
+    return g.accessToken;
+  };
+
+  const viaRefreshToken = async (rejected: string | null): Promise<string> => {
+    if (auth.kind !== 'refresh_token') throw new Error('unreachable');
+    await seedXeroRefreshToken(deps.ds, key, auth.refreshToken);
+    const token = await deps.ds.transaction(async (m) => {
+      const stored = await readXeroTokens(m, key, true);
+      if (!stored?.refreshToken || stored.authState === 'needs_reauth') return { reauth: stored?.authError ?? 'no refresh token stored' };
+      // Another process may have refreshed meanwhile: its token is ours too.
+      if (stored.accessToken && stored.accessExpiresAt && stored.accessToken !== rejected && stored.accessExpiresAt.getTime() - deps.now() > AHEAD_MS) {
+        registerSecret(stored.accessToken);
+        return { accessToken: stored.accessToken, expiresAt: stored.accessExpiresAt.getTime() };
+      }
+      const g = await grant(config, deps, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stored.refreshToken }));
+      if ('reauth' in g) {
+        await markXeroNeedsReauth(m, key, g.reauth);
+        return g;
+      }
+      await saveXeroTokens(m, key, { accessToken: g.accessToken, accessExpiresAt: new Date(g.expiresAt), refreshToken: g.refreshToken ?? stored.refreshToken });
+      return g;
+    });
+    if ('reauth' in token) throw new SinkError('auth', `Xero connection of company ${deps.companyId} (sink ${config.name}) needs re-authorisation: ${token.reauth}`);
+    cached = { token: token.accessToken, expiresAt: token.expiresAt };
+    return token.accessToken;
+  };
+
+  const refresh = (rejected: string | null): Promise<string> => {
+    inFlight ??= (auth.kind === 'client_credentials' ? viaClientCredentials() : viaRefreshToken(rejected)).finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+
+  return {
+    current: async () => (cached && cached.expiresAt - deps.now() > AHEAD_MS ? cached.token : refresh(null)),
+    renew: (rejected) => {
+      if (cached?.token === rejected) cached = null;
+      return refresh(rejected);
+    },
+  };
+}
+
+async function grant(config: XeroSinkConfig, deps: XeroAuthDeps, form: URLSearchParams): Promise<Grant | { reauth: string }> {
+  const basic = Buffer.from(`${config.auth.clientId}:${config.auth.clientSecret}`).toString('base64');
+  let res: Response;
+  try {
+    res = await deps.fetch(config.tokenUrl, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: form.toString(),
+      signal: AbortSignal.timeout(config.requestTimeoutMs),
+    });
+  } catch (error) {
+    throw new SinkError('connect', `Xero token endpoint ${config.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+  }
+  const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  if (!res.ok) {
+    const error = typeof json?.error === 'string' ? json.error : `HTTP ${res.status}`;
+    if (error === 'invalid_grant' || error === 'invalid_client' || error === 'unauthorized_client') return { reauth: error };
+    throw new SinkError(res.status >= 500 || res.status === 429 ? 'remote-failure' : 'auth', `Xero token endpoint answered ${res.status}: ${error}`);
+  }
+  const accessToken = json?.access_token;
+  const expiresIn = Number(json?.expires_in);
+  if (typeof accessToken !== 'string' || !accessToken || !(expiresIn > 0)) throw new SinkError('remote-failure', 'Xero token answer lacks access_token or expires_in');
+  registerSecret(accessToken);
+  const refreshToken = typeof json?.refresh_token === 'string' && json.refresh_token ? json.refresh_token : null;
+  registerSecret(refreshToken);
+  return { accessToken, expiresAt: deps.now() + expiresIn * 1000, refreshToken };
+}

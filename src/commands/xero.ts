@@ -1,0 +1,116 @@
+// Xero follow-up: the scheduled read-back of posted batch payments (Status, IsReconciled), and
+// `erp-sync reverse <batch> --sink xero`, which deletes the batch payment when an accountant asks for it.
+import { userInfo } from 'node:os';
+import type { DataSource } from 'typeorm';
+import type { XeroClient } from '../../sinks/xero/client.js';
+import { answerMessage, messagesOf } from '../../sinks/xero/client.js';
+import { XeroSinkConfigSchema, type XeroSinkConfig } from '../../sinks/xero/config.js';
+import { idempotencyKey } from '../../sinks/xero/mapping.js';
+import { createXeroClient } from '../../sinks/xero/sink.js';
+import type { Logger } from '../log.js';
+import { openRuntime } from '../runtime.js';
+import { findBatch } from '../store/batches.js';
+import { paymentsToCheck, readXeroPayment, recordReversal, saveChecked } from '../store/xero.js';
+import type { CommandContext } from './context.js';
+
+/** Builds the Xero client of a company's sink; null when the company has no such xero sink. */
+export type XeroClientFor = (companyId: string, sink: string) => XeroClient | null;
+
+export interface XeroCheckDeps {
+  ds: DataSource;
+  clientFor: XeroClientFor;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Reads back every posted, not yet reconciled batch payment last checked more than `intervalMs` ago and stores
+ * its Status and IsReconciled. The daemon calls it periodically (e.g. every 15 minutes); it never throws for one
+ * payment's failure.
+ */
+export async function checkXeroPayments(deps: XeroCheckDeps, opts: { intervalMs?: number; limit?: number } = {}): Promise<{ checked: number; failed: number }> {
+  const now = deps.now();
+  const due = await paymentsToCheck(deps.ds, new Date(now - (opts.intervalMs ?? 15 * 60_000)), opts.limit ?? 100);
+  let checked = 0;
+  let failed = 0;
+  for (const p of due) {
+    const client = deps.clientFor(p.companyId, p.sink);
+    try {
+      if (!client) throw new Error(`company ${p.companyId} has no xero sink ${p.sink}`);
+      const answer = await client.call('read batch payment', 'GET', `/BatchPayments/${encodeURIComponent(p.batchPaymentId!)}`);
+      const bp = Array.isArray(answer.json.BatchPayments) ? (answer.json.BatchPayments[0] as Record<string, unknown> | undefined) : undefined;
+      if (answer.status === 404 || !bp) throw new Error(`Xero does not know batch payment ${p.batchPaymentId}`);
+      const isReconciled = bp.IsReconciled === true || bp.IsReconciled === 'true';
+      await saveChecked(deps.ds, p.batchId, p.sink, { status: String(bp.Status), isReconciled, at: new Date(now) });
+      if (bp.Status !== p.status || isReconciled !== p.isReconciled) deps.logger.info('Xero batch payment changed', { batchId: p.batchId, batchPaymentId: p.batchPaymentId, status: bp.Status, isReconciled });
+      checked++;
+    } catch (error) {
+      failed++;
+      deps.logger.warn('Xero batch payment check failed', { batchId: p.batchId, sink: p.sink, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { checked, failed };
+}
+
+export interface ReverseTarget {
+  id: string;
+  companyId: string;
+  externalId: string;
+  state: string;
+}
+
+/** Deletes the batch's batch payment in Xero and records it (and who asked) in the audit trail; a refusal is returned as text. */
+export async function reverseXeroBatch(ds: DataSource, client: XeroClient, sink: string, batch: ReverseTarget, actor: string): Promise<string | null> {
+  const row = await readXeroPayment(ds, batch.id, sink);
+  if (!row?.batchPaymentId) return `batch ${batch.companyId}/${batch.externalId} has no Xero batch payment recorded for sink ${sink}`;
+  if (row.status === 'DELETED') return `batch payment ${row.batchPaymentId} is already deleted`;
+  const answer = await client.call('delete batch payment', 'POST', `/BatchPayments/${encodeURIComponent(row.batchPaymentId)}`, {
+    body: JSON.stringify({ Status: 'DELETED' }),
+    idempotencyKey: idempotencyKey(batch.companyId, batch.externalId, `delete-g${row.generation}`, row.batchPaymentId),
+  });
+  if (answer.status !== 200) {
+    const elements = Array.isArray(answer.json.Elements) ? (answer.json.Elements as Array<Record<string, unknown>>) : [];
+    const why = elements.flatMap((e) => messagesOf(e.ValidationErrors)).join('; ') || answerMessage(answer);
+    return `Xero refused to delete batch payment ${row.batchPaymentId}: ${why}`;
+  }
+  await ds.transaction((m) => recordReversal(m, { batchId: batch.id, sink, companyId: batch.companyId, batchPaymentId: row.batchPaymentId!, actor, batchState: batch.state }));
+  return null;
+}
+
+/** The company's xero sink config named `sink`, validated (the config union may not know it yet). */
+export function xeroSinkConfig(sinks: readonly unknown[], sink: string): XeroSinkConfig | null {
+  for (const s of sinks) {
+    const parsed = XeroSinkConfigSchema.safeParse(s);
+    if (parsed.success && parsed.data.name === sink) return parsed.data;
+  }
+  return null;
+}
+
+/** `erp-sync reverse <batch> --sink xero`: exit 0 done, 1 refused, 2 no such batch or sink. */
+export async function runXeroReverse(ctx: CommandContext, ref: string, sink = 'xero'): Promise<number> {
+  const rt = await openRuntime(ctx.config, ctx.logger);
+  try {
+    const found = await findBatch(rt.ds, ref);
+    const batch = found.length === 1 ? found[0]! : null;
+    if (!batch) {
+      process.stderr.write(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch\n` : `erp-sync: no batch "${ref}"\n`);
+      return 2;
+    }
+    const company = ctx.config.companies.find((c) => c.id === batch.companyId);
+    const config = company && xeroSinkConfig(company.sinks, sink);
+    if (!config) {
+      process.stderr.write(`erp-sync: company ${batch.companyId} has no xero sink named ${sink}\n`);
+      return 2;
+    }
+    const client = createXeroClient(config, batch.companyId, { ds: rt.ds, logger: ctx.logger });
+    const refused = await reverseXeroBatch(rt.ds, client, sink, batch, userInfo().username);
+    if (refused) {
+      process.stderr.write(`erp-sync: ${refused}\n`);
+      return 1;
+    }
+    process.stdout.write(`${batch.companyId}/${batch.externalId}: Xero batch payment deleted\n`);
+    return 0;
+  } finally {
+    await rt.close();
+  }
+}

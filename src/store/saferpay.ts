@@ -1,0 +1,171 @@
+// SQL for Saferpay batch closes: a row per close committed before the first send, a lease while one replica works
+// on it, the outcome of every attempt, and the status read model.
+import type { Queryable } from '../db/sql.js';
+import { update } from '../db/sql.js';
+import type { ReportDefinition } from './reports.js';
+
+export type CloseState = 'pending' | 'closed' | 'failed' | 'config-error';
+
+export interface CloseRow {
+  id: string;
+  terminalId: string;
+  terminalName: string;
+  businessDay: string;
+  seq: number;
+  requestId: string;
+  state: CloseState;
+  attempts: number;
+  nextAttemptAt: Date;
+  forcedBy: string | null;
+}
+
+export interface TerminalRef {
+  terminalId: string;
+  terminalName: string;
+  customerId: string;
+}
+
+export interface AnswerFields {
+  errorName: string | null;
+  behavior: string | null;
+  httpStatus: number | null;
+  lastError: string | null;
+}
+
+const ROW = `id::text AS id, terminal_id AS "terminalId", terminal_name AS "terminalName", to_char(business_day, 'YYYY-MM-DD') AS "businessDay",
+  seq, request_id AS "requestId", state, attempts, next_attempt_at AS "nextAttemptAt", forced_by AS "forcedBy"`;
+
+/**
+ * Opens the day's close unless it exists or another close of the terminal is pending (the unique constraints
+ * decide between replicas). Returns whether this call created it.
+ */
+export async function openDayClose(db: Queryable, t: TerminalRef, businessDay: string, requestId: string, now: Date): Promise<boolean> {
+  // The NOT EXISTS keeps passes with nothing due from drawing sequence values; the constraints still decide races.
+  const rows: unknown[] = await db.query(
+    `INSERT INTO saferpay_closes (terminal_id, terminal_name, customer_id, business_day, seq, request_id, next_attempt_at)
+     SELECT $1, $2, $3, $4::date, 0, $5, $6
+     WHERE NOT EXISTS (SELECT 1 FROM saferpay_closes WHERE terminal_id = $1 AND (business_day = $4::date OR state = 'pending'))
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [t.terminalId, t.terminalName, t.customerId, businessDay, requestId, now],
+  );
+  return rows.length === 1;
+}
+
+/** Opens an extra close for a day (operator's --force), audited by who forced it; null when one is pending or a race was lost. */
+export async function openForcedClose(db: Queryable, t: TerminalRef, businessDay: string, requestId: string, forcedBy: string, now: Date): Promise<CloseRow | null> {
+  const rows: CloseRow[] = await db.query(
+    `INSERT INTO saferpay_closes (terminal_id, terminal_name, customer_id, business_day, seq, request_id, next_attempt_at, forced_by)
+     SELECT $1, $2, $3, $4::date, COALESCE(max(seq), 0) + 1, $5, $6, $7 FROM saferpay_closes WHERE terminal_id = $1 AND business_day = $4::date
+     ON CONFLICT DO NOTHING RETURNING ${ROW}`,
+    [t.terminalId, t.terminalName, t.customerId, businessDay, requestId, now, forcedBy],
+  );
+  return rows[0] ?? null;
+}
+
+/** Takes the terminal's pending close when it is due (or `anyTime`) and nobody holds it. */
+export async function claimPending(db: Queryable, terminalId: string, worker: string, now: Date, leaseMs: number, anyTime = false): Promise<CloseRow | null> {
+  const { rows } = await update<CloseRow>(
+    db,
+    `UPDATE saferpay_closes SET claimed_by = $2, claim_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000), updated_at = now()
+     WHERE terminal_id = $1 AND state = 'pending' AND ($5 OR next_attempt_at <= $3)
+       AND (claim_expires_at IS NULL OR claim_expires_at <= $3)
+     RETURNING ${ROW}`,
+    [terminalId, worker, now, leaseMs, anyTime],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Counts a send before it happens and renews the lease; returns the attempt number (RetryIndicator + 1), or null
+ * when the lease was lost or the ten sends are spent. A crash after this commit makes the next send a retry.
+ */
+export async function beginAttempt(db: Queryable, id: string, worker: string, now: Date, leaseMs: number): Promise<number | null> {
+  const { rows } = await update<{ attempts: number }>(
+    db,
+    `UPDATE saferpay_closes SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, $3), last_attempt_at = $3,
+       claim_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000), updated_at = now()
+     WHERE id = $1 AND claimed_by = $2 AND state = 'pending' AND attempts < 10
+     RETURNING attempts`,
+    [id, worker, now, leaseMs],
+  );
+  return rows[0]?.attempts ?? null;
+}
+
+const FIELDS = `error_name = $3, behavior = $4, http_status = $5, last_error = $6, updated_at = now()`;
+const fieldParams = (f: AnswerFields) => [f.errorName, f.behavior, f.httpStatus, f.lastError];
+
+/** Records an answer that will be retried in this run, holding the lease until `holdUntil`. */
+export async function recordAnswer(db: Queryable, id: string, worker: string, f: AnswerFields, holdUntil: Date): Promise<void> {
+  await db.query(`UPDATE saferpay_closes SET ${FIELDS}, claim_expires_at = $7 WHERE id = $1 AND claimed_by = $2`, [id, worker, ...fieldParams(f), holdUntil]);
+}
+
+/** Schedules the next attempt and releases the lease. */
+export async function scheduleRetry(db: Queryable, id: string, worker: string, nextAt: Date, f: AnswerFields): Promise<void> {
+  await db.query(
+    `UPDATE saferpay_closes SET ${FIELDS}, next_attempt_at = $7, claimed_by = NULL, claim_expires_at = NULL
+     WHERE id = $1 AND claimed_by = $2 AND state = 'pending'`,
+    [id, worker, ...fieldParams(f), nextAt],
+  );
+}
+
+/** Records the final outcome and releases the lease. */
+export async function finishClose(db: Queryable, id: string, worker: string, state: Exclude<CloseState, 'pending'>, f: AnswerFields, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE saferpay_closes SET ${FIELDS}, state = $7, finished_at = $8, claimed_by = NULL, claim_expires_at = NULL
+     WHERE id = $1 AND claimed_by = $2 AND state = 'pending'`,
+    [id, worker, ...fieldParams(f), state, now],
+  );
+}
+
+/** Releases the lease without a decision (a run that stops early leaves the close to the next one). */
+export async function releaseClaim(db: Queryable, id: string, worker: string): Promise<void> {
+  await db.query(`UPDATE saferpay_closes SET claimed_by = NULL, claim_expires_at = NULL, updated_at = now() WHERE id = $1 AND claimed_by = $2`, [id, worker]);
+}
+
+/** The closes of a terminal for one business day, in order. */
+export async function dayCloses(db: Queryable, terminalId: string, businessDay: string): Promise<CloseRow[]> {
+  return db.query(`SELECT ${ROW} FROM saferpay_closes WHERE terminal_id = $1 AND business_day = $2 ORDER BY seq`, [terminalId, businessDay]);
+}
+
+export interface SaferpayStatus {
+  terminalId: string;
+  terminalName: string;
+  businessDay: string;
+  seq: number;
+  requestId: string;
+  outcome: CloseState;
+  attempts: number;
+  errorName: string | null;
+  behavior: string | null;
+  lastError: string | null;
+  forcedBy: string | null;
+  firstAttemptAt: string | null;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+  /** When the terminal last closed successfully (any close). */
+  lastClosedAt: string | null;
+}
+
+const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
+/** The latest close of every terminal that has one, for `erp-sync status`. */
+export async function saferpayStatus(db: Queryable): Promise<SaferpayStatus[]> {
+  return db.query(
+    `SELECT DISTINCT ON (c.terminal_id) c.terminal_id AS "terminalId", c.terminal_name AS "terminalName",
+            to_char(c.business_day, 'YYYY-MM-DD') AS "businessDay", c.seq, c.request_id AS "requestId", c.state AS outcome, c.attempts,
+            c.error_name AS "errorName", c.behavior, c.last_error AS "lastError", c.forced_by AS "forcedBy",
+            ${ISO('c.first_attempt_at')} AS "firstAttemptAt", ${ISO('c.finished_at')} AS "finishedAt",
+            CASE WHEN c.state = 'pending' THEN ${ISO('c.next_attempt_at')} END AS "nextAttemptAt",
+            (SELECT ${ISO('max(o.finished_at)')} FROM saferpay_closes o WHERE o.terminal_id = c.terminal_id AND o.state = 'closed') AS "lastClosedAt"
+     FROM saferpay_closes c
+     ORDER BY c.terminal_id, c.business_day DESC, c.seq DESC`,
+  );
+}
+
+/** The report `erp-sync report saferpay-closes` (for the lead to add to REPORTS). */
+export const SAFERPAY_REPORT: ReportDefinition = {
+  name: 'saferpay-closes',
+  view: 'reporting.saferpay_closes',
+  description: 'every Saferpay terminal batch close: business day, RequestId, attempts, outcome, ErrorName/Behavior, times, who forced it',
+  orderBy: 'business_day DESC, terminal_id, seq',
+};

@@ -1,0 +1,120 @@
+// An end-to-end world for child-process daemons: Concur sandbox and SFTP drop in the test process (they outlive
+// the daemon), a database of its own, and a configuration file pointing the daemon at them.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import ssh2 from 'ssh2';
+import pg from 'pg';
+import { startConcurSandbox, type ConcurSandbox } from '../../src/sandbox/concur/index.js';
+import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
+import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
+import { createDatabase, quietLogger } from '../support/db.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+
+export interface World {
+  sandbox: ConcurSandbox;
+  drop: SftpDrop;
+  dropRoot: string;
+  dataDir: string;
+  configPath: string;
+  databaseUrl: string;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(opts: { companies?: number; leaseMs?: number; concurrency?: number } = {}): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'erp-sync-e2e-'));
+  const db = await createDatabase();
+  const sandbox = await startConcurSandbox({ companies: opts.companies ?? 1, closeDelayMs: 300 });
+  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKey = join(dir, 'client_key');
+  writeFileSync(clientKey, keys.private, { mode: 0o600 });
+  const dropRoot = join(dir, 'drop');
+  const drop = await startSftpDrop({ root: dropRoot, hostKeyPath: join(dir, 'host_key'), users: [{ username: 'erp', publicKeys: [keys.public] }], log: quietLogger });
+  const dataDir = join(dir, 'data');
+  const config = {
+    dataDir,
+    database: { url: db.url, poolSize: 5 },
+    http: { port: 0, host: '127.0.0.1' },
+    pipeline: { pollMs: 100, leaseMs: opts.leaseMs ?? 1_500, concurrency: opts.concurrency ?? 4, perCompanyConcurrency: 4 },
+    companies: sandbox.companies.map((c) => ({
+      id: c.id,
+      concur: {
+        baseUrl: sandbox.url,
+        auth: { kind: 'oauth', clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken, geolocation: sandbox.url },
+        discovery: { schedule: 'immediate' },
+        close: { schedule: 'immediate', closeWatchTimeoutMs: 3_000, closeWatchIntervalMs: 400 },
+      },
+      csvProfiles: { 'concur-sandbox': SANDBOX_CSV_PROFILE },
+      defaultCsvProfile: 'concur-sandbox',
+      sinks: [{ type: 'sftp', host: '127.0.0.1', port: drop.port, username: 'erp', privateKeyPath: clientKey, hostKeySha256: drop.hostKeySha256, remoteDir: '/' }],
+    })),
+  };
+  const configPath = join(dir, 'erp-sync.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  return {
+    sandbox,
+    drop,
+    dropRoot,
+    dataDir,
+    configPath,
+    databaseUrl: db.url,
+    async query(sql, params) {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        return (await c.query(sql, params)).rows;
+      } finally {
+        await c.end();
+      }
+    },
+    async close() {
+      await drop.close();
+      await sandbox.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** Runs `erp-sync <args>` as a child process (the real CLI through tsx), with extra environment. */
+export function runCli(configPath: string, args: string[], env: Record<string, string> = {}): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, ...args], {
+    cwd: REPO,
+    env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const done = new Promise<ChildResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
+  return { done, kill: (s) => child.kill(s), pid: child.pid! };
+}
+
+/** Every file under the drop: relative path → sha256. */
+export function dropContents(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(root, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(root);
+  return out;
+}
