@@ -3,7 +3,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { CompanyConfig, Config } from './config/schema.js';
+import type { CompanyConfig, Config, SinkConfig } from './config/schema.js';
+import { createXeroClient, createXeroSink } from '../sinks/xero/sink.js';
+import type { XeroClient } from '../sinks/xero/client.js';
+import { createQiTechSink } from '../sinks/qitech/sink.js';
+import { checkXeroPayments, xeroSinkConfig } from './commands/xero.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
@@ -40,6 +44,18 @@ export interface AppOptions {
 }
 
 const EMPTY_BATCH_WAIT_MS = 30 * 60_000;
+
+/** One configured sink of a company. */
+function createSink(s: SinkConfig, rt: Runtime, log: Logger): Sink {
+  switch (s.type) {
+    case 'sftp':
+      return { ...createSftpSink(s, { log }), name: s.name };
+    case 'xero':
+      return { ...createXeroSink(s, { ds: rt.ds, logger: log }), name: s.name };
+    case 'qitech-settlement':
+      return { ...createQiTechSink(s, { ds: rt.ds, logger: log }), name: s.name };
+  }
+}
 
 export function policyFor(company: CompanyConfig): Policy {
   return {
@@ -79,9 +95,17 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
   };
   const sinks = new Map<string, Sink[]>();
   for (const c of companies) {
-    const configured = c.sinks.map((s): Sink => ({ ...createSftpSink(s, { log: logger.child({ company: c.id, sink: s.name }) }), name: s.name }));
+    const configured = c.sinks.map((s) => createSink(s, rt, logger.child({ company: c.id, sink: s.name })));
     sinks.set(c.id, configured.length ? configured : [drop!.sinkFor(logger.child({ company: c.id, sink: 'sftp' }))]);
   }
+  const xeroClients = new Map<string, XeroClient>();
+  const xeroClientFor = (companyId: string, sink: string): XeroClient | null => {
+    const key = `${companyId}/${sink}`;
+    const cfg = xeroSinkConfig(byId.get(companyId)?.sinks ?? [], sink);
+    if (!cfg) return null;
+    if (!xeroClients.has(key)) xeroClients.set(key, createXeroClient(cfg, companyId, { ds: rt.ds, logger }));
+    return xeroClients.get(key)!;
+  };
 
   const concur = concurSteps(clientFor);
   const worker = new Worker({
@@ -113,6 +137,10 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     metrics: opts.metrics,
     pollMs: config.pipeline.pollMs,
     leaseMs: config.pipeline.leaseMs,
+    saferpay: config.saferpay,
+    xeroCheck: companies.some((c) => c.sinks.some((s) => s.type === 'xero'))
+      ? () => checkXeroPayments({ ds: rt.ds, clientFor: xeroClientFor, logger, now: () => now().getTime() }).then(() => undefined)
+      : null,
   });
   return {
     config,

@@ -11,6 +11,8 @@ import { runReplay, runRetry } from './commands/batch-actions.js';
 import { runParse } from './commands/parse.js';
 import { runReport } from './commands/report.js';
 import { runSandbox } from './commands/sandbox.js';
+import { runXeroReverse } from './commands/xero.js';
+import { runSaferpayClose } from './commands/saferpay.js';
 import { openRuntime } from './runtime.js';
 import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
 import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
@@ -90,6 +92,29 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('retry <batch>')
     .description('take a quarantined batch up again (after the cause was fixed) from the step it failed at')
     .action(run(([ref], o) => runRetry(commandContext(o), ref!)));
+
+  program
+    .command('reverse <batch>')
+    .description('undo a posting in a payment system when an accountant asks (Xero: delete the batch payment), audited')
+    .requiredOption('--sink <name>', 'the sink whose posting to reverse (a xero sink)')
+    .action(run(([ref], o) => runXeroReverse(commandContext(o), ref!, o.sink as string)));
+
+  const saferpay = program.command('saferpay').description('Saferpay terminal batch closes');
+  saferpay
+    .command('close <terminal>')
+    .description("close a terminal's batch now: once per business day unless --force")
+    .option('--force', 'close again today (audited with user@host)')
+    .action(
+      run(async ([terminal], o) => {
+        const ctx = commandContext(o);
+        const rt = await openRuntime(ctx.config, ctx.logger);
+        try {
+          return await runSaferpayClose({ ds: rt.ds, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(o.force) });
+        } finally {
+          await rt.close();
+        }
+      }),
+    );
 
   program
     .command('migrate')

@@ -12,6 +12,8 @@ import { discover } from './pipeline/discovery.js';
 import { nextRunAfter } from './pipeline/schedule.js';
 import { Worker } from './pipeline/worker.js';
 import { classify } from './pipeline/classify.js';
+import type { SaferpayConfig } from './saferpay/config.js';
+import { runSaferpayDue } from './saferpay/job.js';
 
 export interface DaemonOptions {
   ds: DataSource;
@@ -25,7 +27,13 @@ export interface DaemonOptions {
   /** How often due work is looked for between cron pokes. */
   pollMs: number;
   leaseMs: number;
+  saferpay?: SaferpayConfig;
+  /** Reads posted Xero batch payments back (Status, IsReconciled); null when no company posts to Xero. */
+  xeroCheck?: (() => Promise<void>) | null;
 }
+
+/** How often the Xero follow-up check runs. */
+const XERO_CHECK_EVERY_MS = 5 * 60_000;
 
 export class Daemon {
   private timer: NodeJS.Timeout | null = null;
@@ -34,6 +42,9 @@ export class Daemon {
   private again = false;
   private stopped = false;
   private discovering = new Map<string, Promise<void>>();
+  /** Background jobs beside the batches (Saferpay closes, the Xero check): one run of each at a time. */
+  private background = new Map<string, Promise<void>>();
+  private lastXeroCheck = 0;
 
   constructor(private readonly o: DaemonOptions) {}
 
@@ -44,7 +55,21 @@ export class Daemon {
         this.tasks.push(cron.schedule(schedule, () => this.poke(), { timezone: c.timezone, noOverlap: true, name: `${c.id}:${schedule}` }));
       }
     }
+    for (const t of this.o.saferpay?.terminals ?? []) {
+      this.tasks.push(cron.schedule(t.schedule, () => this.poke(), { timezone: t.timezone, noOverlap: true, name: `saferpay:${t.terminalId}` }));
+    }
     this.poke();
+  }
+
+  /** Starts a background job unless its previous run is still going; failures are logged, never thrown. */
+  private runInBackground(name: string, job: () => Promise<unknown>): void {
+    if (this.background.has(name)) return;
+    const p = job().then(
+      () => undefined,
+      (e: unknown) => void this.o.logger.error(`${name} crashed`, { error: e }),
+    );
+    this.background.set(name, p);
+    void p.finally(() => this.background.delete(name));
   }
 
   /** Runs a pass now (or right after the current one). */
@@ -80,6 +105,15 @@ export class Daemon {
         void p.finally(() => this.discovering.delete(c.id));
         this.discovering.set(c.id, p);
       }
+    }
+    const saferpay = this.o.saferpay;
+    if (saferpay?.terminals.length) {
+      this.runInBackground('saferpay', () => runSaferpayDue({ ds: this.o.ds, config: saferpay, now: this.o.now, logger: this.o.logger, workerId: this.o.workerId }));
+    }
+    const xeroCheck = this.o.xeroCheck;
+    if (xeroCheck && this.o.now().getTime() - this.lastXeroCheck >= XERO_CHECK_EVERY_MS) {
+      this.lastXeroCheck = this.o.now().getTime();
+      this.runInBackground('xero-check', xeroCheck);
     }
     const claimed = await this.o.worker.tick();
     if (claimed > 0) this.again = true;
@@ -123,7 +157,7 @@ export class Daemon {
     if (this.timer) clearTimeout(this.timer);
     for (const t of this.tasks) await t.destroy();
     this.o.worker.stop();
-    const settled = Promise.allSettled([this.running, ...this.discovering.values(), this.o.worker.drain()]);
+    const settled = Promise.allSettled([this.running, ...this.discovering.values(), ...this.background.values(), this.o.worker.drain()]);
     let timeout: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((r) => (timeout = setTimeout(() => r('timeout'), graceMs)));
     const outcome = await Promise.race([settled.then(() => 'done' as const), expired]);

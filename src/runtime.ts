@@ -23,7 +23,13 @@ function registerConfigSecrets(config: Config): void {
     const a = c.concur.auth;
     if (a?.kind === 'oauth') [a.clientSecret, a.refreshToken].forEach(registerSecret);
     if (a?.kind === 'static') registerSecret(a.accessToken);
+    for (const s of c.sinks) {
+      if (s.type === 'sftp') [s.password, s.passphrase].forEach(registerSecret);
+      if (s.type === 'qitech-settlement') registerSecret(s.apiClientKey);
+    }
   }
+  for (const t of config.saferpay.terminals) registerSecret(t.password);
+  registerSecret(config.webhooks.qitech?.secret);
 }
 
 export async function openRuntime(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Runtime> {

@@ -5,6 +5,8 @@ import { createMetrics } from '../metrics.js';
 import { migrationsApplied } from '../db/migrate.js';
 import { assembleApp } from '../app.js';
 import type { CommandContext } from './context.js';
+import { registerSaferpayMetrics } from '../saferpay/metrics.js';
+import { createQiTechWebhookRoute } from '../http/qitech-webhook.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
 function shutdownSignal(): Promise<NodeJS.Signals> {
@@ -23,11 +25,13 @@ export async function runStart(ctx: CommandContext): Promise<number> {
   const rt = await openRuntime(config, logger);
   const metrics = createMetrics();
   const app = await assembleApp(rt, logger, { metrics, demo: true });
+  registerSaferpayMetrics(metrics.registry, rt.ds);
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
     registry: metrics.registry,
     logger,
+    routes: config.webhooks.qitech ? { '/webhooks/qitech': createQiTechWebhookRoute({ ds: rt.ds, logger, secret: config.webhooks.qitech.secret }) } : {},
     ready: async () => {
       await rt.ds.query('SELECT 1');
       const ok = await migrationsApplied(rt.ds);

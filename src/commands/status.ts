@@ -2,6 +2,8 @@
 import { openRuntime } from '../runtime.js';
 import { batchStatuses, type BatchStatus } from '../store/status.js';
 import { companyStatuses, type CompanyStatus } from '../store/companies.js';
+import { saferpayStatus } from '../store/saferpay.js';
+import { renderSaferpayStatus } from './saferpay.js';
 import type { CommandContext } from './context.js';
 
 function totalsText(t: Record<string, string>): string {
@@ -24,7 +26,7 @@ export function renderStatus(batches: BatchStatus[], companies: CompanyStatus[])
     String(b.rows),
     totalsText(b.totals),
     b.reconciliation ? String(b.reconciliation.status) : '-',
-    b.deliveries.map((d) => `${d.sink}:${d.state}`).join(' ') || '-',
+    b.deliveries.map((d) => `${d.sink}:${d.state}${d.payout?.status ? `(${String(d.payout.status)}${d.payout.isReconciled ? ', reconciled' : ''})` : ''}`).join(' ') || '-',
     b.quarantineReason ?? b.lastError ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -36,8 +38,9 @@ export async function runStatus(ctx: CommandContext, opts: { json: boolean; out?
   const out = opts.out ?? process.stdout;
   const rt = await openRuntime(ctx.config, ctx.logger);
   try {
-    const [batches, companies] = await Promise.all([batchStatuses(rt.ds), companyStatuses(rt.ds)]);
-    out.write(opts.json ? JSON.stringify(batches, null, 2) + '\n' : renderStatus(batches, companies));
+    const [batches, companies, closes] = await Promise.all([batchStatuses(rt.ds), companyStatuses(rt.ds), saferpayStatus(rt.ds)]);
+    if (opts.json) out.write(JSON.stringify(batches, null, 2) + '\n');
+    else out.write(renderStatus(batches, companies) + (closes.length ? `\n${renderSaferpayStatus(closes)}` : ''));
     return 0;
   } finally {
     await rt.close();

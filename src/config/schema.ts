@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { isValidSchedule } from '../pipeline/schedule.js';
 import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
+import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
+import { QiTechSinkConfigSchema } from '../../sinks/qitech/config.js';
+import { SaferpayConfigSchema } from '../saferpay/config.js';
 import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ZipLimitsSchema } from '../../parsers/index.js';
 
 const cronExpr = z.string().refine(isValidSchedule, 'expected a cron expression such as "0 6 * * *", or "immediate"');
@@ -66,7 +69,10 @@ export const ConcurConfigSchema = z.strictObject({
 
 const SinkSchema = z.discriminatedUnion('type', [
   SftpSinkConfigSchema.safeExtend({ type: z.literal('sftp'), name: z.string().regex(/^[a-z0-9_-]+$/).default('sftp') }),
+  XeroSinkConfigSchema,
+  QiTechSinkConfigSchema,
 ]);
+export type SinkConfig = z.infer<typeof SinkSchema>;
 
 export const CompanySchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)'),
@@ -117,6 +123,25 @@ export const ConfigSchema = z.strictObject({
   /** Guards against hostile ZIP bundles (entry count, total size, compression ratio). */
   zipLimits: ZipLimitsSchema.prefault({}),
   companies: z.array(CompanySchema).min(1),
+  /** Saferpay terminals whose daily batch erp-sync closes. */
+  saferpay: SaferpayConfigSchema.prefault({}),
+  webhooks: z
+    .strictObject({
+      /** QI Tech settlement webhooks at /webhooks/qitech/<secret> (or the secret in x-qitech-webhook-secret). */
+      qitech: z.strictObject({ secret: z.string().min(16, 'use a secret of at least 16 characters') }).optional(),
+    })
+    .prefault({}),
+}).superRefine((c, ctx) => {
+  const ids = c.companies.map((x) => x.id);
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['companies', i, 'id'], message: `company id "${id}" appears twice` });
+  });
+  c.companies.forEach((co, i) => {
+    const names = co.sinks.map((s) => s.name);
+    names.forEach((n, j) => {
+      if (names.indexOf(n) !== j) ctx.addIssue({ code: 'custom', path: ['companies', i, 'sinks', j, 'name'], message: `sink name "${n}" appears twice; name each sink` });
+    });
+  });
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -51,9 +51,7 @@ async function* copyChunks(rows: AsyncIterable<Transaction>, count: { parsed: nu
 async function stageAndMerge(client: PoolClient, input: LoadInput): Promise<LoadResult> {
   const columns = STAGE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
   // Temporary and ON COMMIT DROP: never WAL-logged, never visible to others, gone with the transaction.
-  // The tuple target keeps rows of a few KB (raw is most of them) inline and uncompressed: compressing
-  // rows that are read once and dropped costs more than it saves.
-  await client.query(`CREATE TEMP TABLE ${STAGE} (${columns}) ${process.env.X_NOTTT ? "" : "WITH (toast_tuple_target = 8160)"} ON COMMIT DROP`);
+  await client.query(`CREATE TEMP TABLE ${STAGE} (${columns}) ON COMMIT DROP`);
   const count = { parsed: 0 };
   // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.
   await pipeline(Readable.from(copyChunks(input.rows, count), { objectMode: false }), client.query(copyFrom(`COPY ${STAGE} (${COLUMN_NAMES}) FROM STDIN`)));

@@ -46,6 +46,24 @@ export const REPORTS: readonly ReportDefinition[] = [
     description: 'what needs a person: quarantined batches, reconciliation mismatches, failed deliveries, companies to re-authorise',
     orderBy: 'since DESC, company_id',
   },
+  {
+    name: 'xero-payments',
+    view: 'reporting.xero_payments',
+    description: 'Xero batch payments per batch: BatchPaymentID, total, Status and IsReconciled as last read back',
+    orderBy: 'company_id, batch_id',
+  },
+  {
+    name: 'qitech-payouts',
+    view: 'reporting.qitech_payouts',
+    description: 'QI Tech payment batches per batch: status (paid when the webhook says so), settlements settled',
+    orderBy: 'company_id, batch_id',
+  },
+  {
+    name: 'saferpay-closes',
+    view: 'reporting.saferpay_closes',
+    description: 'every Saferpay terminal batch close: business day, RequestId, attempts, outcome, ErrorName/Behavior, times, who forced it',
+    orderBy: 'business_day DESC, terminal_id, seq',
+  },
 ];
 
 export function findReport(name: string): ReportDefinition | undefined {

@@ -2,7 +2,6 @@
 // on it, the outcome of every attempt, and the status read model.
 import type { Queryable } from '../db/sql.js';
 import { update } from '../db/sql.js';
-import type { ReportDefinition } from './reports.js';
 
 export type CloseState = 'pending' | 'closed' | 'failed' | 'config-error';
 
@@ -161,11 +160,3 @@ export async function saferpayStatus(db: Queryable): Promise<SaferpayStatus[]> {
      ORDER BY c.terminal_id, c.business_day DESC, c.seq DESC`,
   );
 }
-
-/** The report `erp-sync report saferpay-closes` (for the lead to add to REPORTS). */
-export const SAFERPAY_REPORT: ReportDefinition = {
-  name: 'saferpay-closes',
-  view: 'reporting.saferpay_closes',
-  description: 'every Saferpay terminal batch close: business day, RequestId, attempts, outcome, ErrorName/Behavior, times, who forced it',
-  orderBy: 'business_day DESC, terminal_id, seq',
-};

@@ -11,7 +11,8 @@ export interface BatchStatus {
   rows: number;
   totals: Record<string, string>;
   reconciliation: Record<string, unknown> | null;
-  deliveries: Array<{ sink: string; state: string; attempts: number; deliveredAt: string | null; lastError: string | null }>;
+  /** Per sink; `payout` holds what the payment system says of it (Xero Status/IsReconciled, QI Tech status). */
+  deliveries: Array<{ sink: string; state: string; attempts: number; deliveredAt: string | null; lastError: string | null; payout: Record<string, unknown> | null }>;
   lastError: string | null;
   quarantineReason: string | null;
   updatedAt: string;
@@ -30,8 +31,13 @@ export async function batchStatuses(db: Queryable, opts: { company?: string } = 
        FROM (SELECT COALESCE(currency, '') AS cur, count(*) AS n, sum(amount) AS total FROM transactions WHERE batch_id = b.id GROUP BY 1) per
      ) t ON true
      LEFT JOIN LATERAL (
-       SELECT jsonb_agg(jsonb_build_object('sink', sink, 'state', state, 'attempts', attempts, 'deliveredAt', delivered_at, 'lastError', last_error) ORDER BY sink) AS deliveries
-       FROM deliveries WHERE batch_id = b.id
+       SELECT jsonb_agg(jsonb_build_object('sink', d.sink, 'state', d.state, 'attempts', d.attempts, 'deliveredAt', d.delivered_at, 'lastError', d.last_error,
+                        'payout', COALESCE(
+                          (SELECT jsonb_build_object('system', 'xero', 'batchPaymentId', x.batch_payment_id, 'status', x.status, 'isReconciled', x.is_reconciled)
+                           FROM xero_batch_payments x WHERE x.batch_id = b.id AND x.sink = d.sink),
+                          (SELECT jsonb_build_object('system', 'qitech', 'paymentBatch', q.external_id, 'status', q.status, 'paidAt', q.paid_at)
+                           FROM qitech_payment_batches q WHERE q.batch_id = b.id AND q.sink = d.sink))) ORDER BY d.sink) AS deliveries
+       FROM deliveries d WHERE d.batch_id = b.id
      ) d ON true
      WHERE $1::text IS NULL OR b.company_id = $1
      ORDER BY b.company_id, b.id`,
