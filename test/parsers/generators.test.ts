@@ -37,6 +37,11 @@ describe('test-data generators', () => {
     expect(Object.keys(zip.totals)).toEqual(['USD']);
   });
 
+  it('give every line of a batch its own entry id (and so its own journal key), however many reports', () => {
+    const lines = generateLines({ batchId: 'B1', batchName: 'Big', closeDate: '2026-11-20', seed: 7, reports: 20_000, linesPerReport: 3 });
+    expect(new Set(lines.map((l) => l.entryId)).size).toBe(lines.length);
+  });
+
   it('SAE DETAIL lines have exactly 400 fields', () => {
     const text = renderBatchFile('sae', spec).bytes.toString('utf8');
     const lines = text.trimEnd().split('\n');

@@ -102,7 +102,8 @@ export function reportAt(spec: BatchSpec, index: number): GeneratedReport {
     firstName,
     lastName,
     reportId: hex(r, 20),
-    reportKey: String(100000 + Math.floor(r() * 800000)),
+    // Unique within the batch (a random key collided across reports, and with it the entry and journal keys).
+    reportKey: String(100000 + index),
     reportName: `${city} trip, ${month} "${spec.batchName.replaceAll("|", "/")}"`,
     currency: spec.currency ?? pick(r, CURRENCIES),
     city,
