@@ -1,14 +1,9 @@
-// Exponential back-off with full jitter, and a retry loop whose sleeping is injected (tests never wait).
+// A retry loop for the sinks' connection attempts, whose sleeping is injected (tests never wait).
+import { backoffDelay } from '../src/backoff.js';
 
 export interface BackoffPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
-}
-
-/** Delay before retry number `attempt` (1 = first retry): uniform in [0, min(max, base * 2^(attempt-1))]. */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * random());
 }
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -26,7 +21,7 @@ export async function withRetries<T>(
       return await fn(attempt);
     } catch (error) {
       if (attempt >= opts.attempts || !opts.shouldRetry(error)) throw error;
-      await sleep(backoffDelay(attempt, opts, opts.random));
+      await sleep(backoffDelay(attempt, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }, opts.random));
     }
   }
 }

@@ -16,7 +16,7 @@ import { createSftpSink } from '../sinks/sftp-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { Worker } from './pipeline/worker.js';
 import { Daemon } from './daemon.js';
-import { DEFAULT_BACKOFF } from './pipeline/backoff.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
 import type { Policy } from './pipeline/machine.js';
 import { concurSteps } from './pipeline/steps/concur.js';
 import { fetchStep } from './pipeline/steps/fetch.js';

@@ -1,7 +1,7 @@
 // HTTP to the Xero Accounting API for one tenant: auth, the tenant's rate limits, 429/5xx handling with
 // retries (every write carries an Idempotency-Key, so a retry never posts twice), exact-decimal JSON.
 import type { Logger } from '../../src/log.js';
-import { backoffDelay } from '../../src/pipeline/backoff.js';
+import { backoffDelay } from '../../src/backoff.js';
 import { SinkError } from '../sink.js';
 import type { XeroTokens } from './auth.js';
 import type { XeroSinkConfig } from './config.js';

@@ -2,6 +2,7 @@
 import { openRuntime } from '../runtime.js';
 import { assembleApp } from '../app.js';
 import { settle } from '../pipeline/settle.js';
+import { forEachLimited } from '../pipeline/limit.js';
 import { batchStatuses } from '../store/status.js';
 import type { CommandContext } from './context.js';
 
@@ -17,7 +18,10 @@ export async function runRunOnce(ctx: CommandContext): Promise<number> {
     app = await assembleApp(rt, logger);
     const ids = app.companies.map((c) => c.id);
     let failed = 0;
-    for (const c of app.companies) if ((await app.daemon.discoverIfDue(c, true)) === 'failed') failed++;
+    // Listing is network-bound: as many companies at once as batches may be worked on at once.
+    await forEachLimited(app.companies, rt.config.pipeline.concurrency, async (c) => {
+      if ((await app.daemon.discoverIfDue(c, true)) === 'failed') failed++;
+    });
     await settle(rt.ds, app.worker, ids, { now: () => new Date(), maxWaitMs: MAX_WAIT_MS });
     const [quarantined]: Array<{ n: number }> = await rt.ds.query(
       `SELECT count(*)::int AS n FROM batch_events WHERE kind = 'quarantined' AND at >= $1 AND company_id = ANY($2)`,

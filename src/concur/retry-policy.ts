@@ -1,4 +1,5 @@
 // What to do after a failed Concur call: a pure decision, so the pipeline and the client's in-call loop agree.
+import { backoffDelay } from '../backoff.js';
 import { ConcurHttpError, ConcurNetworkError, ConcurTimeoutError } from './errors.js';
 
 export type RetryDecision = { retry: false } | { retry: true; retryAfterMs: number };
@@ -33,10 +34,9 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-/** Exponential back-off with jitter: between half and all of base·2^(attempt-1), capped. */
+/** Exponential back-off with jitter for Concur calls: 1 s doubling up to 5 minutes. */
 export function backoffMs(attempt: number, random: () => number): number {
-  const full = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(full * (0.5 + random() / 2));
+  return backoffDelay(attempt, { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_CAP_MS }, random);
 }
 
 export function retryPolicy(error: unknown, ctx: RetryContext): RetryDecision {

@@ -1,5 +1,5 @@
 // What to do after an answer: pure. Saferpay says to decide on ErrorName and Behavior only (messages change).
-import { backoffDelay } from '../pipeline/backoff.js';
+import { backoffDelay } from '../backoff.js';
 import type { CloseAnswer } from './client.js';
 import type { SaferpayTerminal } from './config.js';
 
@@ -53,7 +53,7 @@ export function decide(answer: CloseAnswer, at: AttemptContext, policy: RetryPol
   if ('stop' in v) return { action: 'stop', outcome: v.stop, reason: v.reason };
   if (at.attempts >= MAX_ATTEMPTS) return { action: 'stop', outcome: 'failed', reason: `${v.reason}; gave up after ${MAX_ATTEMPTS} attempts (RetryIndicator 9 is the last)` };
   if (v.retry === 'soon' && at.soonRetriesInRun < policy.soonAttempts) {
-    const delayMs = backoffDelay(at.soonRetriesInRun + 1, { baseMs: policy.soonDelayMs, maxMs: Math.max(policy.soonDelayMs, policy.laterDelayMs), maxAttempts: MAX_ATTEMPTS }, random);
+    const delayMs = backoffDelay(at.soonRetriesInRun + 1, { baseMs: policy.soonDelayMs, maxMs: Math.max(policy.soonDelayMs, policy.laterDelayMs) }, random);
     return { action: 'retry', delayMs, inRun: true, reason: v.reason };
   }
   return { action: 'retry', delayMs: policy.laterDelayMs, inRun: false, reason: v.reason };

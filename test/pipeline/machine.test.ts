@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closeIntent, transition, type BatchView, type Outcome, type Policy } from '../../src/pipeline/machine.js';
-import { backoffDelay } from '../../src/pipeline/backoff.js';
+import { backoffDelay } from '../../src/backoff.js';
 import { stepFor } from '../../src/pipeline/states.js';
 
 const now = new Date('2026-11-22T10:00:00Z');

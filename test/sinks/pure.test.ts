@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, withRetries } from '../../sinks/backoff.js';
+import { withRetries } from '../../sinks/backoff.js';
 import { planDelivery, suffixedPath, temporaryPath } from '../../sinks/delivery-plan.js';
 import { checkKnownHosts, normalizeFingerprint, parseKnownHosts } from '../../sinks/known-hosts.js';
 import { renderRemotePath, safeName, templateProblems } from '../../sinks/path-template.js';
@@ -98,11 +98,6 @@ describe('known_hosts', () => {
 });
 
 describe('back-off and error types', () => {
-  it('grows exponentially up to the cap, with injected jitter', () => {
-    const policy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
-    expect([1, 2, 3, 6, 10].map((n) => backoffDelay(n, policy, () => 1))).toEqual([1000, 2000, 4000, 30_000, 30_000]);
-    expect(backoffDelay(3, policy, () => 0.5)).toBe(2000);
-  });
   it('retries only what shouldRetry accepts, sleeping between attempts', async () => {
     const slept: number[] = [];
     let calls = 0;

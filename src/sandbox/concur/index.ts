@@ -6,7 +6,7 @@ import { createSandboxServer, type FaultKind, type FaultOptions } from './server
 import { SandboxState, type BatchSeed, type SandboxBatch } from './state.js';
 
 export { manualClock, systemClock, type ManualClock, type SandboxClock } from './clock.js';
-export { DEFAULT_BATCHES, EMPTY_BATCH_MESSAGE, type BatchSeed } from './state.js';
+export { DEFAULT_BATCHES, EMPTY_BATCH_MESSAGE, type BatchSeed, type DiskFile } from './state.js';
 export type { FaultKind, FaultOptions } from './server.js';
 
 export interface SandboxCompanySpec {
@@ -85,6 +85,8 @@ export interface ConcurSandbox {
     downloads(fileUrl?: string): number;
     tokenGrants(companyId?: string): number;
     faults(kind?: FaultKind): number;
+    /** Requests received, and the most handled at once (latency included). */
+    load(): { requests: number; inFlight: number; peakInFlight: number };
   };
   /** Resolves once the sandbox handles no request (e.g. a slow answer the client gave up on). */
   idle(): Promise<void>;
@@ -115,7 +117,7 @@ export async function startConcurSandbox(opts: ConcurSandboxOptions = {}): Promi
   for (const s of specs) state.addCompany(s);
 
   let url = '';
-  const { server, setFaults, idle } = createSandboxServer({ state, baseUrl: () => url, latencyMs: opts.latencyMs ?? 0, faults: opts.faults ?? null });
+  const { server, setFaults, idle, load } = createSandboxServer({ state, baseUrl: () => url, latencyMs: opts.latencyMs ?? 0, faults: opts.faults ?? null });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -182,12 +184,13 @@ export async function startConcurSandbox(opts: ConcurSandboxOptions = {}): Promi
       downloads: (fileUrl) => sum(state.counters.downloads, fileUrl),
       tokenGrants: (companyId) => sum(state.counters.tokenGrants, companyId),
       faults: (kind) => sum(state.counters.faults, kind),
+      load,
     },
     idle,
     served(fileUrl) {
       const path = fileUrl.startsWith(url) ? fileUrl.slice(url.length) : fileUrl;
       const f = state.files.get(path);
-      return f && { sha256: f.sha256, size: f.bytes.length, batchId: f.batchId, fileName: f.fileName, total: f.total };
+      return f && { sha256: f.sha256, size: f.size, batchId: f.batchId, fileName: f.fileName, total: f.total };
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,6 +1,8 @@
 // The sandbox's HTTP face: Concur's routes, status codes and headers, plus seeded fault injection.
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { seededRandom } from './clock.js';
 import { bump, EMPTY_BATCH_MESSAGE, type SandboxBatch, type SandboxCompany, type SandboxState } from './state.js';
 import { batchListXml, batchStatusXml, errorXml } from './xml.js';
@@ -40,11 +42,15 @@ export interface SandboxServer {
   setFaults(f: FaultOptions | null): void;
   /** Resolves once no request is being handled (a slow answer included). */
   idle(): Promise<void>;
+  /** Requests received, and the most handled at once (latency included): the concurrency a client reached. */
+  load(): { requests: number; inFlight: number; peakInFlight: number };
 }
 
 export function createSandboxServer(opts: ServerOptions): SandboxServer {
   const { state } = opts;
   let inFlight = 0;
+  let peakInFlight = 0;
+  let requests = 0;
   let idleWaiters: Array<() => void> = [];
   const done = () => {
     if (--inFlight > 0) return;
@@ -182,11 +188,15 @@ export function createSandboxServer(opts: ServerOptions): SandboxServer {
     send(res, 200, 'application/xml; charset=utf-8', batchStatusXml({ batchStatus: 'CLOSED', fileUrl: `${opts.baseUrl()}${file.path}`, status: 'SUCCESS', jobQueueKey }));
   }
 
-  function download(company: SandboxCompany, path: string, res: Res): void {
+  async function download(company: SandboxCompany, path: string, res: Res): Promise<void> {
     const file = state.files.get(path);
     if (!file || file.companyId !== company.id) return sendError(res, 404, 'The Batch ID specified in the URI is invalid.');
     bump(state.counters.downloads, `${opts.baseUrl()}${path}`);
-    send(res, 200, file.contentType, file.bytes, { 'content-disposition': `attachment; filename="${file.fileName}"` });
+    const disposition = { 'content-disposition': `attachment; filename="${file.fileName}"` };
+    if (file.bytes) return send(res, 200, file.contentType, file.bytes, disposition);
+    res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.size), ...disposition });
+    // A client that stops reading (or goes away) ends the stream; the request still finishes.
+    await pipeline(createReadStream(file.diskPath ?? ''), res).catch(() => res.destroy());
   }
 
   async function handle(req: http.IncomingMessage, res: Res, body: string): Promise<void> {
@@ -217,7 +227,8 @@ export function createSandboxServer(opts: ServerOptions): SandboxServer {
         if (batch) close(batch, closeMatch[1]!, res);
       });
     }
-    return route('GET', () => download(company, path, res));
+    if (method !== 'GET') return sendError(res, 405, `The method ${method} is not allowed here.`, { allow: 'GET' });
+    return download(company, path, res);
   }
 
   const server = http.createServer((req, res) => {
@@ -228,7 +239,8 @@ export function createSandboxServer(opts: ServerOptions): SandboxServer {
       size += c.length;
       if (size <= MAX_BODY) chunks.push(c);
     });
-    inFlight++;
+    requests++;
+    peakInFlight = Math.max(peakInFlight, ++inFlight);
     let finished = false;
     const finish = () => {
       if (finished) return;
@@ -251,6 +263,7 @@ export function createSandboxServer(opts: ServerOptions): SandboxServer {
   });
   return {
     server,
+    load: () => ({ requests, inFlight, peakInFlight }),
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     setFaults(f) {
       faults = f;

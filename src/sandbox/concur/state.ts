@@ -12,6 +12,18 @@ export interface BatchSeed {
   paymentMethod: string;
   reports: number;
   linesPerReport: number;
+  /** A file already on disk (e.g. a 1 GB SAE from writeSaeFile), served streamed instead of a generated one. */
+  file?: DiskFile;
+}
+
+export interface DiskFile {
+  path: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  /** Its total in the batch currency: what the list shows as BatchTotal. */
+  total: string;
 }
 
 export interface SandboxBatch extends BatchSeed {
@@ -46,7 +58,10 @@ export interface ServedFile {
   path: string;
   companyId: string;
   batchId: string;
-  bytes: Buffer;
+  /** In memory, or (a seeded disk file) streamed from diskPath. */
+  bytes: Buffer | null;
+  diskPath: string | null;
+  size: number;
   contentType: string;
   fileName: string;
   sha256: string;
@@ -204,6 +219,7 @@ export class SandboxState {
 
   /** BatchTotal as the list shows it: the exact sum of the lines its file will hold (no file rendered for it). */
   total(b: SandboxBatch): string {
+    if (b.file) return b.file.total;
     let t = this.totals.get(b.id);
     if (t === undefined) {
       const sum = totalsByCurrency(generateLines(this.spec(b))).get(b.currency);
@@ -229,13 +245,22 @@ export class SandboxState {
   /** A fresh file for a closed batch under a new URL (what every v1.1 close does). */
   generateFile(b: SandboxBatch): ServedFile {
     b.generations++;
-    const r = this.render(b);
     const jobRunKey = opaqueKey('job', this.opts.seed, b.id, b.generations);
+    const path = `/api/expense/paymentbatch/v1.1/batch/${jobRunKey}/file`;
+    if (b.file) {
+      const d = b.file;
+      const file: ServedFile = { path, companyId: b.companyId, batchId: b.id, bytes: null, diskPath: d.path, size: d.size, contentType: d.contentType, fileName: d.fileName, sha256: d.sha256, total: d.total };
+      this.files.set(path, file);
+      return file;
+    }
+    const r = this.render(b);
     const file: ServedFile = {
-      path: `/api/expense/paymentbatch/v1.1/batch/${jobRunKey}/file`,
+      path,
       companyId: b.companyId,
       batchId: b.id,
       bytes: r.bytes,
+      diskPath: null,
+      size: r.bytes.length,
       contentType: r.contentType,
       fileName: r.fileName,
       sha256: createHash('sha256').update(r.bytes).digest('hex'),

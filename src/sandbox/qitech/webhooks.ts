@@ -1,6 +1,7 @@
 // Webhook delivery back to the daemon, as QI Tech does it: POST JSON, retried with back-off on non-2xx
 // or no answer. Sleeping is injected so tests never wait.
-import { backoffDelay, realSleep, type Sleep } from '../../../sinks/backoff.js';
+import { realSleep, type Sleep } from '../../../sinks/backoff.js';
+import { backoffDelay } from '../../backoff.js';
 
 export interface WebhookTarget {
   url: string;
@@ -39,7 +40,7 @@ export async function deliverWebhook(target: WebhookTarget, payload: Record<stri
     );
     statuses.push(status);
     if (status >= 200 && status < 300) return { payload, attempts: attempt, statuses, delivered: true };
-    if (attempt < attempts) await sleep(backoffDelay(attempt, { baseDelayMs: target.baseDelayMs ?? 1_000, maxDelayMs: target.maxDelayMs ?? 60_000 }, deps.random));
+    if (attempt < attempts) await sleep(backoffDelay(attempt, { baseMs: target.baseDelayMs ?? 1_000, maxMs: target.maxDelayMs ?? 60_000 }, deps.random));
   }
   return { payload, attempts, statuses, delivered: false };
 }

@@ -1,0 +1,188 @@
+// A world for benchmarking child-process daemons: a PostgreSQL server (DATABASE_URL, else embedded), one
+// database per run, the embedded SFTP drop, a config file pointing N companies at a sandbox, and the
+// daemon's resource use sampled from outside (peak RSS from /proc, connections from pg_stat_activity).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/log.js';
+import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
+import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
+import type { ConcurSandbox } from '../../src/sandbox/concur/index.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const quiet = createLogger({ level: 'error' });
+
+export interface PgServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(dir: string): Promise<PgServer> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  return startEmbeddedPostgres({ dataDir: join(dir, 'pg'), persistent: false, logger: quiet });
+}
+
+export async function adminQuery<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database on the server (migrated here so daemons started together do not race for it). */
+export async function createBenchDatabase(server: PgServer): Promise<BenchDatabase> {
+  const name = `erp_sync_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(server.url, `CREATE DATABASE ${name}`);
+  const u = new URL(server.url);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const ds = await openDatabase({ url, poolSize: 1 });
+  await migrate(ds, url, quiet);
+  await ds.destroy();
+  return { name, url, drop: () => adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined) };
+}
+
+export interface BenchDrop {
+  drop: SftpDrop;
+  clientKey: string;
+  close(): Promise<void>;
+}
+
+export async function startBenchDrop(dir: string): Promise<BenchDrop> {
+  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKey = join(dir, 'client_key');
+  writeFileSync(clientKey, keys.private, { mode: 0o600 });
+  const drop = await startSftpDrop({ root: join(dir, 'drop'), hostKeyPath: join(dir, 'host_key'), users: [{ username: 'erp', publicKeys: [keys.public] }], log: quiet });
+  return { drop, clientKey, close: () => drop.close() };
+}
+
+export interface DaemonConfigOptions {
+  dir: string;
+  sandbox: ConcurSandbox;
+  drop: BenchDrop;
+  databaseUrl: string;
+  concurrency: number;
+  poolSize: number;
+  /** "immediate" for a full cycle; a cron that is not due for a discovery-only cycle. */
+  closeSchedule: string;
+  name: string;
+}
+
+/** Every sandbox company as a configured company: discovery and close immediate, the shared drop as sink. */
+export function writeDaemonConfig(o: DaemonConfigOptions): string {
+  const config = {
+    dataDir: join(o.dir, `data-${o.name}`),
+    database: { url: o.databaseUrl, poolSize: o.poolSize },
+    http: { port: 0, host: '127.0.0.1' },
+    log: { level: 'warn' },
+    pipeline: { pollMs: 100, leaseMs: 120_000, concurrency: o.concurrency, perCompanyConcurrency: 2 },
+    companies: o.sandbox.companies.map((c) => ({
+      id: c.id,
+      concur: {
+        baseUrl: o.sandbox.url,
+        auth: { kind: 'oauth', clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken, geolocation: o.sandbox.url },
+        discovery: { schedule: 'immediate' },
+        close: { schedule: o.closeSchedule, closeWatchTimeoutMs: 60_000, closeWatchIntervalMs: 1 },
+      },
+      csvProfiles: { 'concur-sandbox': SANDBOX_CSV_PROFILE },
+      defaultCsvProfile: 'concur-sandbox',
+      sinks: [
+        { type: 'sftp', host: '127.0.0.1', port: o.drop.drop.port, username: 'erp', privateKeyPath: o.drop.clientKey, hostKeySha256: o.drop.drop.hostKeySha256, remoteDir: '/' },
+      ],
+    })),
+  };
+  const path = join(o.dir, `erp-sync-${o.name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+export interface DaemonRun {
+  code: number | null;
+  seconds: number;
+  peakRssMb: number;
+  output: string;
+}
+
+function vmHwmKb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // exited
+  }
+}
+
+/** `erp-sync run-once` as a child process (the real CLI through tsx); its peak RSS read from /proc while it runs. */
+export function runOnce(configPath: string): Promise<DaemonRun> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, 'run-once'], {
+    cwd: REPO,
+    env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let peakKb = 0;
+  const timer = setInterval(() => (peakKb = Math.max(peakKb, vmHwmKb(child.pid!))), 100);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolve({ code, seconds: (performance.now() - started) / 1000, peakRssMb: peakKb / 1024, output });
+    }),
+  );
+}
+
+/** Samples a value every `everyMs` and keeps the highest; stop() returns it. */
+export function sampleMax(everyMs: number, read: () => Promise<number> | number): { stop(): Promise<number> } {
+  let max = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void Promise.resolve(read())
+      .then((v) => (max = Math.max(max, v)), () => undefined)
+      .finally(() => (busy = false));
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      max = Math.max(max, await Promise.resolve(read()).catch(() => 0));
+      return max;
+    },
+  };
+}
+
+/** The connections open to one database, sampled by a client of its own (not counted). */
+export async function connectionSampler(serverUrl: string, dbName: string, everyMs = 100): Promise<{ stop(): Promise<number> }> {
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  const read = async () => {
+    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [dbName]);
+    return r.rows[0]?.n ?? 0;
+  };
+  const s = sampleMax(everyMs, read);
+  return {
+    async stop() {
+      const max = await s.stop();
+      await c.end();
+      return max;
+    },
+  };
+}
