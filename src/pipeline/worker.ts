@@ -83,6 +83,11 @@ export class Worker {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Resolves as soon as one batch in flight is finished with (at once when none is): a slot to refill. */
+  async oneDone(): Promise<void> {
+    if (this.inFlight.size) await Promise.race(this.inFlight);
+  }
+
   /** Stops claiming; steps in flight finish (their claims are released as they do). */
   stop(): void {
     this.stopping = true;
@@ -156,6 +161,7 @@ export class Worker {
     faultPoint(`step:${step}:before-commit`);
     if (result.kind === 'committed') {
       const t = result.transition;
+      if (t.event === 'loaded') this.o.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.inserted ?? 0));
       slog.info(`${current.state} → ${t.state}`, { event: t.event });
       faultPoint(`step:${step}:after-commit`);
       return { ...current, state: t.state, attempts: t.attempts, nextAttemptAt: t.nextAttemptAt, lastError: t.lastError };

@@ -72,11 +72,11 @@ async function stageAndMerge(client: PoolClient, input: LoadInput): Promise<Load
 export async function loadTransactions(
   ds: DataSource,
   input: LoadInput,
-  inSameTransaction: (client: PoolClient) => Promise<void>,
+  inSameTransaction: (client: PoolClient, result: LoadResult) => Promise<void>,
 ): Promise<LoadResult> {
   return withTransaction(ds, async (client) => {
     const result = await stageAndMerge(client, input);
-    await inSameTransaction(client);
+    await inSameTransaction(client, result);
     return result;
   });
 }

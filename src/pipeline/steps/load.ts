@@ -82,10 +82,8 @@ export function loadStep(deps: LoadDeps) {
     for (const p of parts.filter((p) => p.kind === 'unknown')) ctx.logger.warn('file kept and delivered but not parsed: unknown kind', { file: p.name });
     try {
       let committed: Transition | null = null;
-      await loadTransactions(deps.ds, { companyId: batch.companyId, batchId: batch.id, fileId: original.id, rows: allRows(parts, ctx, deps.progressEvery ?? 50_000) }, async (client) => {
-        const load = rowsToLoad(parts);
-        const rows = parts.filter(load).reduce((n, p) => n + p.tally.rows, 0);
-        const outcome = { kind: 'loaded' as const, rows, inserted: rows, reconciliation: machineReconciliation(parts, batch) };
+      await loadTransactions(deps.ds, { companyId: batch.companyId, batchId: batch.id, fileId: original.id, rows: allRows(parts, ctx, deps.progressEvery ?? 50_000) }, async (client, loaded) => {
+        const outcome = { kind: 'loaded' as const, rows: loaded.parsed, inserted: loaded.inserted, reconciliation: machineReconciliation(parts, batch) };
         const db = fromPgClient(client);
         committed = await ctx.commitWithin(db, outcome);
         if (committed.state === 'quarantined') throw new RollbackForQuarantine(committed);
