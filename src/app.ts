@@ -22,6 +22,7 @@ import { concurSteps } from './pipeline/steps/concur.js';
 import { fetchStep } from './pipeline/steps/fetch.js';
 import { loadStep } from './pipeline/steps/load.js';
 import { deliverStep } from './pipeline/steps/deliver.js';
+import { sweepFileStore } from './store/file-store.js';
 import { startBuiltInSandbox, type BuiltInSandbox } from './defaults/sandbox.js';
 import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
 
@@ -141,6 +142,10 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     xeroCheck: companies.some((c) => c.sinks.some((s) => s.type === 'xero'))
       ? () => checkXeroPayments({ ds: rt.ds, clientFor: xeroClientFor, logger, now: () => now().getTime() }).then(() => undefined)
       : null,
+    sweepFiles: async () => {
+      const r = await sweepFileStore(rt.ds, dataDir, { retentionDays: config.fileStore.retentionDays, now: now() });
+      if (r.removed.length) logger.info('file store: files past retention removed', { removed: r.removed.length, retentionDays: config.fileStore.retentionDays });
+    },
   });
   return {
     config,

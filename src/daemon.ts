@@ -30,10 +30,12 @@ export interface DaemonOptions {
   saferpay?: SaferpayConfig;
   /** Reads posted Xero batch payments back (Status, IsReconciled); null when no company posts to Xero. */
   xeroCheck?: (() => Promise<void>) | null;
+  /** Removes stored files past their retention. */
+  sweepFiles?: (() => Promise<void>) | null;
 }
 
-/** How often the Xero follow-up check runs. */
-const XERO_CHECK_EVERY_MS = 5 * 60_000;
+/** How often the periodic background jobs run (each at most once at a time). */
+const PERIODIC: Record<'xero-check' | 'file-sweep', number> = { 'xero-check': 5 * 60_000, 'file-sweep': 6 * 60 * 60_000 };
 
 export class Daemon {
   private timer: NodeJS.Timeout | null = null;
@@ -44,7 +46,7 @@ export class Daemon {
   private discovering = new Map<string, Promise<void>>();
   /** Background jobs beside the batches (Saferpay closes, the Xero check): one run of each at a time. */
   private background = new Map<string, Promise<void>>();
-  private lastXeroCheck = 0;
+  private lastRun: Record<keyof typeof PERIODIC, number> = { 'xero-check': 0, 'file-sweep': 0 };
 
   constructor(private readonly o: DaemonOptions) {}
 
@@ -110,10 +112,12 @@ export class Daemon {
     if (saferpay?.terminals.length) {
       this.runInBackground('saferpay', () => runSaferpayDue({ ds: this.o.ds, config: saferpay, now: this.o.now, logger: this.o.logger, workerId: this.o.workerId }));
     }
-    const xeroCheck = this.o.xeroCheck;
-    if (xeroCheck && this.o.now().getTime() - this.lastXeroCheck >= XERO_CHECK_EVERY_MS) {
-      this.lastXeroCheck = this.o.now().getTime();
-      this.runInBackground('xero-check', xeroCheck);
+    for (const [name, job] of [['xero-check', this.o.xeroCheck], ['file-sweep', this.o.sweepFiles]] as const) {
+      const now = this.o.now().getTime();
+      if (job && now - this.lastRun[name] >= PERIODIC[name]) {
+        this.lastRun[name] = now;
+        this.runInBackground(name, job);
+      }
     }
     const claimed = await this.o.worker.tick();
     if (claimed > 0) this.again = true;

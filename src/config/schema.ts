@@ -120,6 +120,12 @@ export const ConfigSchema = z.strictObject({
       shutdownGraceMs: z.number().int().min(0).default(30_000),
     })
     .prefault({}),
+  fileStore: z
+    .strictObject({
+      /** Original files of done batches are kept this long (content-addressed under dataDir/files), then removed. */
+      retentionDays: z.number().int().min(1).default(400),
+    })
+    .prefault({}),
   /** Guards against hostile ZIP bundles (entry count, total size, compression ratio). */
   zipLimits: ZipLimitsSchema.prefault({}),
   companies: z.array(CompanySchema).min(1),
