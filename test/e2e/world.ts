@@ -86,7 +86,11 @@ export interface ChildResult {
 }
 
 /** Runs `erp-sync <args>` as a child process (the real CLI through tsx), with extra environment. */
-export function runCli(configPath: string, args: string[], env: Record<string, string> = {}): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number } {
+export function runCli(
+  configPath: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number; read(): string } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, ...args], {
     cwd: REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: 'info', ...env },
@@ -96,7 +100,7 @@ export function runCli(configPath: string, args: string[], env: Record<string, s
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<ChildResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
-  return { done, kill: (s) => child.kill(s), pid: child.pid! };
+  return { done, kill: (s) => child.kill(s), pid: child.pid!, read: () => output };
 }
 
 /** Every file under the drop: relative path → sha256. */

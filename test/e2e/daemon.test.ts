@@ -1,0 +1,74 @@
+// `erp-sync start` as operators run it: health, readiness and metrics over HTTP, status --json, clean SIGTERM.
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startWorld, type World } from './world.js';
+
+/** Resolves with the first match of `re` in the child's output (no fixed sleeps: it waits for the line itself). */
+function waitForOutput(read: () => string, re: RegExp, done: Promise<unknown>): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = read().match(re);
+      if (m) {
+        clearInterval(timer);
+        resolve(m);
+      }
+    }, 50);
+    void done.then(() => {
+      clearInterval(timer);
+      reject(new Error(`exited before ${re}: ${read().slice(-2000)}`));
+    });
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the daemon', () => {
+  let world: World | undefined;
+  afterAll(() => world?.close());
+
+  it('serves /healthz, /readyz and /metrics, shows every batch in status --json, and stops cleanly on SIGTERM', async () => {
+    world = await startWorld();
+    const daemon = runCli(world.configPath, ['start'], { HTTP_PORT: '0' });
+    const [, base] = await waitForOutput(daemon.read, /"http":"(http:\/\/[^"]+)"/, daemon.done);
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toBe('ready\n');
+
+    const metrics = await until(async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return /erp_sync_batches\{company="c0001",state="done"\} 4/.test(text) ? text : undefined;
+    }, 'four batches done in /metrics');
+    expect(metrics).toMatch(/erp_sync_batches\{company="c0001",state="discovered"\} 1/);
+    expect(metrics).toMatch(/erp_sync_rows_loaded_total\{company="c0001"\} [1-9]/);
+    expect(metrics).toMatch(/erp_sync_bytes_delivered_total\{sink="sftp"\} [1-9]/);
+    expect(metrics).toMatch(/erp_sync_company_needs_reauth\{company="c0001"\} 0/);
+    expect(metrics).toMatch(/erp_sync_last_successful_cycle_timestamp_seconds\{company="c0001"\} \d/);
+
+    const status = await runCli(world.configPath, ['status', '--json']).done;
+    expect(status.code).toBe(0);
+    const batches = JSON.parse(status.output.slice(status.output.indexOf('['))) as Array<Record<string, unknown>>;
+    expect(batches.map((b) => b.state).sort()).toEqual(['discovered', 'done', 'done', 'done', 'done']);
+    for (const b of batches.filter((x) => x.state === 'done')) {
+      expect(Object.keys(b).sort()).toEqual(
+        ['attempts', 'batchId', 'company', 'deliveries', 'lastError', 'name', 'nextAttemptAt', 'quarantineReason', 'reconciliation', 'rows', 'state', 'totals', 'updatedAt'].sort(),
+      );
+      expect(b).toMatchObject({ company: 'c0001', reconciliation: { status: 'reconciled' }, deliveries: [{ sink: 'sftp', state: 'delivered' }] });
+    }
+
+    daemon.kill('SIGTERM');
+    const exit = await daemon.done;
+    expect(exit.code, exit.output.slice(-2000)).toBe(0);
+    expect(exit.output).toMatch(/"message":"stopped"/);
+    // Claims were released: nothing is left held by the stopped daemon.
+    expect(await world.query(`SELECT id FROM batches WHERE claimed_by IS NOT NULL`)).toEqual([]);
+  });
+});
