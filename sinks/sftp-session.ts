@@ -13,6 +13,7 @@ import type { SftpSinkConfig } from './sftp-config.js';
 import { classifyConnectError, classifySftpError } from './sftp-errors.js';
 import { SinkError } from './sink.js';
 import { faultPoint } from '../src/faults.js';
+import { progressReporter } from '../src/progress.js';
 
 export interface SessionDeps {
   log: Logger;
@@ -223,6 +224,7 @@ export class SftpSession {
     const next = local ? (at: number) => local.read(at) : async (at: number) => (source as Buffer).subarray(at, at + UPLOAD_CHUNK);
     const hash = createHash('sha256');
     let position = 0;
+    const progress = progressReporter(this.log.child({ remotePath }), 'uploading', 'bytes');
     const work = async () => {
       const inFlight = new Set<Promise<void>>();
       let failure: unknown;
@@ -232,6 +234,7 @@ export class SftpSession {
         hash.update(chunk);
         const at = position;
         position += chunk.length;
+        progress(position);
         const write = new Promise<void>((resolve, reject) => this.sftp.write(handle, chunk, 0, chunk.length, at, (err) => (err ? reject(err) : resolve())));
         const tracked: Promise<void> = write.then(
           () => this.watchdog.kick(),

@@ -16,6 +16,7 @@ import { withRetries, type RetryLoopDeps } from './retry.js';
 import { batchListUrl, cleanUrl, closeUrlFor } from './urls.js';
 import { parseBatchList, parseCloseAnswer, parseXml, type BatchSummary } from './xml.js';
 import { faultPoint } from '../faults.js';
+import { progressReporter } from '../progress.js';
 
 export type { BatchSummary } from './xml.js';
 export type BatchStatus = 'OPEN' | 'CLOSED';
@@ -204,10 +205,13 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
     let size = 0;
     let head = Buffer.alloc(0);
     const chunks = x.chunks();
+    const declaredSize = Number(x.res.headers.get('content-length') ?? 0);
+    const progress = progressReporter(logger, 'downloading', 'bytes', { total: declaredSize || undefined });
     async function* tap() {
       for await (const chunk of chunks) {
         hash.update(chunk);
         size += chunk.byteLength;
+        progress(size);
         if (head.length < KIND_SNIFF_BYTES) head = Buffer.concat([head, Buffer.from(chunk.subarray(0, KIND_SNIFF_BYTES - head.length))]);
         yield chunk;
         // Crash-suite fault point: part of the body is in the spool file, the download not finished.

@@ -8,6 +8,7 @@ import { loadTransactions } from '../../store/load.js';
 import { latestFiles } from '../../store/files.js';
 import { fromPgClient } from '../../db/sql.js';
 import { faultPoint } from '../../faults.js';
+import { progressReporter } from '../../progress.js';
 import type { Reconciliation, Transition } from '../machine.js';
 import type { StepContext, StepResult } from '../worker.js';
 
@@ -15,8 +16,6 @@ export interface LoadDeps {
   ds: DataSource;
   dataDir: string;
   zipLimits: ZipLimits;
-  /** Rows between progress lines in the log. */
-  progressEvery?: number;
 }
 
 /** Thrown inside the load transaction to roll the rows back when the policy quarantines the batch. */
@@ -42,15 +41,16 @@ export function rowsToLoad(parts: readonly BatchFilePart[]): (part: BatchFilePar
   return (part) => !(bundle && part.kind === 'iif');
 }
 
-async function* allRows(parts: BatchFilePart[], ctx: StepContext, every: number): AsyncGenerator<Transaction> {
+async function* allRows(parts: BatchFilePart[], ctx: StepContext): AsyncGenerator<Transaction> {
   let n = 0;
+  const progress = progressReporter(ctx.logger, 'loading', 'rows');
   const load = rowsToLoad(parts);
   for (const part of parts) {
     const keep = load(part);
     for await (const row of part.rows()) {
       if (!keep) continue;
       yield row;
-      if (++n % every === 0) ctx.logger.info('loading', { rows: n, file: part.name });
+      progress(++n);
     }
   }
   // Crash-suite fault point: inside the COPY (earlier chunks are on the server), before the merge and commit.
@@ -82,7 +82,7 @@ export function loadStep(deps: LoadDeps) {
     for (const p of parts.filter((p) => p.kind === 'unknown')) ctx.logger.warn('file kept and delivered but not parsed: unknown kind', { file: p.name });
     try {
       let committed: Transition | null = null;
-      await loadTransactions(deps.ds, { companyId: batch.companyId, batchId: batch.id, fileId: original.id, rows: allRows(parts, ctx, deps.progressEvery ?? 50_000) }, async (client, loaded) => {
+      await loadTransactions(deps.ds, { companyId: batch.companyId, batchId: batch.id, fileId: original.id, rows: allRows(parts, ctx) }, async (client, loaded) => {
         const outcome = { kind: 'loaded' as const, rows: loaded.parsed, inserted: loaded.inserted, reconciliation: machineReconciliation(parts, batch) };
         const db = fromPgClient(client);
         committed = await ctx.commitWithin(db, outcome);
