@@ -25,6 +25,8 @@ export interface ParseLocation {
 
 export class ParseError extends Error {
   override name = 'ParseError';
+  /** Bad input stays bad: the pipeline quarantines the batch instead of retrying. */
+  readonly retryable = false;
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly field: string | undefined;

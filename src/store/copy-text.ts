@@ -4,6 +4,8 @@ import type { Transaction } from '../model/transaction.js';
 /** A row the database cannot hold as given (a NUL character, a malformed amount or date). */
 export class LoadError extends Error {
   override name = 'LoadError';
+  /** A value PostgreSQL cannot take stays so: the pipeline quarantines the batch instead of retrying. */
+  readonly retryable = false;
   constructor(
     readonly detail: string,
     readonly file: string,
