@@ -4,7 +4,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Queryable } from '../db/sql.js';
-import { applyTransition, claimDue, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
+import { applyTransition, claimDue, getBatch, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
 import { closeIntent, transition, type Outcome, type Policy, type Transition } from './machine.js';
 import { stepFor, TERMINAL_STATES, type Step } from './states.js';
 import { classify } from './classify.js';
@@ -119,7 +119,7 @@ export class Worker {
     const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
       await applyTransition(db, from, this.o.workerId, t, step);
       slog.info(`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
-      return { ...from, state: t.state, attempts: t.attempts, nextAttemptAt: t.nextAttemptAt, lastError: t.lastError, stateData: { ...from.stateData, ...t.set.stateData }, fileUrl: t.set.fileUrl ?? from.fileUrl };
+      return this.reread(from);
     };
 
     let current = batch;
@@ -164,11 +164,18 @@ export class Worker {
       if (t.event === 'loaded') this.o.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.inserted ?? 0));
       slog.info(`${current.state} → ${t.state}`, { event: t.event });
       faultPoint(`step:${step}:after-commit`);
-      return { ...current, state: t.state, attempts: t.attempts, nextAttemptAt: t.nextAttemptAt, lastError: t.lastError };
+      return this.reread(current);
     }
     const next = await commit(this.o.ds, current, transition(current, step, result, this.o.now(), policy));
     faultPoint(`step:${step}:after-commit`);
     return TERMINAL_STATES.includes(next.state) ? null : next;
+  }
+
+  /** The batch as committed: the next step sees every column the transition set (reconciliation, times, URL). */
+  private async reread(batch: BatchRow): Promise<BatchRow> {
+    const fresh = await getBatch(this.o.ds, batch.id);
+    if (!fresh || fresh.claimedBy !== this.o.workerId) throw new LostClaimError(`batch ${batch.id}: claim lost after a transition`);
+    return fresh;
   }
 
   /** When a close is not yet due (close schedule, no reports, already requested this window), when it will be. */

@@ -1,4 +1,6 @@
 // What "the run ended well" means, checked against the database, the drop and the sandbox's own counters.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { dropContents, type World } from './world.js';
 
@@ -39,5 +41,12 @@ export async function expectSettled(world: World): Promise<Map<string, number>> 
   }
   // Each delivered file once, with the right bytes; nothing else, and no temporary file left behind.
   expect(Object.fromEntries(dropContents(world.dropRoot))).toEqual(Object.fromEntries(expectedFinal));
+  // Every manifest describes its batch as loaded: its rows and a reconciled total.
+  for (const path of expectedFinal.keys()) {
+    if (!path.endsWith('manifest.json')) continue;
+    const manifest = JSON.parse(readFileSync(join(world.dropRoot, path), 'utf8')) as { company: string; batchName: string; rows: number; reconciliation: { status: string } };
+    expect(manifest.reconciliation.status, path).toBe('matched');
+    expect(manifest.rows, path).toBe(rows.get(`${manifest.company}/${manifest.batchName}`));
+  }
   return rows;
 }
