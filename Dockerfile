@@ -1,5 +1,5 @@
 # Build stage: install everything, compile TypeScript.
-FROM node:24-bookworm-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, as an unprivileged user.
-FROM node:24-bookworm-slim
+FROM node:26-slim
 ENV NODE_ENV=production \
     ERP_SYNC_DATA_DIR=/var/lib/erp-sync \
     HTTP_PORT=8080
