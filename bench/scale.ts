@@ -9,12 +9,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConcurSandbox, type BatchSeed, type ConcurSandbox, type SandboxCompanySpec } from '../src/sandbox/concur/index.js';
 import { writeSaeFile } from '../src/sandbox/files/index.js';
 import {
-  adminQuery, connectionSampler, createBenchDatabase, runOnce, sampleMax, startBenchDrop, startPostgres, writeDaemonConfig, type BenchDrop, type PgServer,
+  adminQuery, connectionSampler, machineBusySeconds, createBenchDatabase, runOnce, sampleMax, startBenchDrop, startPostgres, writeDaemonConfig, type BenchDrop, type PgServer,
 } from './support/world.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -53,6 +53,10 @@ interface Cycle {
   peakInFlight: number;
   boundSeconds: number;
   peakRssMb: number[];
+  daemonCpuSeconds: number;
+  benchCpuSeconds: number;
+  machineBusySeconds: number;
+  postgresCpuSeconds: number | null;
   connections: number;
   byState: Record<string, number>;
   failures: string[];
@@ -73,7 +77,12 @@ async function cycle(server: PgServer, dropper: BenchDrop, dir: string, o: { spe
     });
     const connections = await connectionSampler(server.url, db.name);
     const t0 = performance.now();
+    const [busy0, cpu0, pg0] = [machineBusySeconds(), process.cpuUsage(), server.cpuSeconds()];
     const runs = await Promise.all(configs.map((c) => runOnce(c)));
+    const busy = machineBusySeconds() - busy0;
+    const cpu = process.cpuUsage(cpu0);
+    await new Promise((r) => setTimeout(r, 200)); // the daemons' backends exit and are reaped
+    const pg1 = server.cpuSeconds();
     const wallSeconds = (performance.now() - t0) / 1000;
     const exitedAt = performance.now();
     await first.stop();
@@ -91,15 +100,22 @@ async function cycle(server: PgServer, dropper: BenchDrop, dir: string, o: { spe
       peakInFlight: load.peakInFlight,
       boundSeconds: (load.requests * LATENCY_MS) / 1000 / (CONCURRENCY * o.daemons),
       peakRssMb: runs.map((r) => r.peakRssMb),
+      daemonCpuSeconds: runs.reduce((a, r) => a + r.cpuSeconds, 0),
+      benchCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      machineBusySeconds: busy,
+      postgresCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0,
       connections: maxConnections,
       byState: Object.fromEntries(states.map((s) => [s.state, s.n])),
-      failures: runs.filter((r) => r.code !== 0).map((r) => `exit ${r.code}: ${r.output.slice(-2000)}`),
+      failures: runs.filter((r) => r.code !== 0).map((r) => `exit ${r.code}: ${lastLines(r.output)}`),
     };
   } finally {
     await sandbox.close();
     await db.drop();
+    await dropper.clear();
   }
 }
+
+const lastLines = (output: string) => output.trim().split('\n').slice(-3).map((l) => l.slice(0, 300)).join('\n    ');
 
 const f1 = (x: number) => x.toFixed(1);
 const mb = (xs: number[]) => xs.map((x) => x.toFixed(0)).join('/');
@@ -111,6 +127,15 @@ function report(label: string, c: Cycle): void {
   console.log(`  ${done ? `${f1(done / c.cycleSeconds)} batches/s, ` : ''}${c.requests} requests, peak ${c.peakInFlight} in flight at the sandbox; peak RSS ${mb(c.peakRssMb)} MB; ${c.connections} database connections`);
   const ratio = c.cycleSeconds / c.boundSeconds;
   console.log(`  bound ${c.requests} × ${LATENCY_MS} ms ÷ ${CONCURRENCY * c.daemons} = ${f1(c.boundSeconds)} s; measured ${f1(c.cycleSeconds)} s = ${ratio.toFixed(2)}x the bound (target <= 2x): ${ratio <= 2 ? 'ok' : 'OVER'}`);
+  const cores = availableParallelism();
+  const pgCpu = c.postgresCpuSeconds;
+  const others = c.machineBusySeconds - c.daemonCpuSeconds - c.benchCpuSeconds - (pgCpu ?? 0);
+  console.log(
+    `  CPU: ${f1(c.machineBusySeconds)} s busy of ${f1(c.wallSeconds * cores)} s on ${cores} cores (${((100 * c.machineBusySeconds) / (c.wallSeconds * cores)).toFixed(0)}%): ` +
+      `daemon(s) ${f1(c.daemonCpuSeconds)} s (${done ? ((1000 * c.daemonCpuSeconds) / done).toFixed(0) : '-'} ms a batch, start-up included), sandbox + SFTP drop ${f1(c.benchCpuSeconds)} s, ` +
+      `${pgCpu === null ? '' : `PostgreSQL ${f1(pgCpu)} s, `}other processes on the machine ${f1(others)} s` +
+      ` => CPU floor ${f1(c.machineBusySeconds / cores)} s`,
+  );
   for (const f of c.failures) console.log(`  daemon failed: ${f}`);
   if (c.failures.length) process.exitCode = 1;
 }
@@ -159,12 +184,13 @@ async function fairness(server: PgServer, dropper: BenchDrop, dir: string): Prom
     const fair = doneTimes.length === others.length && (doneTimes.at(-1) ?? Infinity) < bigEnd;
     console.log(`  fairness (every other batch done before the big one): ${fair ? 'ok' : 'NOT MET'}`);
     if (run.code !== 0) {
-      console.log(`  daemon failed: ${run.output.slice(-2000)}`);
+      console.log(`  daemon failed: ${lastLines(run.output)}`);
       process.exitCode = 1;
     }
   } finally {
     await sandbox.close();
     await db.drop();
+    await dropper.clear();
     await rm(path, { force: true });
   }
 }

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -14,18 +14,24 @@ import { createLogger } from '../../src/log.js';
 import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
 import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
 import type { ConcurSandbox } from '../../src/sandbox/concur/index.js';
+import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const quiet = createLogger({ level: 'error' });
 
 export interface PgServer {
   url: string;
+  /** CPU seconds the server used so far (its exited backends included); null for an external server. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
 export async function startPostgres(dir: string): Promise<PgServer> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
-  return startEmbeddedPostgres({ dataDir: join(dir, 'pg'), persistent: false, logger: quiet });
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, cpuSeconds: () => null, stop: async () => undefined };
+  const dataDir = join(dir, 'pg');
+  const server = await startEmbeddedPostgres({ dataDir, persistent: false, logger: quiet });
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return { url: server.url, cpuSeconds: () => cpuSecondsOf(postmaster, true), stop: () => server.stop() };
 }
 
 export async function adminQuery<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -60,15 +66,21 @@ export async function createBenchDatabase(server: PgServer): Promise<BenchDataba
 export interface BenchDrop {
   drop: SftpDrop;
   clientKey: string;
+  /** Empties the drop between runs (the same companies and batch ids come back with new manifests). */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startBenchDrop(dir: string): Promise<BenchDrop> {
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   const clientKey = join(dir, 'client_key');
   writeFileSync(clientKey, keys.private, { mode: 0o600 });
-  const drop = await startSftpDrop({ root: join(dir, 'drop'), hostKeyPath: join(dir, 'host_key'), users: [{ username: 'erp', publicKeys: [keys.public] }], log: quiet });
-  return { drop, clientKey, close: () => drop.close() };
+  const root = join(dir, 'drop');
+  const drop = await startSftpDrop({ root, hostKeyPath: join(dir, 'host_key'), users: [{ username: 'erp', publicKeys: [keys.public] }], log: quiet });
+  const clear = async () => {
+    for (const name of await readdir(root)) await rm(join(root, name), { recursive: true, force: true });
+  };
+  return { drop, clientKey, clear, close: () => drop.close() };
 }
 
 export interface DaemonConfigOptions {
@@ -115,7 +127,29 @@ export interface DaemonRun {
   code: number | null;
   seconds: number;
   peakRssMb: number;
+  /** CPU time (user + system) of the daemon, as last read from /proc before it exited. */
+  cpuSeconds: number;
   output: string;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of a process; with `children`, also of its exited, reaped children (PostgreSQL backends). */
+function cpuSecondsOf(pid: number, children = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return ((f[11] ?? 0) + (f[12] ?? 0) + (children ? (f[13] ?? 0) + (f[14] ?? 0) : 0)) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Seconds the whole machine's cores were busy (all processes: daemons, sandbox, drop, PostgreSQL). */
+export function machineBusySeconds(): number {
+  const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = t;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
 }
 
 function vmHwmKb(pid: number): number {
@@ -130,7 +164,9 @@ function vmHwmKb(pid: number): number {
 /** `erp-sync run-once` as a child process (the real CLI through tsx); its peak RSS read from /proc while it runs. */
 export function runOnce(configPath: string): Promise<DaemonRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, 'run-once'], {
+  // BENCH_DAEMON_NODE_ARGS: extra node flags for the daemons (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, 'run-once'], {
     cwd: REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,11 +176,15 @@ export function runOnce(configPath: string): Promise<DaemonRun> {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let peakKb = 0;
-  const timer = setInterval(() => (peakKb = Math.max(peakKb, vmHwmKb(child.pid!))), 100);
+  let cpuSeconds = 0;
+  const timer = setInterval(() => {
+    peakKb = Math.max(peakKb, vmHwmKb(child.pid!));
+    cpuSeconds = Math.max(cpuSeconds, cpuSecondsOf(child.pid!));
+  }, 100);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ code, seconds: (performance.now() - started) / 1000, peakRssMb: peakKb / 1024, output });
+      resolve({ code, seconds: (performance.now() - started) / 1000, peakRssMb: peakKb / 1024, cpuSeconds, output });
     }),
   );
 }

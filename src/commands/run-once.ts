@@ -1,6 +1,6 @@
 // `erp-sync run-once`: one full cycle for all companies; waits until each batch is done, quarantined or waiting.
 import { openRuntime } from '../runtime.js';
-import { assembleApp } from '../app.js';
+import { assembleApp, type App } from '../app.js';
 import { settle } from '../pipeline/settle.js';
 import { forEachLimited } from '../pipeline/limit.js';
 import { batchStatuses } from '../store/status.js';
@@ -13,14 +13,14 @@ export async function runRunOnce(ctx: CommandContext): Promise<number> {
   const { logger } = ctx;
   const rt = await openRuntime(ctx.config, logger);
   const started = new Date();
-  let app;
+  let app: App | undefined;
   try {
-    app = await assembleApp(rt, logger);
+    const assembled = (app = await assembleApp(rt, logger));
     const ids = app.companies.map((c) => c.id);
     let failed = 0;
     // Listing is network-bound: as many companies at once as batches may be worked on at once.
     await forEachLimited(app.companies, rt.config.pipeline.concurrency, async (c) => {
-      if ((await app.daemon.discoverIfDue(c, true)) === 'failed') failed++;
+      if ((await assembled.daemon.discoverIfDue(c, true)) === 'failed') failed++;
     });
     await settle(rt.ds, app.worker, ids, { now: () => new Date(), maxWaitMs: MAX_WAIT_MS });
     const [quarantined]: Array<{ n: number }> = await rt.ds.query(

@@ -1,9 +1,9 @@
 // The local SFTP drop (an embedded SSH server over dataDir/sftp-drop) that companies without sinks deliver to.
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { Logger } from '../log.js';
 import { startSftpDrop, type SftpDrop } from '../sftp-drop/server.js';
+import { generateEd25519 } from '../sftp-drop/keygen.js';
 import { createSftpSink } from '../../sinks/sftp-sink.js';
 import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
 import type { Sink } from '../../sinks/sink.js';
@@ -21,7 +21,7 @@ export interface LocalDrop {
 function clientKey(dir: string): { privatePath: string; publicKey: string } {
   const privatePath = join(dir, 'sftp-client-key');
   if (!existsSync(privatePath)) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const pair = generateEd25519();
     writeFileSync(privatePath, pair.private, { mode: 0o600 });
     writeFileSync(`${privatePath}.pub`, pair.public);
   }

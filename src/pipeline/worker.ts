@@ -83,11 +83,6 @@ export class Worker {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Resolves as soon as one batch in flight is finished with (at once when none is): a slot to refill. */
-  async oneDone(): Promise<void> {
-    if (this.inFlight.size) await Promise.race(this.inFlight);
-  }
-
   /** Stops claiming; steps in flight finish (their claims are released as they do). */
   stop(): void {
     this.stopping = true;

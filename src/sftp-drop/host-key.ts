@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
 import { sha256Fingerprint } from '../../sinks/known-hosts.js';
+import { generateEd25519 } from './keygen.js';
 
 export interface HostKey {
   privateKey: Buffer;
@@ -15,7 +16,7 @@ export interface HostKey {
 export function loadOrCreateHostKey(path: string): HostKey {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const pair = generateEd25519();
     writeFileSync(path, pair.private, { mode: 0o600, flag: 'wx' });
   }
   const privateKey = readFileSync(path);

@@ -87,6 +87,13 @@ describe('configuration', () => {
     expect(config.dataDir).toBe('/y');
   });
 
+  it('reads a .json file as JSON and names the file when it is broken', () => {
+    const good = yamlFile('c.json', JSON.stringify({ companies: [{ id: 'from-json' }] }));
+    expect(loadConfig({ file: good, env: {} }).config.companies[0]!.id).toBe('from-json');
+    const bad = yamlFile('bad.json', '{"companies": [');
+    expect(() => loadConfig({ file: bad, env: {} })).toThrow(new RegExp(`^${bad}: `));
+  });
+
   it('takes the file from ERP_SYNC_CONFIG', () => {
     const file = yamlFile('envfile.yaml', 'companies: [{id: from-env-file}]\n');
     expect(loadConfig({ env: { ERP_SYNC_CONFIG: file } }).config.companies[0]!.id).toBe('from-env-file');

@@ -1,10 +1,9 @@
 // Bad data never stops the daemon: the batch is quarantined with its original bytes kept, the error names the
 // file, line and field, and the other batches go on.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startWorld, type World } from './world.js';
+import { addCsvBatch, runCli, startWorld, type World } from './world.js';
 
 describe('a batch with a bad file', () => {
   let world: World | undefined;
@@ -12,17 +11,10 @@ describe('a batch with a bad file', () => {
 
   it('is quarantined with a clear reason and its original bytes, while the other batches complete', async () => {
     world = await startWorld();
-    const csv = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency\n'
-      + 'E1001;Ana Lima;R1;Trip;1;02.11.2026;Hotel;Night;Hotel Nord;6120;120,50;EUR\n'
-      + 'E1001;Ana Lima;R1;Trip;2;03.11.2026;Taxi;Airport;Cab;6150;12,3,4;EUR\n';
-    const path = join(world.dataDir, '..', 'broken.csv');
-    writeFileSync(path, csv);
-    const bytes = readFileSync(path);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    world.sandbox.controls.addBatch('c0001', {
-      name: 'Broken export', kind: 'csv', currency: 'EUR', type: 'Employee', paymentMethod: 'Expense Pay by Concur', reports: 1, linesPerReport: 2,
-      file: { path, fileName: 'broken.csv', contentType: 'text/csv', size: bytes.length, sha256, total: '132.80' },
-    });
+    const { bytes, sha256 } = addCsvBatch(world, 'Broken export', [
+      'E1001;Ana Lima;R1;Trip;1;02.11.2026;Hotel;Night;Hotel Nord;6120;120,50;EUR',
+      'E1001;Ana Lima;R1;Trip;2;03.11.2026;Taxi;Airport;Cab;6150;12,3,4;EUR',
+    ], '132.80');
 
     const run = await runCli(world.configPath, ['run-once']).done;
     expect(run.code, run.output.slice(-2000)).toBe(1); // something failed: run-once says so

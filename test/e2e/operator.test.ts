@@ -1,9 +1,8 @@
 // Operator actions on one batch: retry a quarantined batch after fixing the cause, replay a delivery.
-import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropContents, runCli, startWorld, type World } from './world.js';
+import { addCsvBatch, dropContents, runCli, startWorld, type World } from './world.js';
 
 describe('operator actions', () => {
   let world: World | undefined;
@@ -12,16 +11,10 @@ describe('operator actions', () => {
   it('retry takes a quarantined batch up again after the fix; replay delivers a batch again', async () => {
     world = await startWorld();
     // The list says 999.00 but the file sums to 132.80: a reconciliation mismatch, quarantined by default.
-    const csv = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency\n'
-      + 'E1001;Ana Lima;R1;Trip;1;02.11.2026;Hotel;Night;Hotel Nord;6120;120,50;EUR\n'
-      + 'E1001;Ana Lima;R1;Trip;2;03.11.2026;Taxi;Airport;Cab;6150;12,30;EUR\n';
-    const path = join(world.dataDir, '..', 'mismatch.csv');
-    writeFileSync(path, csv);
-    const bytes = readFileSync(path);
-    const added = world.sandbox.controls.addBatch('c0001', {
-      name: 'Mismatch', kind: 'csv', currency: 'EUR', type: 'Employee', paymentMethod: 'Expense Pay by Concur', reports: 1, linesPerReport: 2,
-      file: { path, fileName: 'mismatch.csv', contentType: 'text/csv', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), total: '999.00' },
-    });
+    const added = addCsvBatch(world, 'Mismatch', [
+      'E1001;Ana Lima;R1;Trip;1;02.11.2026;Hotel;Night;Hotel Nord;6120;120,50;EUR',
+      'E1001;Ana Lima;R1;Trip;2;03.11.2026;Taxi;Airport;Cab;6150;12,30;EUR',
+    ], '999.00');
     const ref = `c0001/${added.id}`;
     expect((await runCli(world.configPath, ['run-once']).done).code).toBe(1);
     const state = async () => (await world!.query<{ state: string; reconciliation: { status: string } | null }>(`SELECT state, reconciliation FROM batches WHERE external_id = $1`, [added.id]))[0]!;

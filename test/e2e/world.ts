@@ -5,12 +5,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import ssh2 from 'ssh2';
 import pg from 'pg';
 import { startConcurSandbox, type ConcurSandbox } from '../../src/sandbox/concur/index.js';
 import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
 import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
 import { createDatabase, quietLogger } from '../support/db.js';
+import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
@@ -29,7 +29,7 @@ export async function startWorld(opts: { companies?: number; leaseMs?: number; c
   const dir = mkdtempSync(join(tmpdir(), 'erp-sync-e2e-'));
   const db = await createDatabase();
   const sandbox = await startConcurSandbox({ companies: opts.companies ?? 1, closeDelayMs: 300 });
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   const clientKey = join(dir, 'client_key');
   writeFileSync(clientKey, keys.private, { mode: 0o600 });
   const dropRoot = join(dir, 'drop');
@@ -101,6 +101,24 @@ export function runCli(
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<ChildResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
   return { done, kill: (s) => child.kill(s), pid: child.pid!, read: () => output };
+}
+
+const SANDBOX_CSV_HEADER = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency';
+
+/**
+ * Adds to company c0001 an EUR batch whose file is exactly `lines` in the sandbox's CSV layout (one report),
+ * with `total` as the list's BatchTotal. Returns the batch and the file's bytes and sha256.
+ */
+export function addCsvBatch(world: World, name: string, lines: string[], total: string): { id: string; bytes: Buffer; sha256: string } {
+  const path = join(world.dataDir, '..', `${name.replace(/\W+/g, '-')}.csv`);
+  const bytes = Buffer.from([SANDBOX_CSV_HEADER, ...lines].join('\n') + '\n');
+  writeFileSync(path, bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const batch = world.sandbox.controls.addBatch('c0001', {
+    name, kind: 'csv', currency: 'EUR', type: 'Employee', paymentMethod: 'Expense Pay by Concur', reports: 1, linesPerReport: lines.length,
+    file: { path, fileName: `${name}.csv`, contentType: 'text/csv', size: bytes.length, sha256, total },
+  });
+  return { id: batch.id, bytes, sha256 };
 }
 
 /** Every file under the drop: relative path → sha256. */

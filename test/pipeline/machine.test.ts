@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { closeIntent, transition, type BatchView, type Outcome, type Policy } from '../../src/pipeline/machine.js';
+import { closeIntent, transition, type BatchView, type Outcome } from '../../src/pipeline/machine.js';
+import { testPolicy } from './policy.js';
 import { backoffDelay } from '../../src/backoff.js';
 import { stepFor } from '../../src/pipeline/states.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
-const policy: Policy = {
-  backoff: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 4 },
-  emptyBatchWaitMs: 30 * 60_000,
-  closeWatchTimeoutMs: 15 * 60_000,
-  closeWatchIntervalMs: 5_000,
-  reconciliation: 'quarantine',
-  random: () => 1,
-};
+const policy = testPolicy();
 const batch = (over: Partial<BatchView> = {}): BatchView => ({ state: 'discovered', attempts: 0, paymentDemands: 3, stateData: {}, ...over });
 
 describe('batch state machine', () => {

@@ -3,17 +3,10 @@ import { useMigratedDatabase, quietLogger } from '../support/db.js';
 import { Worker, type StepHandlers } from '../../src/pipeline/worker.js';
 import { upsertDiscovered, applyTransition, claimDue, LostClaimError } from '../../src/store/batches.js';
 import { CompanySchema } from '../../src/config/schema.js';
-import type { Policy } from '../../src/pipeline/machine.js';
+import { testPolicy } from './policy.js';
 
 const db = useMigratedDatabase();
-const policy: Policy = {
-  backoff: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 3 },
-  emptyBatchWaitMs: 30 * 60_000,
-  closeWatchTimeoutMs: 15 * 60_000,
-  closeWatchIntervalMs: 0,
-  reconciliation: 'quarantine',
-  random: () => 0.5,
-};
+const policy = testPolicy({ backoff: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 3 }, closeWatchIntervalMs: 0, random: () => 0.5 });
 
 function countingHandlers(calls: Map<string, number>): StepHandlers {
   const hit = (step: string, id: string) => calls.set(`${step}:${id}`, (calls.get(`${step}:${id}`) ?? 0) + 1);

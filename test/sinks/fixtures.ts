@@ -4,7 +4,6 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlin
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import ssh2 from 'ssh2';
 import { temporaryPath } from '../../sinks/delivery-plan.js';
 import type { SftpSinkConfigInput } from '../../sinks/sftp-config.js';
 import type { BatchToDeliver, LocalFile } from '../../sinks/sink.js';
@@ -12,6 +11,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
 import { startSshd, type SshdServer } from '../support/sshd.js';
 import { type CutProxy, startCutProxy } from './cut-proxy.js';
+import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `erp-sync-${prefix}-`));
@@ -72,7 +72,7 @@ export interface ServerFixture {
 export async function embeddedServer(options: { posixRename?: boolean } = {}): Promise<ServerFixture & { drop: SftpDrop; clientKey: string; password: string }> {
   const dir = tempDir('drop');
   const root = join(dir, 'root');
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   const clientKey = join(dir, 'client_key');
   writeFileSync(clientKey, keys.private, { mode: 0o600 });
   const password = 'correct horse battery';

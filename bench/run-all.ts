@@ -1,0 +1,39 @@
+// `npm run bench`: bench:load, bench:sftp and bench:scale in sequence, with modest sizes unless the environment
+// sets them (see BENCHMARKS.md), then each one's ratio lines together.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const BENCHES: Array<{ name: string; file: string; env: Record<string, string>; summary: RegExp }> = [
+  { name: 'bench:load', file: 'load.ts', env: { BENCH_LOAD_LINES: '50000' }, summary: /^ratio|^peak RSS/ },
+  { name: 'bench:sftp', file: 'sftp.ts', env: {}, summary: /throughput ratio/ },
+  {
+    name: 'bench:scale',
+    file: 'scale.ts',
+    env: { BENCH_SCALE_COMPANIES: '200', BENCH_SCALE_SIZES: '100,500,1000', BENCH_SCALE_BIG_MB: '128', BENCH_SCALE_FAIR_COMPANIES: '100' },
+    summary: /x the bound|speed-up|RSS, .*connections|fairness/,
+  },
+];
+
+function run(file: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    // The environment wins over the modest defaults.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, file)], { env: { ...env, ...process.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      output += d.toString();
+    });
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+const summary: string[] = [];
+for (const b of BENCHES) {
+  console.log(`\n=== ${b.name}`);
+  const t0 = performance.now();
+  const { code, output } = await run(b.file, b.env);
+  const lines = output.split('\n').filter((l) => b.summary.test(l.trim())).map((l) => l.trim());
+  summary.push(`${b.name} (${((performance.now() - t0) / 1000).toFixed(0)} s${code === 0 ? '' : `, exit ${code}`}):`, ...lines.map((l) => `  ${l}`));
+  if (code !== 0) process.exitCode = 1;
+}
+console.log(`\n=== summary\n${summary.join('\n')}`);
