@@ -9,7 +9,7 @@ const BENCHES: Array<{ name: string; file: string; env: Record<string, string>; 
   {
     name: 'bench:scale',
     file: 'scale.ts',
-    env: { BENCH_SCALE_COMPANIES: '200', BENCH_SCALE_SIZES: '100,500,1000', BENCH_SCALE_BIG_MB: '128', BENCH_SCALE_FAIR_COMPANIES: '100' },
+    env: { BENCH_SCALE_COMPANIES: '200', BENCH_SCALE_SIZES: '100,500,1000', BENCH_SCALE_BIG_MB: '512', BENCH_SCALE_FAIR_COMPANIES: '100' },
     summary: /x the bound|speed-up|RSS, .*connections|fairness/,
   },
 ];
