@@ -55,10 +55,6 @@ export class Worker {
     this.companies = new Map(o.companies.map((c) => [c.id, c]));
   }
 
-  get busy(): number {
-    return this.inFlight.size;
-  }
-
   /** Claims what is due up to the free capacity and starts it; resolves once claimed (not when finished). */
   async tick(): Promise<number> {
     const free = this.o.globalConcurrency - this.inFlight.size;
