@@ -1,6 +1,8 @@
 // `erp-sync start` as operators run it: health, readiness and metrics over HTTP, status --json, clean SIGTERM.
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { runCli, startWorld, type World } from './world.js';
+import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
 
 /** Resolves with the first match of `re` in the child's output (no fixed sleeps: it waits for the line itself). */
 function waitForOutput(read: () => string, re: RegExp, done: Promise<unknown>): Promise<RegExpMatchArray> {
@@ -31,10 +33,22 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 
 describe('the daemon', () => {
   let world: World | undefined;
-  afterAll(() => world?.close());
+  let saferpay: SaferpaySandbox | undefined;
+  afterAll(async () => {
+    await world?.close();
+    await saferpay?.close();
+  });
 
   it('serves /healthz, /readyz and /metrics, shows every batch in status --json, and stops cleanly on SIGTERM', async () => {
     world = await startWorld();
+    // A Saferpay terminal whose daily close (every minute here, so it is due at start) the daemon runs too.
+    saferpay = await startSaferpaySandbox();
+    const customer = saferpay.customers[0]!;
+    const config = JSON.parse(readFileSync(world.configPath, 'utf8'));
+    config.saferpay = {
+      terminals: [{ name: 'shop', baseUrl: saferpay.url, username: customer.username, password: customer.password, customerId: customer.customerId, terminalId: customer.terminalIds[0], schedule: '* * * * *', timezone: 'UTC' }],
+    };
+    writeFileSync(world.configPath, JSON.stringify(config));
     const daemon = runCli(world.configPath, ['start'], { HTTP_PORT: '0' });
     const [, base] = await waitForOutput(daemon.read, /"http":"(http:\/\/[^"]+)"/, daemon.done);
 
@@ -52,6 +66,10 @@ describe('the daemon', () => {
     expect(metrics).toMatch(/erp_sync_bytes_delivered_total\{sink="sftp"\} [1-9]/);
     expect(metrics).toMatch(/erp_sync_company_needs_reauth\{company="c0001"\} 0/);
     expect(metrics).toMatch(/erp_sync_last_successful_cycle_timestamp_seconds\{company="c0001"\} \d/);
+    // The terminal's batch was closed once, recorded, and shown in /metrics.
+    await until(async () => (saferpay!.counters.closes() > 0 ? true : undefined), 'the Saferpay close');
+    expect(await world.query(`SELECT terminal_id, state FROM saferpay_closes`)).toEqual([{ terminal_id: customer.terminalIds[0], state: 'closed' }]);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/erp_sync_saferpay_last_close\{terminal="[^"]+",outcome="closed"\} 1/);
 
     const status = await runCli(world.configPath, ['status', '--json']).done;
     expect(status.code).toBe(0);
@@ -68,6 +86,7 @@ describe('the daemon', () => {
     const exit = await daemon.done;
     expect(exit.code, exit.output.slice(-2000)).toBe(0);
     expect(exit.output).toMatch(/"message":"stopped"/);
+    expect(saferpay.counters.closes()).toBe(1); // many passes, one close for the business day
     // Claims were released: nothing is left held by the stopped daemon.
     expect(await world.query(`SELECT id FROM batches WHERE claimed_by IS NOT NULL`)).toEqual([]);
   });
