@@ -48,11 +48,16 @@ describe('the daemon', () => {
     config.saferpay = {
       terminals: [{ name: 'shop', baseUrl: saferpay.url, username: customer.username, password: customer.password, customerId: customer.customerId, terminalId: customer.terminalIds[0], schedule: '* * * * *', timezone: 'UTC' }],
     };
+    config.webhooks = { qitech: { secret: 'webhook-secret-0123456789' } };
     writeFileSync(world.configPath, JSON.stringify(config));
     const daemon = runCli(world.configPath, ['start'], { HTTP_PORT: '0' });
     const [, base] = await waitForOutput(daemon.read, /"http":"(http:\/\/[^"]+)"/, daemon.done);
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // The QI Tech webhook route is mounted: a wrong secret is refused, an unknown batch is a 404, never a crash.
+    const event = JSON.stringify({ webhook_type: 'settlement.payment_batch_status_change', data: { external_id: 'nope', status: 'paid' } });
+    expect((await fetch(`${base}/webhooks/qitech/wrong-secret`, { method: 'POST', body: event, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    expect((await fetch(`${base}/webhooks/qitech/webhook-secret-0123456789`, { method: 'POST', body: event, headers: { 'content-type': 'application/json' } })).status).toBe(404);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.text()).toBe('ready\n');
