@@ -13,6 +13,7 @@ import { runReport } from './commands/report.js';
 import { runSandbox } from './commands/sandbox.js';
 import { runXeroReverse } from './commands/xero.js';
 import { runSaferpayClose } from './commands/saferpay.js';
+import { runReauth } from './commands/reauth.js';
 import { openRuntime } from './runtime.js';
 import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
 import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
@@ -92,6 +93,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('retry <batch>')
     .description('take a quarantined batch up again (after the cause was fixed) from the step it failed at')
     .action(run(([ref], o) => runRetry(commandContext(o), ref!)));
+
+  program
+    .command('reauth <company>')
+    .description("store a company's new Concur refresh token after a person re-authorised it (clears needs_reauth)")
+    .option('--refresh-token-file <file>', 'read the token from this file (default: standard input)')
+    .action(run(([company], o) => runReauth(commandContext(o), company!, { tokenFile: o.refreshTokenFile as string | undefined })));
 
   program
     .command('reverse <batch>')
