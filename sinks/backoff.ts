@@ -1,5 +1,5 @@
 // A retry loop for the sinks' connection attempts, whose sleeping is injected (tests never wait).
-import { backoffDelay } from '../src/backoff.js';
+import { backoffDelay, retryLoop } from '../src/backoff.js';
 
 export interface BackoffPolicy {
   baseDelayMs: number;
@@ -15,13 +15,10 @@ export async function withRetries<T>(
   fn: (attempt: number) => Promise<T>,
   opts: BackoffPolicy & { attempts: number; shouldRetry: (error: unknown) => boolean; sleep?: Sleep; random?: () => number },
 ): Promise<T> {
-  const sleep = opts.sleep ?? realSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (error) {
-      if (attempt >= opts.attempts || !opts.shouldRetry(error)) throw error;
-      await sleep(backoffDelay(attempt, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }, opts.random));
-    }
-  }
+  return retryLoop(
+    fn,
+    (error, attempt) =>
+      attempt < opts.attempts && opts.shouldRetry(error) ? backoffDelay(attempt, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs }, opts.random) : null,
+    opts.sleep ?? realSleep,
+  );
 }

@@ -18,3 +18,23 @@ export function backoffDelay(attempt: number, curve: BackoffCurve, random: () =>
   const cap = Math.min(curve.maxMs, curve.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(cap / 2 + (cap / 2) * random());
 }
+
+/**
+ * Runs `fn` until it succeeds or `delayAfter` declines its failure (returns null); sleeps the returned delay
+ * between tries. The one retry loop: callers decide, per error and attempt, whether and how long to wait.
+ */
+export async function retryLoop<T>(
+  fn: (attempt: number) => Promise<T>,
+  delayAfter: (error: unknown, attempt: number) => number | null,
+  sleep: (ms: number) => Promise<void>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      const delay = delayAfter(error, attempt);
+      if (delay === null) throw error;
+      await sleep(delay);
+    }
+  }
+}

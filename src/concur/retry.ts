@@ -2,6 +2,7 @@
 import type { Logger } from '../log.js';
 import { ConcurError } from './errors.js';
 import { retryPolicy } from './retry-policy.js';
+import { retryLoop } from '../backoff.js';
 
 export interface RetryLoopDeps {
   logger: Logger;
@@ -15,10 +16,9 @@ export interface RetryLoopDeps {
 }
 
 export async function withRetries<T>(deps: RetryLoopDeps, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
+  return retryLoop(
+    fn,
+    (err, attempt) => {
       const decision = retryPolicy(err, { attempt, now: deps.now(), random: deps.random });
       const again = decision.retry && decision.retryAfterMs <= deps.maxInCallDelayMs && attempt < deps.maxAttempts;
       deps.logger.warn('concur call failed', {
@@ -29,8 +29,8 @@ export async function withRetries<T>(deps: RetryLoopDeps, fn: () => Promise<T>):
         attempt,
         retryInMs: again ? decision.retryAfterMs : undefined,
       });
-      if (!again) throw err;
-      await deps.sleep(decision.retryAfterMs);
-    }
-  }
+      return again ? decision.retryAfterMs : null;
+    },
+    deps.sleep,
+  );
 }

@@ -6,8 +6,8 @@ import { mkdir, open, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ClientBase } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { Queryable } from '../db/sql.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -90,13 +90,6 @@ export async function storeFile(dataDir: string, srcPath: string, sha256: string
   }
 }
 
-/** Either a pooled DataSource or a client inside a caller's transaction. */
-export type Db = DataSource | ClientBase;
-
-async function rowsOf<T>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
-  if (db instanceof DataSource) return (await db.query(sql, params)) as T[];
-  return (await db.query(sql, params)).rows as T[];
-}
 
 export interface FileRecord {
   batchId: number | string;
@@ -110,9 +103,8 @@ export interface FileRecord {
 }
 
 /** Records a batch's file (idempotent on batch + sha256 + name); returns its id. */
-export async function recordFile(db: Db, f: FileRecord): Promise<string> {
-  const [row] = await rowsOf<{ id: string }>(
-    db,
+export async function recordFile(db: Queryable, f: FileRecord): Promise<string> {
+  const [row]: Array<{ id: string }> = await db.query(
     `INSERT INTO files (batch_id, parent_file_id, name, kind, content_type, sha256, size_bytes, storage_path)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (batch_id, sha256, name) DO UPDATE SET storage_path = COALESCE(EXCLUDED.storage_path, files.storage_path)

@@ -1,9 +1,5 @@
 // Per-company OAuth tokens and auth state in PostgreSQL: the only copy of a rotated refresh token.
-
-/** A DataSource or a transaction's EntityManager. */
-export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../db/sql.js';
 
 export interface StoredTokens {
   accessToken: string | null;

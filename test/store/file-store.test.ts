@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FileStoreError, recordFile, storeFile, sweepFileStore } from '../../src/store/file-store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { seedBatch } from './fixtures.js';
+import { fromPgClient } from '../../src/db/sql.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -70,7 +71,7 @@ describe('recordFile and the retention sweep', () => {
     const client = (await qr.connect()) as PoolClient;
     try {
       await client.query('BEGIN');
-      const id = await recordFile(client, { batchId, name: 'a.txt', kind: 'sae', sha256: 'e'.repeat(64), size: 1 });
+      const id = await recordFile(fromPgClient(client), { batchId, name: 'a.txt', kind: 'sae', sha256: 'e'.repeat(64), size: 1 });
       await client.query('ROLLBACK');
       expect(id).toMatch(/^\d+$/);
     } finally {
