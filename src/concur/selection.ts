@@ -1,5 +1,5 @@
 // Which batches a company wants, and when to close them: pure decisions over a listed batch.
-import { createTask, parse as parseCron, type ScheduledTask } from 'node-cron';
+import { lastRunAtOrBefore } from '../pipeline/schedule.js';
 import type { ConcurConfig } from '../config/schema.js';
 import type { BatchSummary } from './xml.js';
 
@@ -31,66 +31,14 @@ export function filterRejection(batch: BatchSummary, selection: Selection): stri
   return null;
 }
 
-// node-cron is the authority on what a schedule matches; one task object per (schedule, zone), never started.
-const matchers = new Map<string, ScheduledTask>();
-function matcher(schedule: string, timezone: string): ScheduledTask {
-  const key = `${timezone}\n${schedule}`;
-  let task = matchers.get(key);
-  if (!task) {
-    task = createTask(schedule, () => undefined, { timezone });
-    matchers.set(key, task);
-  }
-  return task;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-/** Wall-clock fields of `t` in `timezone`, as a UTC epoch (so calendar arithmetic is plain arithmetic). */
-function wallClock(t: number, timezone: string): number {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formatters.set(timezone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-}
-
-/** The instant at which the zone's clocks show `wall` (the later reading when DST makes two). */
-function instantOf(wall: number, timezone: string): number {
-  const guess = wall - (wallClock(wall, timezone) - wall);
-  return wall - (wallClock(guess, timezone) - guess);
-}
-
-const DAY_MS = 86_400_000;
-const LOOKBACK_DAYS = 400;
-
-/** The latest moment at or before `now` that the cron `schedule` names in `timezone`; null if none within ~13 months. */
-export function lastScheduledAt(now: Date, schedule: string, timezone: string): Date | null {
-  const task = matcher(schedule, timezone);
-  const fields = parseCron(schedule);
-  const hours = [...fields.hour].sort((a, b) => b - a);
-  const minutes = [...fields.minute].sort((a, b) => b - a);
-  const seconds = [...fields.second].sort((a, b) => b - a);
-  const today = Math.floor(wallClock(now.getTime(), timezone) / DAY_MS) * DAY_MS;
-  for (let d = 0; d < LOOKBACK_DAYS; d++) {
-    const day = today - d * DAY_MS;
-    // Day, month and weekday decide whether the day has any fire time: test one of its candidates.
-    if (!task.match(new Date(instantOf(day + hours[0]! * 3_600_000 + minutes[0]! * 60_000 + seconds[0]! * 1000, timezone)))) continue;
-    for (const h of hours) {
-      for (const m of minutes) {
-        for (const s of seconds) {
-          const at = instantOf(day + h * 3_600_000 + m * 60_000 + s * 1000, timezone);
-          if (at <= now.getTime() && task.match(new Date(at))) return new Date(at);
-        }
-      }
-    }
-  }
-  return null;
+/** The latest moment at or before `now` that the cron `schedule` names in `timezone`. */
+export function lastScheduledAt(now: Date, schedule: string, timezone: string): Date {
+  return lastRunAtOrBefore(schedule, timezone, now);
 }
 
 export type BatchDecision =
   | { action: 'skip'; reason: string }
-  | { action: 'wait'; reason: 'no-reports' | 'not-scheduled' | 'not-due' | 'requested-this-window' }
+  | { action: 'wait'; reason: 'no-reports' | 'not-due' | 'requested-this-window' }
   /** Close now (v1.2); `window` is the schedule time this close belongs to — at most one close per window. */
   | { action: 'close'; window: Date }
   /** Closed by someone else: fetch it (v1.1 close for the File-Url), never close it with v1.2. */
@@ -117,7 +65,6 @@ export function decideBatch(batch: BatchSummary, status: 'OPEN' | 'CLOSED', ctx:
   if (close.onlyWhenCountPositive && batch.count <= 0) return { action: 'wait', reason: 'no-reports' };
   // "immediate": every moment is a close window (the demo and tests); otherwise the last schedule time.
   const window = close.schedule === 'immediate' ? ctx.now : lastScheduledAt(ctx.now, close.schedule, ctx.timezone);
-  if (!window) return { action: 'wait', reason: 'not-scheduled' };
   // A batch is due at the first schedule time after we first saw it: the fresh batch Concur opens when one
   // closes must not be closed at once, and a first start in mid-day waits for the next schedule time.
   if (window.getTime() < (ctx.known?.firstSeenAt ?? ctx.now).getTime()) return { action: 'wait', reason: 'not-due' };

@@ -1,5 +1,5 @@
 // Which business day's close is due: the latest scheduled time at or before now, read in the terminal's timezone.
-import { CronExpressionParser } from 'cron-parser';
+import { lastRunAtOrBefore } from '../pipeline/schedule.js';
 
 export interface Occurrence {
   /** The local date (YYYY-MM-DD) of the scheduled time: the close's business day. */
@@ -13,8 +13,8 @@ export function localDate(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
-/** The latest occurrence of the schedule at or before now (cron-parser's prev() excludes its start, hence +1 ms). */
+/** The latest occurrence of the schedule at or before now. */
 export function latestOccurrence(schedule: string, timezone: string, now: Date): Occurrence {
-  const scheduledAt = CronExpressionParser.parse(schedule, { currentDate: new Date(now.getTime() + 1), tz: timezone }).prev().toDate();
+  const scheduledAt = lastRunAtOrBefore(schedule, timezone, now);
   return { businessDay: localDate(scheduledAt, timezone), scheduledAt };
 }
