@@ -93,7 +93,6 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
         return fail(asSinkError(error), item, tail.slice(i + 1));
       }
     }
-    deps.log.info('SFTP delivery complete', { files: files.map((f) => ({ remotePath: f.remotePath, outcome: f.outcome })) });
     return { sink: 'sftp', ok: true, files };
   } finally {
     await session.end();

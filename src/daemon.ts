@@ -132,7 +132,8 @@ export class Daemon {
     let error: string | null = null;
     try {
       const r = await discover(this.o.ds, this.o.clientFor(company), company, now, log);
-      log.info('discovery done', { ...r });
+      // A listing that found nothing new is not news (it happens every minute against the sandbox).
+      log[r.added + r.adopted > 0 ? 'info' : 'debug']('discovery done', { ...r });
       this.o.metrics?.lastCycle.set({ company: company.id }, now.getTime() / 1000);
       if (r.added + r.adopted > 0) this.again = true;
     } catch (e) {

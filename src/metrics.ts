@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'erp_sync_process_' });
+  // prom-client's default names already start with process_ / nodejs_: the prefix is ours alone.
+  collectDefaultMetrics({ register: registry, prefix: 'erp_sync_' });
   return {
     registry,
     batchesByState: new Gauge({ name: 'erp_sync_batches', help: 'Batches by company and state', labelNames: ['company', 'state'], registers: [registry] }),

@@ -40,7 +40,8 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
     const dataDir = resolve(config.dataDir, 'pg');
     embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort, logger });
     url = embedded.url;
-    logger.info('embedded PostgreSQL started', { dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
+    // A command beside a running daemon joins its server: only a server this process started is news.
+    if (embedded.started) logger.info('embedded PostgreSQL started', { dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
   }
   let ds: DataSource;
   try {

@@ -10,6 +10,8 @@ export interface EmbeddedServer {
   url: string;
   port: number;
   dataDir: string;
+  /** True when this process started the server (false: it joined or adopted one already running). */
+  started: boolean;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
       url: urlFor(running.port),
       port: running.port,
       dataDir,
+      started: false,
       stop: async () => {
         if (!owned && isAlive(running.pid)) process.kill(running.pid, 'SIGINT');
       },
@@ -135,6 +138,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
     url: urlFor(port),
     port,
     dataDir,
+    started: true,
     stop: async () => {
       process.removeListener('exit', onExit);
       await pg.stop();

@@ -1,4 +1,5 @@
 // The built-in Concur sandbox that companies without a Concur base URL run against (npm start, the demo).
+import { randomInt } from 'node:crypto';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
@@ -19,6 +20,9 @@ export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { d
   const sandbox = await startConcurSandbox({
     companies: ids.map((id) => ({ id })),
     closeDelayMs: 3_000,
+    // A new seed per start: a restarted sandbox issues new batch ids, so the demo shows new batches (with the same
+    // ids the database would already hold them as done and the restarted demo would look idle).
+    seed: randomInt(1, 2 ** 31),
     // Demo mode: a new batch per company every two minutes, so a running daemon keeps having work.
     ...(opts.demo ? { newBatchEveryMs: 120_000 } : {}),
   });

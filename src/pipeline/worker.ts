@@ -109,7 +109,9 @@ export class Worker {
     const slog = log.child({ step });
     const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
       await applyTransition(db, from, this.o.workerId, t, step);
-      slog.info(`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
+      // A close that is not yet due is looked at again every listing: not a new fact each time.
+      const level = t.event === 'close_deferred' ? 'debug' : 'info';
+      slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
       return this.reread(from);
     };
 

@@ -71,6 +71,10 @@ describe('the daemon', () => {
     expect(metrics).toMatch(/erp_sync_bytes_delivered_total\{sink="sftp"\} [1-9]/);
     expect(metrics).toMatch(/erp_sync_company_needs_reauth\{company="c0001"\} 0/);
     expect(metrics).toMatch(/erp_sync_last_successful_cycle_timestamp_seconds\{company="c0001"\} \d/);
+    // prom-client's process and Node.js metrics under our prefix once, never doubled.
+    expect(metrics).toMatch(/^erp_sync_process_cpu_user_seconds_total \d/m);
+    expect(metrics).toMatch(/^erp_sync_nodejs_heap_size_used_bytes \d/m);
+    expect(metrics).not.toMatch(/process_process|nodejs_nodejs/);
     // The terminal's batch was closed once, recorded, and shown in /metrics.
     await until(async () => (saferpay!.counters.closes() > 0 ? true : undefined), 'the Saferpay close');
     expect(await world.query(`SELECT terminal_id, state FROM saferpay_closes`)).toEqual([{ terminal_id: customer.terminalIds[0], state: 'closed' }]);
@@ -91,6 +95,11 @@ describe('the daemon', () => {
     const exit = await daemon.done;
     expect(exit.code, exit.output.slice(-2000)).toBe(0);
     expect(exit.output).toMatch(/"message":"stopped"/);
+    // One line per fact: every delivered path is logged once; a batch waiting for its close is not news every pass.
+    const paths = [...exit.output.matchAll(/"remotePath":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(paths.length).toBeGreaterThanOrEqual(8);
+    for (const p of new Set(paths)) expect(exit.output.split(p).length - 1, p).toBe(1);
+    expect(exit.output).not.toMatch(/"message":"discovered → discovered"/);
     expect(saferpay.counters.closes()).toBe(1); // many passes, one close for the business day
     // Claims were released: nothing is left held by the stopped daemon.
     expect(await world.query(`SELECT id FROM batches WHERE claimed_by IS NOT NULL`)).toEqual([]);
