@@ -37,11 +37,10 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
   let embedded: EmbeddedServer | null = null;
   let url = config.database.url;
   if (!url) {
-    const dataDir = resolve(config.dataDir, 'pg');
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort, logger });
+    embedded = await startEmbeddedPostgres({ dataDir: resolve(config.dataDir, 'pg'), port: config.database.embeddedPort, logger });
     url = embedded.url;
     // A command beside a running daemon joins its server: only a server this process started is news.
-    if (embedded.started) logger.info('embedded PostgreSQL started', { dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
+    if (embedded.started) logger.info('embedded PostgreSQL started', { dataDir: embedded.dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
   }
   let ds: DataSource;
   try {

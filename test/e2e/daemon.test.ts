@@ -1,25 +1,8 @@
 // `erp-sync start` as operators run it: health, readiness and metrics over HTTP, status --json, clean SIGTERM.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { runCli, startWorld, type World } from './world.js';
+import { runCli, startWorld, waitForOutput, type World } from './world.js';
 import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
-
-/** Resolves with the first match of `re` in the child's output (no fixed sleeps: it waits for the line itself). */
-function waitForOutput(read: () => string, re: RegExp, done: Promise<unknown>): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = read().match(re);
-      if (m) {
-        clearInterval(timer);
-        resolve(m);
-      }
-    }, 50);
-    void done.then(() => {
-      clearInterval(timer);
-      reject(new Error(`exited before ${re}: ${read().slice(-2000)}`));
-    });
-  });
-}
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

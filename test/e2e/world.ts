@@ -85,13 +85,13 @@ export interface ChildResult {
   output: string;
 }
 
-/** Runs `erp-sync <args>` as a child process (the real CLI through tsx), with extra environment. */
+/** Runs `erp-sync <args>` as a child process (the real CLI through tsx), with extra environment; null: no --config. */
 export function runCli(
-  configPath: string,
+  configPath: string | null,
   args: string[],
   env: Record<string, string> = {},
 ): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number; read(): string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...(configPath ? ['--config', configPath] : []), ...args], {
     cwd: REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +101,23 @@ export function runCli(
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<ChildResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
   return { done, kill: (s) => child.kill(s), pid: child.pid!, read: () => output };
+}
+
+/** Resolves with the first match of `re` in the child's output (no fixed sleeps: it waits for the line itself). */
+export function waitForOutput(read: () => string, re: RegExp, done: Promise<unknown>): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = read().match(re);
+      if (m) {
+        clearInterval(timer);
+        resolve(m);
+      }
+    }, 50);
+    void done.then(() => {
+      clearInterval(timer);
+      reject(new Error(`exited before ${re}: ${read().slice(-2000)}`));
+    });
+  });
 }
 
 const SANDBOX_CSV_HEADER = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency';

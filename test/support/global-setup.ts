@@ -7,10 +7,12 @@ export async function setup(project: TestProject): Promise<void> {
   let url = process.env.DATABASE_URL;
   if (!url) {
     const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
-    const { mkdtempSync } = await import('node:fs');
+    const { chmodSync, mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const server = await startEmbeddedPostgres({ dataDir: join(mkdtempSync(join(tmpdir(), 'erp-sync-test-')), 'pg'), persistent: false });
+    const dir = mkdtempSync(join(tmpdir(), 'erp-sync-test-'));
+    chmodSync(dir, 0o755); // the run's own directory: as root the server's user must enter it (else it goes elsewhere)
+    const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), persistent: false });
     url = server.url;
     stop = server.stop;
   }
