@@ -14,6 +14,7 @@ import { Worker } from './pipeline/worker.js';
 import { classify } from './pipeline/classify.js';
 import type { SaferpayConfig } from './saferpay/config.js';
 import { runSaferpayDue } from './saferpay/job.js';
+import { sinksNeedingAttention } from './store/sink-attention.js';
 
 export interface DaemonOptions {
   ds: DataSource;
@@ -154,6 +155,8 @@ export class Daemon {
     for (const r of await countByState(this.o.ds)) this.o.metrics.batchesByState.set({ company: r.companyId, state: r.state }, r.n);
     const reauth: Array<{ id: string; auth_state: string }> = await this.o.ds.query(`SELECT id, auth_state FROM companies`);
     for (const r of reauth) this.o.metrics.tokenState.set({ company: r.id }, r.auth_state === 'needs_reauth' ? 1 : 0);
+    this.o.metrics.sinkAttention.reset();
+    for (const a of await sinksNeedingAttention(this.o.ds)) this.o.metrics.sinkAttention.set({ company: a.companyId, sink: a.sink }, 1);
   }
 
   /** Stops scheduling, lets steps in flight finish within the grace period, releases claims. */

@@ -20,6 +20,7 @@ export function createMetrics() {
     bytesDelivered: new Counter({ name: 'erp_sync_bytes_delivered_total', help: 'Bytes delivered by sink', labelNames: ['sink'], registers: [registry] }),
     lastCycle: new Gauge({ name: 'erp_sync_last_successful_cycle_timestamp_seconds', help: 'End of the last successful cycle', labelNames: ['company'], registers: [registry] }),
     tokenState: new Gauge({ name: 'erp_sync_company_needs_reauth', help: '1 when the company needs re-authorisation', labelNames: ['company'], registers: [registry] }),
+    sinkAttention: new Gauge({ name: 'erp_sync_sink_needs_attention', help: "1 while a company's sink needs a person (e.g. a Xero scope missing)", labelNames: ['company', 'sink'], registers: [registry] }),
   };
 }
 

@@ -5,11 +5,14 @@ import { registerSecret } from '../../src/log.js';
 import { markXeroNeedsReauth, readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from '../../src/store/xero.js';
 import type { XeroSinkConfig } from './config.js';
 import { SinkError } from '../sink.js';
+import { invalidScopeError, requestedScopes } from './scopes.js';
 
 export interface XeroTokens {
   current(): Promise<string>;
   /** After a 401 with `rejected`: a fresh token. */
   renew(rejected: string): Promise<string>;
+  /** The scopes Xero said it granted with the last token it issued here (null: not known). */
+  granted(): string[] | null;
 }
 
 export interface XeroAuthDeps {
@@ -26,6 +29,8 @@ interface Grant {
   accessToken: string;
   expiresAt: number;
   refreshToken: string | null;
+  /** Xero's `scope` answer, when given. */
+  scopes: string[] | null;
 }
 
 export function createXeroTokens(config: XeroSinkConfig, deps: XeroAuthDeps): XeroTokens {
@@ -33,13 +38,15 @@ export function createXeroTokens(config: XeroSinkConfig, deps: XeroAuthDeps): Xe
   registerSecret(auth.clientSecret);
   if (auth.kind === 'refresh_token') registerSecret(auth.refreshToken);
   let cached: { token: string; expiresAt: number } | null = null;
+  let granted: string[] | null = null;
   let inFlight: Promise<string> | null = null;
   const key = { companyId: deps.companyId, sink: config.name };
 
   const viaClientCredentials = async (): Promise<string> => {
-    const g = await grant(config, deps, new URLSearchParams({ grant_type: 'client_credentials', scope: auth.kind === 'client_credentials' ? auth.scope : '' }));
+    const g = await grant(config, deps, new URLSearchParams({ grant_type: 'client_credentials', scope: requestedScopes(config.scopes).join(' ') }));
     if ('reauth' in g) throw new SinkError('auth', `Xero refused the client credentials: ${g.reauth}`);
     cached = { token: g.accessToken, expiresAt: g.expiresAt };
+    granted = g.scopes;
     return g.accessToken;
   };
 
@@ -60,6 +67,7 @@ export function createXeroTokens(config: XeroSinkConfig, deps: XeroAuthDeps): Xe
         return g;
       }
       await saveXeroTokens(m, key, { accessToken: g.accessToken, accessExpiresAt: new Date(g.expiresAt), refreshToken: g.refreshToken ?? stored.refreshToken });
+      granted = g.scopes;
       return g;
     });
     if ('reauth' in token) throw new SinkError('auth', `Xero connection of company ${deps.companyId} (sink ${config.name}) needs re-authorisation: ${token.reauth}`);
@@ -80,6 +88,7 @@ export function createXeroTokens(config: XeroSinkConfig, deps: XeroAuthDeps): Xe
       if (cached?.token === rejected) cached = null;
       return refresh(rejected);
     },
+    granted: () => granted,
   };
 }
 
@@ -100,6 +109,7 @@ async function grant(config: XeroSinkConfig, deps: XeroAuthDeps, form: URLSearch
   if (!res.ok) {
     const error = typeof json?.error === 'string' ? json.error : `HTTP ${res.status}`;
     if (error === 'invalid_grant' || error === 'invalid_client' || error === 'unauthorized_client') return { reauth: error };
+    if (error === 'invalid_scope') throw invalidScopeError({ companyId: deps.companyId, sink: config.name, setting: config.scopes });
     throw new SinkError(res.status >= 500 || res.status === 429 ? 'remote-failure' : 'auth', `Xero token endpoint answered ${res.status}: ${error}`);
   }
   const accessToken = json?.access_token;
@@ -108,5 +118,6 @@ async function grant(config: XeroSinkConfig, deps: XeroAuthDeps, form: URLSearch
   registerSecret(accessToken);
   const refreshToken = typeof json?.refresh_token === 'string' && json.refresh_token ? json.refresh_token : null;
   registerSecret(refreshToken);
-  return { accessToken, expiresAt: deps.now() + expiresIn * 1000, refreshToken };
+  const scopes = typeof json?.scope === 'string' ? json.scope.split(' ').filter(Boolean) : null;
+  return { accessToken, expiresAt: deps.now() + expiresIn * 1000, refreshToken, scopes };
 }

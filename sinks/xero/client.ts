@@ -6,6 +6,7 @@ import { SinkError } from '../sink.js';
 import type { XeroTokens } from './auth.js';
 import type { XeroSinkConfig } from './config.js';
 import { parseExact } from './json.js';
+import { missingScopeError, XeroScopeError } from './scopes.js';
 import type { TenantLimiter } from './limiter.js';
 
 export interface XeroClientDeps {
@@ -16,6 +17,14 @@ export interface XeroClientDeps {
   logger: Logger;
   limiter: TenantLimiter;
   tokens: XeroTokens;
+  companyId: string;
+  /** Records that the company's Xero sink needs a person (a missing scope), and that it works again. */
+  attention?: SinkAttention;
+}
+
+export interface SinkAttention {
+  mark(reason: string): Promise<void>;
+  clear(): Promise<void>;
 }
 
 export type Json = Record<string, unknown>;
@@ -54,14 +63,33 @@ export function answerMessage(answer: XeroAnswer): string {
 /** 429s of one call before it gives up; a storm longer than this hands the retry to the pipeline's back-off. */
 const MAX_THROTTLED = 30;
 
+type Method = 'GET' | 'PUT' | 'POST';
+type CallOptions = { query?: Record<string, string>; body?: string; idempotencyKey?: string };
+
 export class XeroClient {
+  private worked = false;
+
   constructor(
     private readonly config: XeroSinkConfig,
     private readonly deps: XeroClientDeps,
   ) {}
 
   /** A call answered 2xx, 400 or 404; anything else is retried or thrown as a SinkError. */
-  async call(op: string, method: 'GET' | 'PUT' | 'POST', path: string, opts: { query?: Record<string, string>; body?: string; idempotencyKey?: string } = {}): Promise<XeroAnswer> {
+  async call(op: string, method: Method, path: string, opts: CallOptions = {}): Promise<XeroAnswer> {
+    try {
+      const answer = await this.send(op, method, path, opts);
+      if (!this.worked) {
+        this.worked = true;
+        await this.deps.attention?.clear();
+      }
+      return answer;
+    } catch (error) {
+      if (error instanceof XeroScopeError) await this.deps.attention?.mark(error.message);
+      throw error;
+    }
+  }
+
+  private async send(op: string, method: Method, path: string, opts: CallOptions): Promise<XeroAnswer> {
     const url = new URL(`${this.config.apiUrl.replace(/\/$/, '')}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const { retries } = this.config;
@@ -106,6 +134,10 @@ export class XeroClient {
         if (problem.toLowerCase() === 'day' || ++throttled > MAX_THROTTLED) throw new SinkError('remote-failure', `Xero ${op}: rate limit (${problem}) reached; retry after ${Math.ceil(waitMs / 1000)} s`);
         this.deps.limiter.pauseUntil(this.deps.now() + waitMs);
         continue;
+      }
+      // Xero's answer to a token without the endpoint's scope: a new token would not have it either.
+      if (res.status === 401 && /AuthorizationUnsuccessful/.test(text)) {
+        throw missingScopeError({ companyId: this.deps.companyId, sink: this.config.name, setting: this.config.scopes }, op, method, path, this.deps.tokens.granted());
       }
       if (res.status === 401 && !renewed) {
         renewed = true;

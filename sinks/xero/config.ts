@@ -16,9 +16,14 @@ export const XeroSinkConfigSchema = z
     tenantId: z.string().min(1),
     apiUrl: z.url().default('https://api.xero.com/api.xro/2.0'),
     tokenUrl: z.url().default('https://identity.xero.com/connect/token'),
+    /**
+     * The OAuth scopes asked for (client_credentials) and expected (refresh_token): `granular` (apps created on or
+     * after 2 March 2026), `legacy` (the broad accounting.transactions of older apps), or an exact list.
+     */
+    scopes: z.union([z.enum(['granular', 'legacy']), z.array(z.string().regex(/^\S+$/, 'one scope, no spaces')).min(1)]).default('granular'),
     auth: z.discriminatedUnion('kind', [
       /** A custom connection: no refresh token, a new access token when needed. */
-      z.strictObject({ kind: z.literal('client_credentials'), ...credentials, scope: z.string().min(1).default('accounting.transactions accounting.contacts') }),
+      z.strictObject({ kind: z.literal('client_credentials'), ...credentials }),
       /** A standard connection: the refresh token rotates on every use; the database keeps the current one. */
       z.strictObject({ kind: z.literal('refresh_token'), ...credentials, refreshToken: z.string().min(1) }),
     ]),

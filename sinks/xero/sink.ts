@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { log as rootLog, type Logger } from '../../src/log.js';
 import { batchByExternalId, notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from '../../src/store/xero.js';
 import { type BatchToDeliver, type DeliveryReport, type Sink, SinkError, type SinkErrorCode } from '../sink.js';
+import { clearSinkAttention, markSinkAttention } from '../../src/store/sink-attention.js';
 import { createXeroTokens } from './auth.js';
 import { answerMessage, elementResults, messagesOf, XeroClient, type Json, type XeroAnswer } from './client.js';
 import type { XeroSinkConfig } from './config.js';
@@ -35,6 +36,11 @@ export function createXeroClient(config: XeroSinkConfig, companyId: string, deps
     logger: deps.logger ?? rootLog,
     limiter: deps.limiter ?? sharedLimiter(config.tenantId, { concurrent: config.limits.concurrent, perMinute: config.limits.perMinute, now, sleep }),
     tokens: createXeroTokens(config, { ds: deps.ds, companyId, fetch: f, now }),
+    companyId,
+    attention: {
+      mark: (reason) => markSinkAttention(deps.ds, companyId, config.name, reason),
+      clear: () => clearSinkAttention(deps.ds, companyId, config.name),
+    },
   });
 }
 

@@ -1,8 +1,9 @@
-// `erp-sync status [--json]`: where every batch stands, and which companies need re-authorisation.
+// `erp-sync status [--json]`: where every batch stands, which companies need re-authorisation, which sinks a person.
 import { openRuntime } from '../runtime.js';
 import { batchStatuses, type BatchStatus } from '../store/status.js';
 import { companyStatuses, type CompanyStatus } from '../store/companies.js';
 import { saferpayStatus } from '../store/saferpay.js';
+import { sinksNeedingAttention, type SinkAttentionRow } from '../store/sink-attention.js';
 import { renderSaferpayStatus } from './saferpay.js';
 import type { CommandContext } from './context.js';
 
@@ -10,12 +11,13 @@ function totalsText(t: Record<string, string>): string {
   return Object.entries(t).map(([cur, v]) => `${v} ${cur}`.trim()).join(', ') || '-';
 }
 
-export function renderStatus(batches: BatchStatus[], companies: CompanyStatus[]): string {
+export function renderStatus(batches: BatchStatus[], companies: CompanyStatus[], sinks: SinkAttentionRow[] = []): string {
   const lines: string[] = [];
   for (const c of companies) {
     if (c.authState === 'needs_reauth') lines.push(`company ${c.id}: NEEDS RE-AUTHORISATION (${c.authError ?? 'refresh token rejected'})`);
     if (c.lastDiscoveryError) lines.push(`company ${c.id}: last discovery failed: ${c.lastDiscoveryError}`);
   }
+  for (const a of sinks) lines.push(`company ${a.companyId} sink ${a.sink}: NEEDS ATTENTION since ${a.since.toISOString()}: ${a.reason}`);
   const header = ['COMPANY', 'BATCH', 'NAME', 'STATE', 'TRIES', 'ROWS', 'TOTALS', 'RECONCILIATION', 'DELIVERIES', 'LAST ERROR'];
   const rows = batches.map((b) => [
     b.company,
@@ -38,9 +40,9 @@ export async function runStatus(ctx: CommandContext, opts: { json: boolean; out?
   const out = opts.out ?? process.stdout;
   const rt = await openRuntime(ctx.config, ctx.logger);
   try {
-    const [batches, companies, closes] = await Promise.all([batchStatuses(rt.ds), companyStatuses(rt.ds), saferpayStatus(rt.ds)]);
+    const [batches, companies, closes, sinks] = await Promise.all([batchStatuses(rt.ds), companyStatuses(rt.ds), saferpayStatus(rt.ds), sinksNeedingAttention(rt.ds)]);
     if (opts.json) out.write(JSON.stringify(batches, null, 2) + '\n');
-    else out.write(renderStatus(batches, companies) + (closes.length ? `\n${renderSaferpayStatus(closes)}` : ''));
+    else out.write(renderStatus(batches, companies, sinks) + (closes.length ? `\n${renderSaferpayStatus(closes)}` : ''));
     return 0;
   } finally {
     await rt.close();

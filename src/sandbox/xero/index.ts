@@ -5,6 +5,7 @@ import { Money, moneyText } from '../../money.js';
 import { systemClock, type SandboxClock } from '../concur/clock.js';
 import { createXeroServer, type LoseAnswers, type XeroFaultOptions, type XeroServerState } from './server.js';
 import { amountDue, newTenant, validateInvoice, type SandboxAccount } from './state.js';
+import { appScopes, type SandboxAppKind } from './scopes.js';
 
 export type { LoseAnswers, XeroFaultKind, XeroFaultOptions } from './server.js';
 
@@ -17,6 +18,11 @@ export interface XeroSandboxOptions {
   refreshGraceMs?: number;
   limits?: Partial<XeroServerState['limits']>;
   faults?: XeroFaultOptions | null;
+  /**
+   * The app: `granular` (created on or after 2 March 2026, the default: granular scopes only) or `legacy` (older:
+   * the broad accounting.transactions too); `scopes` narrows it to exactly the scopes enabled for it.
+   */
+  app?: { kind?: SandboxAppKind; scopes?: string[] };
 }
 
 export interface SandboxBillSeed {
@@ -84,7 +90,18 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
   const state: XeroServerState = {
     clock,
     tenants,
-    clients: new Map([[clientId, { clientId, clientSecret: `secret-${randomBytes(12).toString('hex')}`, tenants: [...tenants.keys()], refresh: { current: refreshToken, previous: null, previousValidUntil: 0 } }]]),
+    clients: new Map([
+      [
+        clientId,
+        {
+          clientId,
+          clientSecret: `secret-${randomBytes(12).toString('hex')}`,
+          tenants: [...tenants.keys()],
+          scopes: new Set(opts.app?.scopes ?? appScopes(opts.app?.kind ?? 'granular')),
+          refresh: { current: refreshToken, previous: null, previousValidUntil: 0 },
+        },
+      ],
+    ]),
     tokens: new Map(),
     accessTtlSeconds: opts.accessTtlSeconds ?? 1800,
     refreshGraceMs: opts.refreshGraceMs ?? 30 * 60_000,

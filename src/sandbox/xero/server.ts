@@ -6,6 +6,7 @@ import { parseExact, stringifyExact, type JsonOut } from '../../../sinks/xero/js
 import { seededRandom, type SandboxClock } from '../concur/clock.js';
 import { batchPaymentJson, deleteBatchPayment, invoiceJson, validateBatchPayment, validateInvoice, xeroDateText, type SandboxTenant } from './state.js';
 import { parseWhere, WhereError } from './where.js';
+import { scopeAllows } from './scopes.js';
 
 export type XeroFaultKind = '429' | '500' | '503' | 'reset';
 
@@ -21,6 +22,8 @@ export interface SandboxClient {
   clientId: string;
   clientSecret: string;
   tenants: string[];
+  /** The scopes enabled for the app (a refresh token carries all of them: the person consented to these). */
+  scopes: ReadonlySet<string>;
   refresh: { current: string | null; previous: string | null; previousValidUntil: number };
 }
 
@@ -35,7 +38,7 @@ export interface XeroServerState {
   clock: SandboxClock;
   tenants: Map<string, SandboxTenant>;
   clients: Map<string, SandboxClient>;
-  tokens: Map<string, { clientId: string; expiresAt: number }>;
+  tokens: Map<string, { clientId: string; expiresAt: number; scopes: ReadonlySet<string> }>;
   accessTtlSeconds: number;
   refreshGraceMs: number;
   limits: { concurrent: number; perMinute: number; perDay: number };
@@ -82,6 +85,8 @@ export function createXeroServer(s: XeroServerState): { server: http.Server; res
     const tenantId = String(req.headers['xero-tenant-id'] ?? '');
     const tenant = s.tenants.get(tenantId);
     if (!tenant || !s.clients.get(tok.clientId)?.tenants.includes(tenantId)) return send(res, { status: 403, body: { Title: 'Forbidden', Status: '403', Detail: 'AuthenticationUnsuccessful' } });
+    // Xero says only that authorisation failed, not which scope is missing.
+    if (!scopeAllows(tok.scopes, req.method ?? 'GET', url.pathname.slice(API.length))) return send(res, { status: 401, body: { Title: 'Unauthorized', Status: '401', Detail: 'AuthorizationUnsuccessful' } });
 
     const limited = admit(tenantId);
     if (limited) return send(res, limited);
@@ -173,13 +178,18 @@ export function createXeroServer(s: XeroServerState): { server: http.Server; res
     if (!client || client.clientSecret !== secret) return { status: 400, body: { error: 'invalid_client' } };
     const form = new URLSearchParams(body);
     const now = s.clock.now();
-    const issue = (refresh: string | null): Answer => {
+    const issue = (refresh: string | null, scopes: ReadonlySet<string>): Answer => {
       s.counters.tokenGrants++;
       const access = `xero-access-${randomBytes(16).toString('base64url')}`;
-      s.tokens.set(access, { clientId: client.clientId, expiresAt: now + s.accessTtlSeconds * 1000 });
-      return { status: 200, body: { access_token: access, expires_in: String(s.accessTtlSeconds), token_type: 'Bearer', refresh_token: refresh ?? undefined } };
+      s.tokens.set(access, { clientId: client.clientId, expiresAt: now + s.accessTtlSeconds * 1000, scopes });
+      return { status: 200, body: { access_token: access, expires_in: String(s.accessTtlSeconds), token_type: 'Bearer', refresh_token: refresh ?? undefined, scope: [...scopes].join(' ') } };
     };
-    if (form.get('grant_type') === 'client_credentials') return issue(null);
+    if (form.get('grant_type') === 'client_credentials') {
+      // Every scope asked for must be enabled for the app (a broad one for a post-March-2026 app is not).
+      const asked = (form.get('scope') ?? '').split(' ').filter(Boolean);
+      if (asked.some((x) => !client.scopes.has(x))) return { status: 400, body: { error: 'invalid_scope' } };
+      return issue(null, asked.length ? new Set(asked) : client.scopes);
+    }
     if (form.get('grant_type') !== 'refresh_token') return { status: 400, body: { error: 'unsupported_grant_type' } };
     const given = form.get('refresh_token');
     const r = client.refresh;
@@ -188,7 +198,7 @@ export function createXeroServer(s: XeroServerState): { server: http.Server; res
     // Rotation: a new refresh token each time; the one just spent keeps working for a grace period.
     const next = `xero-refresh-${randomBytes(16).toString('base64url')}`;
     client.refresh = { current: next, previous: given, previousValidUntil: now + s.refreshGraceMs };
-    return issue(next);
+    return issue(next, client.scopes);
   }
 
   function route_(method: string, url: URL, body: string, t: SandboxTenant): Answer {
