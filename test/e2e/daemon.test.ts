@@ -53,6 +53,10 @@ describe('the daemon', () => {
     expect(metrics).toMatch(/erp_sync_rows_loaded_total\{company="c0001"\} [1-9]/);
     expect(metrics).toMatch(/erp_sync_bytes_delivered_total\{sink="sftp"\} [1-9]/);
     expect(metrics).toMatch(/erp_sync_company_needs_reauth\{company="c0001"\} 0/);
+    // A sink marked as needing a person (a Xero connection lacking a scope) shows in /metrics and in status.
+    await world.query(`INSERT INTO sink_attention (company_id, sink, reason) VALUES ('c0001', 'xero', 'the connection lacks the scope accounting.payments')`);
+    await until(async () => (/erp_sync_sink_needs_attention\{company="c0001",sink="xero"\} 1/.test(await (await fetch(`${base}/metrics`)).text()) ? true : undefined), 'the sink in /metrics');
+    expect((await runCli(world.configPath, ['status']).done).output).toContain('company c0001 sink xero: NEEDS ATTENTION since');
     expect(metrics).toMatch(/erp_sync_last_successful_cycle_timestamp_seconds\{company="c0001"\} \d/);
     // prom-client's process and Node.js metrics under our prefix once, never doubled.
     expect(metrics).toMatch(/^erp_sync_process_cpu_user_seconds_total \d/m);
