@@ -72,7 +72,7 @@ try {
       entries: [],
       rows: 0,
       totals: {},
-      reconciliation: { status: 'not-checked', difference: null },
+      reconciliation: null,
     });
     ours.push(seconds(start));
     if (!report.ok) throw report.error;

@@ -1,11 +1,18 @@
 // Amount text to exact decimals: the IIF conventions and the locale-driven CSV ones.
-import { Money, parseMoney } from '../src/money.js';
+import { Money, amountLimitProblem, parseMoney } from '../src/money.js';
 import { ParseError } from './errors.js';
 
 const GROUPED = /^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$/;
 
 function malformed(text: string): ParseError {
   return new ParseError('amount', `malformed amount ${JSON.stringify(text)}`);
+}
+
+/** The amount, unless it is beyond what any Concur file may hold (23 integer digits, 8 decimal places). */
+export function withinLimits(value: Money, text: string): Money {
+  const problem = amountLimitProblem(value);
+  if (problem) throw new ParseError('amount', `${problem}: ${JSON.stringify(text.trim())}`);
+  return value;
 }
 
 /**
@@ -30,7 +37,7 @@ export function parseIifAmount(text: string): Money | null {
     t = t.slice(sign.length).trim();
   }
   if (!GROUPED.test(t)) throw malformed(text);
-  const value = new Money(t.replaceAll(',', ''));
+  const value = withinLimits(new Money(t.replaceAll(',', '')), text);
   return negative ? value.negated() : value;
 }
 
@@ -67,5 +74,6 @@ export function parseLocaleAmount(text: string, decimal: DecimalSeparator, thous
   if (!/^\d*(\.\d+)?$/.test(plain) || !/\d/.test(plain)) throw malformed(text);
   const value = parseMoney(plain);
   if (value === null) throw malformed(text);
+  withinLimits(value, text);
   return negative ? value.negated() : value;
 }

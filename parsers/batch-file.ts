@@ -5,8 +5,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Transaction } from '../src/model/transaction.js';
 import { log } from '../src/log.js';
-import { parseCsv } from './csv.js';
-import { QUICKBOOKS_GL_CSV_PROFILE, type CsvProfile } from './csv-profile.js';
+import { csvHeaderOf, missingColumns, parseCsv } from './csv.js';
+import { QUICKBOOKS_GL_CSV_PROFILE, QUICKBOOKS_GL_PROFILE_NAME, type CsvProfile } from './csv-profile.js';
 import { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from './detect.js';
 import { ParseError, asParseError } from './errors.js';
 import { parseIif } from './iif.js';
@@ -22,8 +22,8 @@ export interface BatchFileOptions {
   sha256?: string;
   /** Profile for a top-level CSV; without it a CSV file is an error. */
   csvProfile?: CsvProfile;
-  /** Profile for CSV entries of a ZIP bundle (default: the built-in QuickBooks GL profile). */
-  zipCsvProfile?: CsvProfile;
+  /** The configured profile for a ZIP's CSV entry, by entry name; without one the built-in QuickBooks GL guess is tried. */
+  entryCsvProfile?: (entryName: string) => NamedProfile | undefined;
   zipLimits?: ZipLimits;
   /** The batch's currency, for rows whose file states none (IIF). */
   defaultCurrency?: string | null;
@@ -31,12 +31,21 @@ export interface BatchFileOptions {
 
 export type PartKind = Exclude<DetectedKind, 'zip'>;
 
+export interface NamedProfile {
+  name: string;
+  profile: CsvProfile;
+}
+
 export interface BatchFilePart {
   /** File name, or the ZIP entry name. */
   name: string;
   /** The ZIP the part came from, if any. */
   container: string | null;
   kind: PartKind;
+  /** The CSV profile a CSV part is read with. */
+  profile: string | null;
+  /** Why a part is kept and delivered but not parsed (an unknown kind, a CSV layout no profile recognises). */
+  warning: string | null;
   sha256: string;
   bytes: number;
   /** Filled while rows() is consumed: row count, totals per currency, header totals, IIF lists. */
@@ -93,14 +102,20 @@ function rowsOf(kind: PartKind, open: () => AsyncIterable<Buffer>, ctx: ParseCon
 }
 
 /**
- * Kind of a ZIP entry: as detected, except that a nested ZIP is unknown, and so is text whose first
- * line lacks the CSV profile's delimiter (a README is delivered, not parsed as a ledger).
+ * How a ZIP entry is read: by its detected kind, except that a nested ZIP is unknown, and a CSV entry is read only
+ * when a profile recognises its header (the configured one, else the built-in QuickBooks GL guess). Anything else is
+ * kept and delivered with a warning naming what was missing, never an error: the bundle's IIF decides.
  */
-function entryKindOf(head: Buffer, csvProfile: CsvProfile): PartKind {
+export function entryReading(name: string, head: Buffer, configured: NamedProfile | undefined): { kind: PartKind; profile: NamedProfile | null; warning: string | null } {
   const kind = detectKind(head);
-  if (kind === 'zip') return 'unknown';
-  if (kind === 'csv' && !(head.toString('latin1').split(/\r\n|\r|\n/, 1)[0] ?? '').includes(csvProfile.delimiter)) return 'unknown';
-  return kind;
+  if (kind === 'zip') return { kind: 'unknown', profile: null, warning: `${name}: a nested ZIP: kept and delivered, not parsed` };
+  if (kind === 'unknown') return { kind, profile: null, warning: `${name}: not a batch file (binary): kept and delivered, not parsed` };
+  if (kind !== 'csv') return { kind, profile: null, warning: null };
+  const candidate = configured ?? { name: QUICKBOOKS_GL_PROFILE_NAME, profile: QUICKBOOKS_GL_CSV_PROFILE };
+  const missing = missingColumns(candidate.profile, csvHeaderOf(head, candidate.profile));
+  if (missing.length === 0) return { kind, profile: candidate, warning: null };
+  const columns = missing.map((c) => JSON.stringify(c)).join(', ');
+  return { kind: 'unknown', profile: null, warning: `${name}: CSV layout not recognised by profile ${candidate.name} (no column ${columns}): kept and delivered, not loaded` };
 }
 
 /**
@@ -122,28 +137,39 @@ export async function openBatchFile(path: string, opts: BatchFileOptions = {}): 
     const { sha256, bytes } = opts.sha256 ? { sha256: opts.sha256, bytes: (await stat(path)).size } : await scan(open());
     const ctx = { file: name, fileSha256: sha256, defaultCurrency: opts.defaultCurrency ?? null };
     const tally = newTally();
-    return [{ name, container: null, kind, sha256, bytes, tally, open, rows: rowsOf(kind, open, ctx, opts.csvProfile, tally) }];
+    return [{ name, container: null, kind, profile: null, warning: null, sha256, bytes, tally, open, rows: rowsOf(kind, open, ctx, opts.csvProfile, tally) }];
   }
 
   const entries = await openZip(path, opts.zipLimits ?? DEFAULT_ZIP_LIMITS, name);
   const parts: BatchFilePart[] = [];
   for (const entry of entries) {
     const s = await scan(entry.open());
-    const csvProfile = opts.zipCsvProfile ?? QUICKBOOKS_GL_CSV_PROFILE;
-    const entryKind = entryKindOf(s.head, csvProfile);
-    if (entryKind === 'unknown') log.warn('ZIP entry of unknown kind: delivered, not parsed', { file: name, entry: entry.name, bytes: s.bytes });
+    const reading = entryReading(entry.name, s.head, opts.entryCsvProfile?.(entry.name));
+    if (reading.warning) log.warn('ZIP entry kept and delivered, not parsed', { file: name, entry: entry.name, bytes: s.bytes, reason: reading.warning });
     const ctx = { file: entry.name, fileSha256: s.sha256, defaultCurrency: opts.defaultCurrency ?? null };
     const tally = newTally();
     parts.push({
       name: entry.name,
       container: name,
-      kind: entryKind,
+      kind: reading.kind,
+      profile: reading.profile?.name ?? null,
+      warning: reading.warning,
       sha256: s.sha256,
       bytes: s.bytes,
       tally,
       open: entry.open,
-      rows: rowsOf(entryKind, entry.open, ctx, csvProfile, tally),
+      rows: rowsOf(reading.kind, entry.open, ctx, reading.profile?.profile, tally),
     });
   }
   return parts;
+}
+
+/**
+ * Which parts' rows are stored. Every parsed part, except in a bundle whose GL CSV a profile recognised: the GL CSV
+ * is loaded (it carries the currency and more columns) and the IIF, still parsed in full, is checked against it.
+ * Without a recognised GL CSV the IIF, the bundle's one documented format, is loaded.
+ */
+export function loadedParts(parts: readonly BatchFilePart[]): (part: BatchFilePart) => boolean {
+  const glRecognised = parts.some((p) => p.container !== null && p.kind === 'csv');
+  return (part) => part.kind !== 'unknown' && !(glRecognised && part.container !== null && part.kind === 'iif');
 }

@@ -1,8 +1,9 @@
 // Customer-defined CSV (Concur Standard Edition, and the GL CSV of the QuickBooks bundle), driven by a profile.
 import { Readable } from 'node:stream';
 import { parse, CsvError } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { Money, ZERO, moneyText } from '../src/money.js';
-import { naturalKeyOf, type Transaction } from '../src/model/transaction.js';
+import { rowKeyOf, type Transaction } from '../src/model/transaction.js';
 import { parseLocaleAmount } from './amount.js';
 import type { ColumnRef, CsvColumns, CsvProfile } from './csv-profile.js';
 import { parseDateWithFormat } from './date.js';
@@ -12,6 +13,8 @@ import { addTotal, type FileTally } from './tally.js';
 import type { ParseContext } from './types.js';
 
 type Field = keyof CsvColumns;
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 type Resolved = Partial<Record<Field, { index: number; name: string }>>;
 
 /** Column references to 0-based indexes, checked against the header row when there is one. */
@@ -30,6 +33,29 @@ function resolveColumns(columns: CsvColumns, header: string[] | null, file: stri
     out[field] = { index, name: ref };
   }
   return out;
+}
+
+/** The header row's fields as the profile reads them from the file's first bytes; [] when unreadable. */
+export function csvHeaderOf(head: Buffer, profile: CsvProfile): string[] {
+  const body = head.subarray(0, 3).equals(UTF8_BOM) ? head.subarray(3) : head;
+  const first = body.toString(profile.encoding === 'windows-1252' ? 'latin1' : 'utf8').split(/\r\n|\r|\n/, 1)[0] ?? '';
+  try {
+    const [fields] = parseSync(first, { delimiter: profile.delimiter, quote: profile.quote === '' ? false : profile.quote, relax_quotes: true, relax_column_count: true }) as string[][];
+    return fields ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** The profile's columns a file with this header row lacks (names, or positions beyond its last field). */
+export function missingColumns(profile: CsvProfile, header: readonly string[]): string[] {
+  const names = new Set(header.map((h) => h.trim().toLowerCase()));
+  const missing: string[] = [];
+  for (const ref of Object.values(profile.columns) as Array<ColumnRef | undefined>) {
+    if (ref === undefined) continue;
+    if (typeof ref === 'number' ? ref > header.length : !names.has(ref.trim().toLowerCase())) missing.push(typeof ref === 'number' ? `column ${ref}` : ref);
+  }
+  return missing;
 }
 
 /** Line endings to LF, so csv-parse counts lines right (it miscounts CRLF after blank lines). */
@@ -106,7 +132,7 @@ function toTransaction(values: string[], rc: RowContext): { t: Transaction; amou
     raw[name ? name : String(i + 1)] = v;
   });
 
-  const t: Omit<Transaction, 'naturalKey'> = {
+  const t: Transaction = {
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: line,
@@ -128,8 +154,10 @@ function toTransaction(values: string[], rc: RowContext): { t: Transaction; amou
     currency,
     paymentType: get('paymentType'),
     raw,
+    // A customer CSV's journal key column is data: its lines are identified by their place in the file.
+    rowKey: rowKeyOf(null, line),
   };
-  return { t: { ...t, naturalKey: naturalKeyOf(t) }, amount };
+  return { t, amount };
 }
 
 /** CSV bytes as normalized transactions, streaming through csv-parse. Every row counts toward the totals. */

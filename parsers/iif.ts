@@ -1,14 +1,14 @@
 // QuickBooks IIF: a lenient structural reader (every quirk of iif.md, auto-detected) and the strict
 // transaction stream on top of it, which rejects blocks that do not balance.
 import { Money, ZERO, moneyText } from '../src/money.js';
-import { naturalKeyOf, type Transaction } from '../src/model/transaction.js';
+import { rowKeyOf, type Transaction } from '../src/model/transaction.js';
 import { parseIifAmount } from './amount.js';
 import { parseIifDate } from './date.js';
 import { decodeLines } from './decode.js';
 import { IifUnbalancedError, ParseError } from './errors.js';
 import { splitIifLine } from './iif-fields.js';
 import { numberedLines } from './lines.js';
-import { addListRecord, addTotal, type FileTally, type IifListRecord } from './tally.js';
+import { addAccountTotal, addListRecord, addTotal, type FileTally, type IifListRecord } from './tally.js';
 import type { ParseContext } from './types.js';
 
 export interface IifRow {
@@ -136,7 +136,7 @@ function blank(v: string | undefined): string | null {
 function toTransaction(row: IifRow, trns: IifRow, ctx: ParseContext): Transaction {
   const f = row.fields;
   const amount = row.amount ?? ZERO;
-  const t: Omit<Transaction, 'naturalKey'> = {
+  return {
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: row.line,
@@ -147,7 +147,7 @@ function toTransaction(row: IifRow, trns: IifRow, ctx: ParseContext): Transactio
     reportId: blank(trns.fields.DOCNUM),
     reportKey: null,
     reportName: blank(trns.fields.MEMO),
-    entryId: blank(row.kind === 'TRNS' ? f.TRNSID : f.SPLID),
+    entryId: blank(f.SPLID),
     journalKey: null,
     transactionDate: row.date,
     expenseType: null,
@@ -159,14 +159,14 @@ function toTransaction(row: IifRow, trns: IifRow, ctx: ParseContext): Transactio
     currency: ctx.defaultCurrency ?? null,
     paymentType: null,
     raw: { RECORD: row.kind, ...f },
+    rowKey: rowKeyOf(null, row.line),
   };
-  return { ...t, naturalKey: naturalKeyOf(t) };
 }
 
 /**
- * The IIF file as normalized transactions (TRNS and SPL rows). A block that does not balance
- * rejects the file with IifUnbalancedError naming its lines. Totals count the SPL rows: the
- * distribution lines carry the expenses, TRNS is their offsetting payable.
+ * The IIF file's expense lines (SPL rows) as normalized transactions. A block that does not balance rejects
+ * the file with IifUnbalancedError naming its lines. TRNS is the SPL lines' offsetting payable: not a
+ * transaction of its own (its NAME, DOCNUM and MEMO are the payee, report and report name of its SPL rows).
  */
 export async function* parseIif(bytes: AsyncIterable<Buffer>, ctx: ParseContext, tally: FileTally): AsyncGenerator<Transaction> {
   for await (const item of readIif(bytes, ctx.file)) {
@@ -176,12 +176,15 @@ export async function* parseIif(bytes: AsyncIterable<Buffer>, ctx: ParseContext,
     }
     const { block } = item;
     if (block.imbalance !== null) throw new IifUnbalancedError(block.firstLine, block.lastLine, block.imbalance, ctx.file);
+    tally.blocks++;
     const [trns] = block.rows;
     if (!trns) continue;
     for (const row of block.rows) {
+      if (row.kind !== 'SPL') continue;
       const t = toTransaction(row, trns, ctx);
       tally.rows++;
-      if (row.kind === 'SPL') addTotal(tally, t.currency, row.amount ?? ZERO);
+      addTotal(tally, t.currency, row.amount ?? ZERO);
+      addAccountTotal(tally, t.accountCode, row.amount ?? ZERO);
       yield t;
     }
   }

@@ -1,15 +1,14 @@
 // The parsers' public surface.
-export { openBatchFile, type BatchFileOptions, type BatchFilePart, type PartKind } from './batch-file.js';
+export { openBatchFile, loadedParts, entryReading, type BatchFileOptions, type BatchFilePart, type PartKind, type NamedProfile } from './batch-file.js';
 export { detectKind, type DetectedKind } from './detect.js';
 export { ParseError, IifUnbalancedError, SaeHeaderMismatchError, ZipGuardError, type ParseErrorCode } from './errors.js';
 export {
   CsvProfileSchema, CsvColumnsSchema, QUICKBOOKS_GL_CSV_PROFILE, QUICKBOOKS_GL_PROFILE_NAME, BUILTIN_CSV_PROFILES,
   type CsvProfile, type CsvProfileInput,
 } from './csv-profile.js';
-export { CsvProfileRuleSchema, selectProfile, type CsvProfileRule, type BatchFacts } from './profile-select.js';
+export { CsvProfileRuleSchema, selectProfile, chooseProfile, type CsvProfileRule, type BatchFacts, type ProfileSettings } from './profile-select.js';
 export { ZipLimitsSchema, DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip.js';
-export { reconcile, ReconcilePolicySchema, type ReconcilePolicy, type Reconciliation, type ReconcileCheck, type ExpectedTotal, type PartTotals } from './reconcile.js';
-export { parseCsv } from './csv.js';
+export { parseCsv, csvHeaderOf, missingColumns } from './csv.js';
 export { parseIif, readIif, type IifBlock, type IifRow, type IifItem } from './iif.js';
 export { parseSae } from './sae.js';
 export { newTally, type FileTally, type HeaderTotals, type IifListRecord } from './tally.js';

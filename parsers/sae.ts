@@ -1,6 +1,7 @@
 // SAP Concur Standard Accounting Extract: pipe-delimited, EXTRACT header then 400-field DETAIL lines.
 import { Money, moneyText, parseMoney } from '../src/money.js';
-import { naturalKeyOf, type Transaction } from '../src/model/transaction.js';
+import { withinLimits } from './amount.js';
+import { rowKeyOf, type Transaction } from '../src/model/transaction.js';
 import { parseDateWithFormat } from './date.js';
 import { decodeLines } from './decode.js';
 import { ParseError, SaeHeaderMismatchError } from './errors.js';
@@ -62,7 +63,11 @@ function debitCredit(v: string | undefined, loc: { file: string; line: number })
 function money(text: string | undefined, loc: { file: string; line: number; field: string }): Money {
   const m = parseMoney(text ?? '');
   if (m === null) throw new ParseError('amount', `malformed amount ${JSON.stringify(text ?? '')}`, loc);
-  return m;
+  try {
+    return withinLimits(m, text ?? '');
+  } catch (err) {
+    throw (err as ParseError).at(loc);
+  }
 }
 
 function isoDate(text: string | undefined, loc: { file: string; line: number; field: string }): string | null {
@@ -119,7 +124,8 @@ function toTransaction(raw: Record<string, string>, line: number, ctx: ParseCont
   }
   const name = [col(raw, SAE_COL.firstName), col(raw, SAE_COL.middleInitial), col(raw, SAE_COL.lastName)].map(blank).filter(Boolean).join(' ');
   const amount = money(col(raw, SAE_COL.amount), { ...loc, field: 'Journal Amount' });
-  const t: Omit<Transaction, 'naturalKey'> = {
+  const journalKey = blank(col(raw, SAE_COL.journalKey));
+  const t: Transaction = {
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: line,
@@ -130,7 +136,7 @@ function toTransaction(raw: Record<string, string>, line: number, ctx: ParseCont
     reportKey: blank(col(raw, SAE_COL.reportKey)),
     reportName: blank(col(raw, SAE_COL.reportName)),
     entryId: blank(col(raw, SAE_COL.entryId)),
-    journalKey: blank(col(raw, SAE_COL.journalKey)),
+    journalKey,
     transactionDate: isoDate(col(raw, SAE_COL.transactionDate), { ...loc, field: 'Report Entry Transaction Date' }),
     expenseType: blank(col(raw, SAE_COL.expenseType)),
     description: blank(col(raw, SAE_COL.description)),
@@ -142,8 +148,9 @@ function toTransaction(raw: Record<string, string>, line: number, ctx: ParseCont
     currency: blank(col(raw, SAE_COL.reimbursementCurrency)) ?? blank(col(raw, SAE_COL.entryCurrency)) ?? ctx.defaultCurrency ?? null,
     paymentType: blank(col(raw, SAE_COL.paymentTypeCode)),
     raw,
+    rowKey: rowKeyOf(journalKey, line),
   };
-  return { t: { ...t, naturalKey: naturalKeyOf(t) }, amount };
+  return { t, amount };
 }
 
 /**

@@ -26,6 +26,10 @@ export interface FileTally {
   rows: number;
   /** Sum of the rows that make up the payable total, per currency ('' = unknown). */
   totals: Map<string, Money>;
+  /** Sum of the rows per account code ('' = none): an IIF's, to check a GL CSV against line for line. */
+  accounts: Map<string, Money>;
+  /** IIF transaction blocks read (each balanced). */
+  blocks: number;
   header: HeaderTotals | null;
   /** The first MAX_KEPT_LIST_RECORDS list records; listCount counts them all. */
   lists: IifListRecord[];
@@ -33,12 +37,17 @@ export interface FileTally {
 }
 
 export function newTally(): FileTally {
-  return { rows: 0, totals: new Map(), header: null, lists: [], listCount: 0 };
+  return { rows: 0, totals: new Map(), accounts: new Map(), blocks: 0, header: null, lists: [], listCount: 0 };
 }
 
 export function addTotal(tally: FileTally, currency: string | null, amount: Money): void {
   const key = currency ?? '';
   tally.totals.set(key, (tally.totals.get(key) ?? ZERO).plus(amount));
+}
+
+export function addAccountTotal(tally: FileTally, account: string | null, amount: Money): void {
+  const key = account ?? '';
+  tally.accounts.set(key, (tally.accounts.get(key) ?? ZERO).plus(amount));
 }
 
 export function addListRecord(tally: FileTally, record: IifListRecord): void {

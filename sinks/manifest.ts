@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { BatchToDeliver, FileKind } from './sink.js';
+import { shownStatus } from '../src/model/reconciliation.js';
 
-export const MANIFEST_FORMAT = 'erp-sync.manifest/1';
+// 2: reconciliation in the one vocabulary (`reconciled`, not `matched`), differences by check, warnings.
+export const MANIFEST_FORMAT = 'erp-sync.manifest/2';
 
 export interface ManifestFile {
   kind: Extract<FileKind, 'original' | 'entry'>;
@@ -25,7 +27,7 @@ export function buildManifest(batch: BatchToDeliver, manifestRemotePath: string,
     closeTime: batch.closeDate.toISOString(),
     rows: batch.rows,
     totals,
-    reconciliation: { status: batch.reconciliation.status, difference: batch.reconciliation.difference },
+    reconciliation: { status: shownStatus(batch.reconciliation), difference: batch.reconciliation?.difference ?? {}, warnings: batch.reconciliation?.warnings ?? [] },
     files: files.map((f) => ({ kind: f.kind, path: posix.relative(dir, f.remotePath), sha256: f.sha256, size: f.size })),
   };
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');

@@ -1,3 +1,5 @@
+import type { Reconciliation } from '../src/model/reconciliation.js';
+
 // The contract every delivery (SFTP now; Xero, QI Tech later) implements. No database here: the
 // pipeline records the per-file results this returns and decides about retries from the error types.
 
@@ -10,12 +12,6 @@ export interface LocalFile {
   /** sha256 of the bytes, lowercase hex. */
   sha256: string;
   size: number;
-}
-
-export interface Reconciliation {
-  status: 'matched' | 'mismatch' | 'not-checked';
-  /** Signed exact decimal as canonical text (src/money.ts), or null when not computed. */
-  difference: string | null;
 }
 
 /** A plain description of one closed batch to deliver. */
@@ -31,7 +27,8 @@ export interface BatchToDeliver {
   rows: number;
   /** Currency code ('' when unknown) to exact decimal text. */
   totals: Record<string, string>;
-  reconciliation: Reconciliation;
+  /** As stored with the batch; null when the batch was never reconciled. */
+  reconciliation: Reconciliation | null;
 }
 
 export type FileKind = 'original' | 'entry' | 'manifest' | 'trigger';

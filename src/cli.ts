@@ -55,14 +55,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('parse <file>')
     .description('parse a batch file (CSV, QuickBooks ZIP, IIF, SAE) and print a summary or its transactions')
-    .option('--profile <name>', 'CSV profile to read a CSV file with')
+    .option('--profile <name>', 'CSV profile to read a CSV file (and a ZIP\'s CSV entries) with')
+    .option('--company <id>', 'with --config: whose csvProfileRules choose the profiles (default: the first company)')
     .option('--json', 'one JSON object per transaction per line')
     .action(
       run(async ([file], o) => {
         const explicit = o.config ?? process.env.ERP_SYNC_CONFIG;
         const companies = explicit ? loadConfig({ file: o.config }).config.companies : [];
         const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
-        return runParse({ file: file!, profile: o.profile as string | undefined, profiles, json: Boolean(o.json), out: process.stdout, err: process.stderr });
+        const settings = o.company ? companies.find((c) => c.id === o.company) : companies[0];
+        if (o.company && !settings) throw new Error(`no company ${String(o.company)} in the configuration`);
+        return runParse({ file: file!, profile: o.profile as string | undefined, profiles, settings, json: Boolean(o.json), out: process.stdout, err: process.stderr });
       }),
     );
 

@@ -17,6 +17,12 @@ export function createMetrics() {
     }),
     errors: new Counter({ name: 'erp_sync_errors_total', help: 'Errors by step and kind', labelNames: ['step', 'kind'], registers: [registry] }),
     rowsLoaded: new Counter({ name: 'erp_sync_rows_loaded_total', help: 'Transaction rows loaded', labelNames: ['company'], registers: [registry] }),
+    reconciliations: new Counter({
+      name: 'erp_sync_reconciliations_total',
+      help: 'Batch loads by reconciliation status (reconciled, mismatch)',
+      labelNames: ['company', 'status'],
+      registers: [registry],
+    }),
     bytesDelivered: new Counter({ name: 'erp_sync_bytes_delivered_total', help: 'Bytes delivered by sink', labelNames: ['sink'], registers: [registry] }),
     lastCycle: new Gauge({ name: 'erp_sync_last_successful_cycle_timestamp_seconds', help: 'End of the last successful cycle', labelNames: ['company'], registers: [registry] }),
     tokenState: new Gauge({ name: 'erp_sync_company_needs_reauth', help: '1 when the company needs re-authorisation', labelNames: ['company'], registers: [registry] }),

@@ -1,8 +1,13 @@
 // Exact decimal money. Every amount in erp-sync is a Decimal or its canonical string, never a JS number.
 import { Decimal } from 'decimal.js';
 
-// 23 integer digits + 8 decimals (the SAE maximum) fit comfortably in 40 significant digits.
-export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+/** The largest amounts any Concur file may hold (the SAE's documented maximum): refused beyond this. */
+export const MAX_INTEGER_DIGITS = 23;
+export const MAX_DECIMAL_PLACES = 8;
+
+// An amount has at most 23 + 8 = 31 significant digits; a sum of n of them at most 31 + log10(n). 100 digits leave
+// room for 10^69 rows, so no total can ever round.
+export const Money = Decimal.clone({ precision: 100, rounding: Decimal.ROUND_HALF_EVEN });
 export type Money = Decimal;
 
 export const ZERO: Money = new Money(0);
@@ -13,6 +18,14 @@ const PLAIN = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 export function parseMoney(text: string): Money | null {
   const t = text.trim();
   return PLAIN.test(t) ? new Money(t) : null;
+}
+
+/** Why an amount is beyond the limits (more than 23 integer digits or 8 decimal places), or null when it is within. */
+export function amountLimitProblem(value: Money): string | null {
+  const integerDigits = value.abs().trunc().toFixed().replace(/^0$/, '').length;
+  if (integerDigits > MAX_INTEGER_DIGITS) return `amount has ${integerDigits} integer digits, more than the ${MAX_INTEGER_DIGITS} allowed`;
+  if (value.decimalPlaces() > MAX_DECIMAL_PLACES) return `amount has ${value.decimalPlaces()} decimal places, more than the ${MAX_DECIMAL_PLACES} allowed`;
+  return null;
 }
 
 /** Canonical text form: no exponent, no trailing zeros beyond the value's own scale. */

@@ -16,7 +16,8 @@ export interface ReportLine {
   amount: string;
   currency: string | null;
   paymentType: string | null;
-  naturalKey: string;
+  /** Where the line is, for people: `file:line`. */
+  lineRef: string;
   raw: Record<string, string>;
 }
 
@@ -49,7 +50,7 @@ export function groupReports(lines: readonly ReportLine[], config: Pick<XeroSink
   for (const line of lines) {
     if (wanted && !wanted.has(line.paymentType ?? '')) continue;
     if (!line.reportId) {
-      problems.push({ reportId: null, message: `transaction ${line.naturalKey} has no report id: it cannot be matched to a bill` });
+      problems.push({ reportId: null, message: `transaction ${line.lineRef} has no report id: it cannot be matched to a bill` });
       continue;
     }
     byReport.set(line.reportId, [...(byReport.get(line.reportId) ?? []), line]);
@@ -107,12 +108,12 @@ export function billsBody(reports: readonly Report[], config: XeroSinkConfig, cl
     for (const l of r.lines) {
       const code = (l.accountCode !== null ? config.accounts[l.accountCode] : undefined) ?? config.defaultAccountCode;
       if (!code) {
-        problems.push({ reportId: r.reportId, message: `report ${r.reportId}, transaction ${l.naturalKey}: Concur account code ${JSON.stringify(l.accountCode)} has no Xero account (accounts / defaultAccountCode)` });
+        problems.push({ reportId: r.reportId, message: `report ${r.reportId}, transaction ${l.lineRef}: Concur account code ${JSON.stringify(l.accountCode)} has no Xero account (accounts / defaultAccountCode)` });
         continue;
       }
       const tracking = trackingOf(l, config.tracking);
       lineItems.push({
-        Description: ([l.expenseType, l.description].filter(Boolean).join(': ') || l.naturalKey).slice(0, LIMITS.description),
+        Description: ([l.expenseType, l.description].filter(Boolean).join(': ') || l.lineRef).slice(0, LIMITS.description),
         Quantity: new JsonDecimal('1'),
         UnitAmount: new JsonDecimal(l.amount),
         AccountCode: code,

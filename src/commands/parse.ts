@@ -1,17 +1,23 @@
-// `erp-sync parse <file>`: parse a batch file offline; a summary, or one JSON transaction per line.
+// `erp-sync parse <file>`: parse a batch file offline and show what a load would decide: which parts are loaded,
+// checked or only kept, their rows and totals, and the reconciliation (exit 1 on errors and mismatches).
 import { once } from 'node:events';
 import { access } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { moneyText } from '../money.js';
-import { openBatchFile, type BatchFilePart } from '../../parsers/batch-file.js';
+import { loadedParts, openBatchFile, type BatchFilePart, type NamedProfile } from '../../parsers/batch-file.js';
 import { BUILTIN_CSV_PROFILES, type CsvProfile } from '../../parsers/csv-profile.js';
 import { ParseError } from '../../parsers/errors.js';
-import { reconcile } from '../../parsers/reconcile.js';
+import { chooseProfile, type ProfileSettings } from '../../parsers/profile-select.js';
+import { FigureTally, partFigures, reconcile } from '../pipeline/reconcile.js';
+import { checkLabel } from '../model/reconciliation.js';
 
 export interface ParseCommandOptions {
   file: string;
   profile?: string;
   /** Profiles from the configuration; the built-in ones are always known. */
   profiles?: Record<string, CsvProfile>;
+  /** A company's profile rules (from --config): they choose the profiles of a CSV file and of ZIP entries, as a load does. */
+  settings?: ProfileSettings;
   json: boolean;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
@@ -30,33 +36,25 @@ function totalsText(part: BatchFilePart): string {
   return entries.length ? entries.map(([c, v]) => `${c || '(no currency)'} ${moneyText(v)}`).join(', ') : 'none';
 }
 
-function summaryOf(part: BatchFilePart): { lines: string[]; mismatch: string[] } {
+function partLine(part: BatchFilePart, loaded: boolean): string {
   const indent = part.container ? '  ' : '';
-  const lines = [`${indent}${part.name}: ${part.kind}${part.kind === 'unknown' ? ' (kept, not parsed)' : `, ${part.tally.rows} rows, totals ${totalsText(part)}`}`];
-  if (part.tally.listCount) lines.push(`${indent}  ${part.tally.listCount} IIF list records`);
-  if (part.kind === 'unknown') return { lines, mismatch: [] };
-  const rec = reconcile({ batch: null, parts: [{ name: part.name, totals: part.tally.totals, header: part.tally.header }] });
-  if (!rec.checks.length) lines.push(`${indent}  reconciliation: the file states no totals of its own`);
-  const mismatch: string[] = [];
-  for (const c of rec.checks) {
-    if (c.ok) lines.push(`${indent}  reconciliation: reconciled with the header total ${c.expected}`);
-    else {
-      mismatch.push(`${part.name}: reconciliation mismatch: header total ${c.expected}, lines sum ${c.actual}, difference ${c.difference}`);
-      lines.push(`${indent}  reconciliation: MISMATCH, header total ${c.expected}, lines sum ${c.actual}, difference ${c.difference}`);
-    }
-  }
-  return { lines, mismatch };
+  if (part.kind === 'unknown') return `${indent}${part.name}: kept and delivered, not loaded (${part.warning ?? 'unknown kind'})`;
+  const role = loaded ? 'loaded' : 'checked, not loaded (the GL CSV is loaded)';
+  const profile = part.profile ? ` with profile ${part.profile}` : '';
+  const extra = [part.tally.blocks ? `${part.tally.blocks} balanced blocks` : '', part.tally.listCount ? `${part.tally.listCount} IIF list records` : ''].filter(Boolean);
+  return `${indent}${part.name}: ${part.kind}${profile}, ${role}, ${part.tally.rows} rows, totals ${totalsText(part)}${extra.length ? `, ${extra.join(', ')}` : ''}`;
 }
 
 export async function runParse(opts: ParseCommandOptions): Promise<number> {
   const profiles = { ...BUILTIN_CSV_PROFILES, ...opts.profiles };
-  let profile: CsvProfile | undefined;
+  let named: NamedProfile | undefined;
   if (opts.profile !== undefined) {
-    profile = profiles[opts.profile];
+    const profile = profiles[opts.profile];
     if (!profile) {
       await write(opts.err, `unknown profile ${JSON.stringify(opts.profile)}; known: ${Object.keys(profiles).sort().join(', ')}\n`);
       return EXIT_USAGE;
     }
+    named = { name: opts.profile, profile };
   }
   try {
     await access(opts.file);
@@ -65,41 +63,49 @@ export async function runParse(opts: ParseCommandOptions): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const fileName = basename(opts.file);
+  const choose = (entryName?: string) => named ?? (opts.settings ? chooseProfile(opts.settings, { fileName, entryName }) : undefined);
   let parts: BatchFilePart[];
   try {
-    parts = await openBatchFile(opts.file, { csvProfile: profile, ...(profile ? { zipCsvProfile: profile } : {}) });
+    parts = await openBatchFile(opts.file, { csvProfile: choose()?.profile, entryCsvProfile: (entry) => choose(entry) });
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
     await write(opts.err, `error: ${err.message}\n`);
     return EXIT_FILE_ERRORS;
   }
   const [only] = parts;
-  if (parts.length === 1 && only && !only.container) {
-    if (only.kind === 'csv' && !profile) {
-      await write(opts.err, `${only.name} is a CSV file: name its layout with --profile (known: ${Object.keys(profiles).sort().join(', ')})\n`);
-      return EXIT_USAGE;
-    }
-    if (only.kind === 'unknown') {
-      await write(opts.err, `error: ${only.name}: not a batch file (neither ZIP, SAE, IIF nor CSV text)\n`);
-      return EXIT_FILE_ERRORS;
-    }
+  if (parts.length === 1 && only && !only.container && only.kind === 'csv' && !choose()) {
+    await write(opts.err, `${only.name} is a CSV file: name its layout with --profile (known: ${Object.keys(profiles).sort().join(', ')})\n`);
+    return EXIT_USAGE;
   }
 
+  const loaded = loadedParts(parts);
+  const figures = new FigureTally();
   let failed = false;
-  if (!opts.json && parts[0]?.container) await write(opts.out, `${parts[0].container}: zip, ${parts.length} entries\n`);
+  const isZip = parts.length === 0 || parts[0]?.container;
+  if (!opts.json && isZip) await write(opts.out, `${fileName}: zip, ${parts.length} entries\n`);
   for (const part of parts) {
+    const keep = loaded(part);
     try {
-      for await (const t of part.rows()) if (opts.json) await write(opts.out, JSON.stringify(t) + '\n');
+      for await (const t of part.rows()) {
+        if (keep) figures.add(t);
+        if (opts.json) await write(opts.out, JSON.stringify(t) + '\n');
+      }
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       failed = true;
       await write(opts.err, `error: ${err.message}\n`);
       continue;
     }
-    const { lines, mismatch } = summaryOf(part);
-    if (mismatch.length) failed = true;
-    if (!opts.json) await write(opts.out, lines.join('\n') + '\n');
-    else if (mismatch.length) await write(opts.err, mismatch.join('\n') + '\n');
+    if (!opts.json) await write(opts.out, partLine(part, keep) + '\n');
   }
-  return failed ? EXIT_FILE_ERRORS : EXIT_OK;
+  if (failed) return EXIT_FILE_ERRORS;
+
+  // The same reconciliation as a load, from the rows that would be stored (no batch list offline).
+  const rec = reconcile({ list: null, stored: figures.figures(), parts: partFigures(parts, loaded), warnings: parts.flatMap((p) => (p.warning ? [p.warning] : [])) });
+  const lines = rec.checks.map((c) => `  ${c.ok ? 'ok' : 'MISMATCH'} ${checkLabel(c)}: expected ${c.expected}, actual ${c.actual}${c.ok ? '' : `, difference ${c.difference}`}`);
+  const summary = [`reconciliation: ${rec.status}, ${rec.rows} rows to load`, ...lines, ...rec.warnings.map((w) => `  warning: ${w}`)].join('\n') + '\n';
+  if (!opts.json) await write(opts.out, summary);
+  else if (rec.status === 'mismatch') await write(opts.err, summary);
+  return rec.status === 'mismatch' ? EXIT_FILE_ERRORS : EXIT_OK;
 }

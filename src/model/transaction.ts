@@ -2,7 +2,7 @@
 
 /** Where a row came from inside a fetched batch file (a ZIP entry has its own name). */
 export interface SourceRef {
-  /** File name as delivered, or the ZIP entry name. */
+  /** The file's logical name within the batch: the file name as delivered, or the ZIP entry name. */
   file: string;
   /** sha256 (hex) of the file or ZIP entry bytes. */
   fileSha256: string;
@@ -33,13 +33,15 @@ export interface Transaction extends SourceRef {
   paymentType: string | null;
   /** Every raw field of the source line, by column name (or 1-based index when unnamed). */
   raw: Record<string, string>;
-  /** Stable de-duplication key within company + batch: journal key, else report+entry, else file hash + line. */
-  naturalKey: string;
+  /** The row's identity within its file (see rowKeyOf); `file` + `rowKey` is unique within a batch. */
+  rowKey: string;
 }
 
-/** The natural-key rule, in one place so every parser agrees. */
-export function naturalKeyOf(t: Pick<Transaction, 'journalKey' | 'reportId' | 'entryId' | 'fileSha256' | 'lineNumber'>): string {
-  if (t.journalKey) return `jk:${t.journalKey}`;
-  if (t.reportId && t.entryId) return `re:${t.reportId}:${t.entryId}`;
-  return `fl:${t.fileSha256}:${t.lineNumber}`;
+/**
+ * The identity rule, in one place so every parser agrees: a line's place in the batch, never its business keys
+ * (allocation splits and itemizations share report and entry ids). The journal key where the format has one
+ * (SAE column 170), else the line number within the file.
+ */
+export function rowKeyOf(journalKey: string | null, lineNumber: number): string {
+  return journalKey ? `jk:${journalKey}` : `ln:${lineNumber}`;
 }

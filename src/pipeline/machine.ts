@@ -2,6 +2,9 @@
 // The worker commits each transition with its audit event; side effects live in src/pipeline/steps.
 import type { BatchState, Step } from './states.js';
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
+import type { Reconciliation } from '../model/reconciliation.js';
+
+export type { Reconciliation };
 
 export interface BatchView {
   state: BatchState;
@@ -28,17 +31,11 @@ export type Outcome =
   | { kind: 'not_closed_yet' }
   | { kind: 'file_url'; url: string }
   | { kind: 'fetched'; fileId: string; sha256: string; size: number }
-  | { kind: 'loaded'; rows: number; inserted: number; reconciliation: Reconciliation }
+  | { kind: 'loaded'; rows: number; replaced: number; reconciliation: Reconciliation }
   | { kind: 'delivery_pending'; delivered: string[]; pending: string[] }
   | { kind: 'delivered'; sinks: string[] }
   | { kind: 'invalid'; reason: string }
   | { kind: 'failed'; error: StepFailure };
-
-export interface Reconciliation {
-  status: 'reconciled' | 'mismatch';
-  difference: Record<string, string>;
-  [k: string]: unknown;
-}
 
 export interface Policy {
   backoff: BackoffPolicy;
@@ -157,7 +154,7 @@ export function transition(batch: BatchView, step: Step, outcome: Outcome, now: 
         const reason = `reconciliation mismatch: ${JSON.stringify(rec.difference)}`;
         return { ...move('quarantined', 'quarantined', now, { reconciliation: rec, quarantineReason: reason }, { reason }), nextAttemptAt: null };
       }
-      return move('loaded', 'loaded', now, { loadedAt: now, reconciliation: rec }, { rows: outcome.rows, inserted: outcome.inserted, reconciliation: rec.status });
+      return move('loaded', 'loaded', now, { loadedAt: now, reconciliation: rec }, { rows: outcome.rows, replaced: outcome.replaced, reconciliation: rec.status });
     }
     case 'delivery_pending':
       return failure(batch, step, { kind: 'delivery', message: `waiting for ${outcome.pending.join(', ')}`, retryable: true }, now, policy);

@@ -109,6 +109,7 @@ export class Worker {
     const slog = log.child({ step });
     const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
       await applyTransition(db, from, this.o.workerId, t, step);
+      this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
       const level = t.event === 'close_deferred' ? 'debug' : 'info';
       slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
@@ -154,7 +155,7 @@ export class Worker {
     faultPoint(`step:${step}:before-commit`);
     if (result.kind === 'committed') {
       const t = result.transition;
-      if (t.event === 'loaded') this.o.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.inserted ?? 0));
+      this.count(company, t);
       slog.info(`${current.state} → ${t.state}`, { event: t.event });
       faultPoint(`step:${step}:after-commit`);
       return this.reread(current);
@@ -162,6 +163,12 @@ export class Worker {
     const next = await commit(this.o.ds, current, transition(current, step, result, this.o.now(), policy));
     faultPoint(`step:${step}:after-commit`);
     return TERMINAL_STATES.includes(next.state) ? null : next;
+  }
+
+  /** Metrics of a committed transition: rows loaded, and every reconciliation by its status. */
+  private count(company: CompanyConfig, t: Transition): void {
+    if (t.event === 'loaded') this.o.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.rows ?? 0));
+    if (t.set.reconciliation) this.o.metrics?.reconciliations.inc({ company: company.id, status: t.set.reconciliation.status });
   }
 
   /** The batch as committed: the next step sees every column the transition set (reconciliation, times, URL). */

@@ -2,6 +2,7 @@
 import type { DataSource } from 'typeorm';
 import type { BatchState } from '../pipeline/states.js';
 import type { Transition } from '../pipeline/machine.js';
+import type { Reconciliation } from '../model/reconciliation.js';
 import { update, type Queryable } from '../db/sql.js';
 
 export interface BatchRow {
@@ -22,7 +23,7 @@ export interface BatchRow {
   nextAttemptAt: Date | null;
   lastError: string | null;
   quarantineReason: string | null;
-  reconciliation: Record<string, unknown> | null;
+  reconciliation: Reconciliation | null;
   closedAt: Date | null;
   claimedBy: string | null;
 }
@@ -166,6 +167,13 @@ export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' 
   if (count !== 1) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
   await db.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
     batch.id, batch.companyId, t.event, batch.state, t.state, { step, worker, ...t.detail },
+  ]);
+}
+
+/** Records a notable event of a batch that is not a transition (e.g. a re-load whose figures differ). */
+export async function appendEvent(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, kind: string, detail: Record<string, unknown>): Promise<void> {
+  await db.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $4, $5)`, [
+    batch.id, batch.companyId, kind, batch.state, detail,
   ]);
 }
 

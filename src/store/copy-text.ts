@@ -1,4 +1,4 @@
-// Transactions as lines of PostgreSQL's COPY text format, in the staging table's column order.
+// Transactions as lines of PostgreSQL's COPY text format, in COPY_COLUMNS order.
 import type { Transaction } from '../model/transaction.js';
 
 /** A row the database cannot hold as given (a NUL character, a malformed amount or date). */
@@ -9,16 +9,18 @@ export class LoadError extends Error {
   constructor(
     readonly detail: string,
     readonly file: string,
-    readonly line: number,
+    /** null when the database found the problem across rows (a repeated identity) and no single line is to blame. */
+    readonly line: number | null,
     readonly field: string,
   ) {
-    super(`${file}:${line}: ${field}: ${detail}`);
+    super(`${file}${line === null ? '' : `:${line}`}: ${field}: ${detail}`);
   }
 }
 
-/** Staging columns with their SQL types; the COPY line writes them in this order. */
-export const STAGE_COLUMNS = [
-  ['natural_key', 'text'],
+/** The transactions columns a COPY line writes after company_id, batch_id and file_id, in this order. */
+export const COPY_COLUMNS = [
+  ['source_file', 'text'],
+  ['row_key', 'text'],
   ['line_number', 'integer'],
   ['employee_id', 'text'],
   ['employee_name', 'text'],
@@ -91,15 +93,22 @@ function rawJson(raw: Record<string, string>, t: Transaction): string {
   return out + '}';
 }
 
-/** One COPY text line (with its newline) for a transaction; throws LoadError on values PostgreSQL would refuse. */
-export function copyLine(t: Transaction): string {
+/** The constant start of every line of one batch's COPY: company_id, batch_id, file_id. */
+export function copyPrefix(companyId: string, batchId: string | number, fileId: string | number | null): string {
+  return `${companyId.replace(ESCAPABLE, (c) => ESCAPES[c]!)}\t${batchId}\t${fileId ?? '\\N'}\t`;
+}
+
+/** One COPY text line (with its newline) for a transaction after `prefix`; throws LoadError on values PostgreSQL would refuse. */
+export function copyLine(prefix: string, t: Transaction): string {
   if (!AMOUNT.test(t.amount)) throw new LoadError(`malformed amount ${JSON.stringify(t.amount)}`, t.file, t.lineNumber, 'amount');
   if (t.transactionDate !== null && !DATE.test(t.transactionDate)) {
     throw new LoadError(`malformed date ${JSON.stringify(t.transactionDate)}`, t.file, t.lineNumber, 'transactionDate');
   }
   // Plain concatenation rather than an array join: measurably faster, and this runs for every row.
   return (
-    text(t.naturalKey, t, 'naturalKey') + '\t' +
+    prefix +
+    text(t.file, t, 'file') + '\t' +
+    text(t.rowKey, t, 'rowKey') + '\t' +
     t.lineNumber + '\t' +
     text(t.employeeId, t, 'employeeId') + '\t' +
     text(t.employeeName, t, 'employeeName') + '\t' +

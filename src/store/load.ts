@@ -1,41 +1,45 @@
-// Exactly-once bulk load: COPY into a temporary staging table, merge on the natural key, and let the
-// caller record the batch's state change in the same database transaction.
+// Exactly-once bulk load: the batch's previous rows are replaced by a COPY straight into transactions, and the
+// caller records the batch's state change in the same database transaction, from the figures as stored.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { Transaction } from '../model/transaction.js';
-import { copyLine, STAGE_COLUMNS } from './copy-text.js';
+import type { StoredFigures, StoredGroup } from '../pipeline/reconcile.js';
+import { copyLine, copyPrefix, COPY_COLUMNS, LoadError } from './copy-text.js';
 import { withTransaction } from './pg-client.js';
 
 export interface LoadInput {
   companyId: string;
   batchId: number | string;
-  fileId?: number | string | null;
+  /** The files row each row belongs to, by its file's logical name (the ZIP entry's own row); null when unknown. */
+  fileIdOf?: (file: string) => number | string | null;
   rows: AsyncIterable<Transaction>;
 }
 
 export interface LoadResult {
   /** Rows the source yielded. */
   parsed: number;
-  /** Rows new to the transactions table. */
-  inserted: number;
-  /** Rows already there (an earlier load, a regenerated file) or repeated within this file. */
-  duplicates: number;
+  /** The batch's rows as stored by this load. */
+  stored: StoredFigures;
+  /** What the batch held before (an earlier load of it), now replaced. */
+  previous: { rows: number; totals: Record<string, string> };
 }
 
 // Lines are sent in chunks of about this size: large enough to keep per-message overhead low, small
 // enough that the stream's buffering (and so memory) stays flat whatever the row count.
 const CHUNK_CHARS = 256 * 1024;
-const STAGE = 'erp_sync_stage';
-const COLUMN_NAMES = STAGE_COLUMNS.map(([name]) => name).join(', ');
+const COLUMN_NAMES = ['company_id', 'batch_id', 'file_id', ...COPY_COLUMNS.map(([name]) => name)].join(', ');
 
-async function* copyChunks(rows: AsyncIterable<Transaction>, count: { parsed: number }): AsyncGenerator<Buffer> {
+async function* copyChunks(input: LoadInput, count: { parsed: number }): AsyncGenerator<Buffer> {
+  const prefixes = new Map<string, string>();
   let parts: string[] = [];
   let size = 0;
-  for await (const row of rows) {
-    const line = copyLine(row);
+  for await (const row of input.rows) {
+    let prefix = prefixes.get(row.file);
+    if (prefix === undefined) prefixes.set(row.file, (prefix = copyPrefix(input.companyId, input.batchId, input.fileIdOf?.(row.file) ?? null)));
+    const line = copyLine(prefix, row);
     count.parsed++;
     parts.push(line);
     size += line.length;
@@ -48,26 +52,53 @@ async function* copyChunks(rows: AsyncIterable<Transaction>, count: { parsed: nu
   if (parts.length) yield Buffer.from(parts.join(''));
 }
 
-async function stageAndMerge(client: PoolClient, input: LoadInput): Promise<LoadResult> {
-  const columns = STAGE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-  // Temporary and ON COMMIT DROP: never WAL-logged, never visible to others, gone with the transaction.
-  await client.query(`CREATE TEMP TABLE ${STAGE} (${columns}) ON COMMIT DROP`);
-  const count = { parsed: 0 };
-  // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.
-  await pipeline(Readable.from(copyChunks(input.rows, count), { objectMode: false }), client.query(copyFrom(`COPY ${STAGE} (${COLUMN_NAMES}) FROM STDIN`)));
-  const merged = await client.query(
-    `INSERT INTO transactions (company_id, batch_id, file_id, ${COLUMN_NAMES})
-     SELECT $1, $2, $3, ${COLUMN_NAMES} FROM ${STAGE}
-     ON CONFLICT (company_id, batch_id, natural_key) DO NOTHING`,
-    [input.companyId, input.batchId, input.fileId ?? null],
+/** The batch's rows grouped by file, currency and account: every figure reconciliation needs, in one scan. */
+export async function storedFigures(client: PoolClient, batchId: number | string): Promise<StoredFigures> {
+  const { rows } = await client.query<StoredGroup>(
+    `SELECT source_file AS file, COALESCE(currency, '') AS currency, COALESCE(account_code, '') AS account, count(*)::int AS rows, sum(amount)::text AS total
+     FROM transactions WHERE batch_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    [batchId],
   );
-  const inserted = merged.rowCount ?? 0;
-  return { parsed: count.parsed, inserted, duplicates: count.parsed - inserted };
+  return { groups: rows };
+}
+
+/** A repeated row identity (e.g. an SAE journal key twice in one file), as the bad input it is. */
+function identityError(err: unknown): LoadError | null {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (e.code !== '23505' || e.constraint !== 'transactions_row_identity') return null;
+  const m = /=\(\d+, (.*), (jk|ln):(.*)\) already exists/.exec(e.detail ?? '');
+  const file = m?.[1] ?? '(file)';
+  return new LoadError(m ? `journal key ${JSON.stringify(m[3])} appears on more than one line` : 'a row identity repeats', file, null, m?.[2] === 'jk' ? 'journalKey' : 'rowKey');
+}
+
+async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadResult> {
+  // One load of a batch at a time (two replicas after a lost lease): the second waits, then replaces.
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('erp-sync load ' || $1, 0))`, [String(input.batchId)]);
+  const before = await client.query<{ currency: string; rows: number; total: string }>(
+    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
+    [input.batchId],
+  );
+  await client.query(`DELETE FROM transactions WHERE batch_id = $1`, [input.batchId]);
+  const count = { parsed: 0 };
+  try {
+    // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.
+    await pipeline(Readable.from(copyChunks(input, count), { objectMode: false }), client.query(copyFrom(`COPY transactions (${COLUMN_NAMES}) FROM STDIN`)));
+  } catch (err) {
+    throw identityError(err) ?? err;
+  }
+  return {
+    parsed: count.parsed,
+    stored: await storedFigures(client, input.batchId),
+    previous: {
+      rows: before.rows.reduce((n, r) => n + r.rows, 0),
+      totals: Object.fromEntries(before.rows.map((r) => [r.currency, r.total])),
+    },
+  };
 }
 
 /**
- * Loads a file's rows for one batch. Either every row is in (or was already), and whatever
- * `inSameTransaction` wrote is committed with them, or nothing is: any error rolls it all back.
+ * Loads a batch's rows, replacing whatever an earlier load of it stored. Either every row is in, and whatever
+ * `inSameTransaction` wrote is committed with them, or nothing changed: any error rolls it all back.
  */
 export async function loadTransactions(
   ds: DataSource,
@@ -75,7 +106,7 @@ export async function loadTransactions(
   inSameTransaction: (client: PoolClient, result: LoadResult) => Promise<void>,
 ): Promise<LoadResult> {
   return withTransaction(ds, async (client) => {
-    const result = await stageAndMerge(client, input);
+    const result = await replaceRows(client, input);
     await inSameTransaction(client, result);
     return result;
   });

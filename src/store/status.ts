@@ -1,5 +1,6 @@
 // The status read model: one row per batch with its rows, totals per currency and deliveries.
 import type { Queryable } from '../db/sql.js';
+import type { Reconciliation } from '../model/reconciliation.js';
 
 export interface BatchStatus {
   company: string;
@@ -10,7 +11,7 @@ export interface BatchStatus {
   nextAttemptAt: string | null;
   rows: number;
   totals: Record<string, string>;
-  reconciliation: Record<string, unknown> | null;
+  reconciliation: Reconciliation | null;
   /** Per sink; `payout` holds what the payment system says of it (Xero Status/IsReconciled, QI Tech status). */
   deliveries: Array<{ sink: string; state: string; attempts: number; deliveredAt: string | null; lastError: string | null; payout: Record<string, unknown> | null }>;
   lastError: string | null;

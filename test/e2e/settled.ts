@@ -45,7 +45,7 @@ export async function expectSettled(world: World): Promise<Map<string, number>> 
   for (const path of expectedFinal.keys()) {
     if (!path.endsWith('manifest.json')) continue;
     const manifest = JSON.parse(readFileSync(join(world.dropRoot, path), 'utf8')) as { company: string; batchName: string; rows: number; reconciliation: { status: string } };
-    expect(manifest.reconciliation.status, path).toBe('matched');
+    expect(manifest.reconciliation.status, path).toBe('reconciled');
     expect(manifest.rows, path).toBe(rows.get(`${manifest.company}/${manifest.batchName}`));
   }
   return rows;

@@ -21,7 +21,7 @@ describe('CSV profiles: each option', () => {
     expect(rows.map((r) => [r.employeeName, r.reportName, r.description, r.vendor, r.transactionDate, r.amount, r.currency])).toEqual(
       lines.map((l) => [l.employeeName, l.reportName, l.description, l.vendor, l.transactionDate, moneyText(new Money(l.amount)), l.currency]),
     );
-    expect(rows[0]).toMatchObject({ lineNumber: 2, naturalKey: `re:${lines[0]?.reportId}:${lines[0]?.entryId}` });
+    expect(rows[0]).toMatchObject({ lineNumber: 2, rowKey: 'ln:2', reportId: lines[0]?.reportId, entryId: lines[0]?.entryId });
     expect(Object.fromEntries([...tally.totals].map(([c, v]) => [c, moneyText(v)]))).toEqual(file.totals);
   });
 
@@ -98,7 +98,7 @@ describe('CSV profiles: each option', () => {
 
   it('reads the QuickBooks bundle GL CSV with the built-in profile', async () => {
     const rows = await rowsOf('Date,Account,Debit,Credit,Memo,Employee,Vendor,Report ID,Entry ID,Expense Type,Currency\n03/01/2025,6100,"1,100.00",,"Flight, ""LH""",Zoë,Lufthansa,R1,E1,Airfare,usd\n', QUICKBOOKS_GL_CSV_PROFILE);
-    expect(rows[0]).toMatchObject({ transactionDate: '2025-03-01', accountCode: '6100', amount: '1100', description: 'Flight, "LH"', currency: 'USD', naturalKey: 're:R1:E1' });
+    expect(rows[0]).toMatchObject({ transactionDate: '2025-03-01', accountCode: '6100', amount: '1100', description: 'Flight, "LH"', currency: 'USD', rowKey: 'ln:2' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Money } from '../../src/money.js';
-import { generateLines, renderBatchFile } from '../../src/sandbox/files/index.js';
+import { generateLines, renderBatchFile, type GeneratedLine } from '../../src/sandbox/files/index.js';
 
 const spec = { batchId: '8', batchName: 'Gen', closeDate: '2025-05-31', seed: 42, reports: 12, linesPerReport: 3 };
 
@@ -37,9 +37,19 @@ describe('test-data generators', () => {
     expect(Object.keys(zip.totals)).toEqual(['USD']);
   });
 
-  it('give every line of a batch its own entry id (and so its own journal key), however many reports', () => {
+  it('give every line of a batch its own journal key, however many reports', () => {
     const lines = generateLines({ batchId: 'B1', batchName: 'Big', closeDate: '2026-11-20', seed: 7, reports: 20_000, linesPerReport: 3 });
-    expect(new Set(lines.map((l) => l.entryId)).size).toBe(lines.length);
+    expect(new Set(lines.map((l) => l.journalKey)).size).toBe(lines.length);
+  });
+
+  it('write allocation splits and itemizations: lines sharing report and entry ids, on other accounts and amounts', () => {
+    const lines = generateLines({ ...spec, reports: 2, linesPerReport: 2 });
+    const [a, b, c, d] = lines as [GeneratedLine, GeneratedLine, GeneratedLine, GeneratedLine];
+    // Report 0: an allocation split (same expense type); report 1: an itemization (its own expense type allowed).
+    expect([b.reportId, b.entryId, b.expenseType]).toEqual([a.reportId, a.entryId, a.expenseType]);
+    expect([d.reportId, d.entryId]).toEqual([c.reportId, c.entryId]);
+    expect(a.entryId).not.toBe(c.entryId);
+    expect(new Set(lines.map((l) => l.journalKey)).size).toBe(4);
   });
 
   it('SAE DETAIL lines have exactly 400 fields', () => {

@@ -2,6 +2,10 @@
 import type { Transaction } from '../../src/model/transaction.js';
 import { ParseError } from '../../parsers/errors.js';
 import type { ParseContext } from '../../parsers/types.js';
+import type { BatchFilePart } from '../../parsers/batch-file.js';
+import type { FileTally } from '../../parsers/tally.js';
+import type { Reconciliation } from '../../src/model/reconciliation.js';
+import { FigureTally, partFigures, reconcile, type ListFigures } from '../../src/pipeline/reconcile.js';
 
 /** A buffer as an async byte stream, in chunks of `size` bytes (small sizes exercise boundaries). */
 export async function* chunks(data: Buffer | string, size = 64 * 1024): AsyncGenerator<Buffer> {
@@ -34,4 +38,16 @@ export function ctx(file = 'test-file', extra: Partial<ParseContext> = {}): Pars
 
 export function amounts(rows: Transaction[]): string[] {
   return rows.map((r) => r.amount);
+}
+
+/** The reconciliation a load would compute for one parsed file (its rows as they would be stored). */
+export function reconcileParsed(
+  rows: Transaction[],
+  part: { name: string; kind: 'csv' | 'iif' | 'sae'; tally: FileTally },
+  list: ListFigures | null = null,
+): Reconciliation {
+  const figures = new FigureTally();
+  for (const r of rows) figures.add(r);
+  const [fig] = partFigures([{ ...part, container: null } as unknown as BatchFilePart], () => true);
+  return reconcile({ list, stored: figures.figures(), parts: [fig!] });
 }

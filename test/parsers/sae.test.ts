@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Money, moneyText } from '../../src/money.js';
 import { SaeHeaderMismatchError } from '../../parsers/errors.js';
-import { reconcile } from '../../parsers/reconcile.js';
 import { parseSae } from '../../parsers/sae.js';
 import { newTally } from '../../parsers/tally.js';
 import { generateLines, renderBatchFile, writeSaeFile, type BatchSpec } from '../../src/sandbox/files/index.js';
-import { chunks, collect, ctx, parseErrorOf } from './helpers.js';
+import { chunks, collect, ctx, parseErrorOf, reconcileParsed } from './helpers.js';
 
 const spec: BatchSpec = { batchId: '77', batchName: 'Weekly', closeDate: '2025-03-14', seed: 11, reports: 4, linesPerReport: 3 };
 const saeText = (): string => renderBatchFile('sae', spec).bytes.toString('utf8');
@@ -33,10 +32,11 @@ describe('SAE', () => {
     );
     const first = rows[0];
     expect(first).toMatchObject({ sourceBatchId: '77', lineNumber: 2, debitCredit: 'DR', paymentType: 'CASH' });
-    expect(first?.naturalKey).toBe(`jk:${first?.journalKey}`);
+    // Identity is the journal key (column 170), never report + entry.
+    expect(first?.rowKey).toBe(`jk:${first?.journalKey}`);
     expect(first?.raw).toMatchObject({ Constant: 'DETAIL', 'Journal Amount': lines[0]?.amount, 'Employee Last Name': expect.any(String) });
     expect(tally.header).toMatchObject({ recordCount: 12, batchId: '77', batchDate: '2025-03-14' });
-    expect(reconcile({ batch: null, parts: [{ name: 'e.txt', totals: tally.totals, header: tally.header }] }).status).toBe('reconciled');
+    expect(reconcileParsed(rows, { name: 'e.txt', kind: 'sae', tally }).status).toBe('reconciled');
   });
 
   it('accepts DETAIL lines of 399 fields and refuses other counts', async () => {
@@ -59,10 +59,10 @@ describe('SAE', () => {
     const header = text.split('\n')[0]?.split('|') ?? [];
     const stated = (Number(header[3]) + 0.01).toFixed(2);
     const tally = newTally();
-    await collect(parseSae(chunks(withField(text, 1, 4, stated)), ctx('t.txt'), tally));
-    const rec = reconcile({ batch: null, parts: [{ name: 't.txt', totals: tally.totals, header: tally.header }] });
+    const rows = await collect(parseSae(chunks(withField(text, 1, 4, stated)), ctx('t.txt'), tally));
+    const rec = reconcileParsed(rows, { name: 't.txt', kind: 'sae', tally });
     expect(rec.status).toBe('mismatch');
-    expect(rec.mismatches).toEqual([expect.objectContaining({ source: 'file-header', expected: stated, difference: '-0.01' })]);
+    expect(rec.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ check: 'file-header-total', file: 't.txt', expected: stated, difference: '-0.01' })]);
   });
 
   it('names line and field for a bad amount, a bad DR/CR, a bad date, a foreign batch id', async () => {
@@ -87,7 +87,7 @@ describe('SAE', () => {
       const rows = await collect(parseSae(chunks(data), ctx(), tally));
       expect(rows).toHaveLength(500);
       expect(tally.header?.total).toBe(total);
-      expect(reconcile({ batch: null, parts: [{ name: 'x', totals: tally.totals, header: tally.header }] }).status).toBe('reconciled');
+      expect(reconcileParsed(rows, { name: 'test-file', kind: 'sae', tally }).status).toBe('reconciled');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBatchFile } from '../../parsers/batch-file.js';
+import { loadedParts, openBatchFile } from '../../parsers/batch-file.js';
 import { ZipGuardError } from '../../parsers/errors.js';
-import { reconcile } from '../../parsers/reconcile.js';
+import { FigureTally, partFigures, reconcile } from '../../src/pipeline/reconcile.js';
 import { ZipLimitsSchema, isUnsafeEntryName } from '../../parsers/zip.js';
 import { renderBatchFile, zipBuffer, type BatchSpec } from '../../src/sandbox/files/index.js';
 import { collect } from './helpers.js';
@@ -27,7 +27,7 @@ const spec: BatchSpec = { batchId: 'B-9', batchName: 'QB', closeDate: '2025-03-1
 const rejectionOf = async (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => e);
 
 describe('ZIP bundles', () => {
-  it('parses each entry by its detected kind; both parts reconcile with the batch list', async () => {
+  it('parses each entry by its detected kind; the GL CSV is loaded, the IIF checked against it and the batch list', async () => {
     const file = renderBatchFile('quickbooks-zip', spec);
     const parts = await openBatchFile(await saved(file.fileName, file.bytes), { defaultCurrency: 'USD' });
     expect(parts.map((p) => [p.name, p.container, p.kind])).toEqual([
@@ -35,13 +35,19 @@ describe('ZIP bundles', () => {
       ['batch_B-9_GL.csv', file.fileName, 'csv'],
     ]);
     const [iif, gl] = parts;
-    expect(await collect(iif!.rows())).toHaveLength(3 + 6);
-    expect(await collect(gl!.rows())).toHaveLength(6);
+    // The IIF's transactions are its SPL lines (TRNS is their offsetting payable).
+    expect(await collect(iif!.rows())).toHaveLength(6);
+    const glRows = await collect(gl!.rows());
+    expect(glRows).toHaveLength(6);
     expect(iif!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const batch = Object.entries(file.totals).map(([currency, total]) => ({ currency, total }));
-    const rec = reconcile({ batch, parts: parts.map((p) => ({ name: p.name, totals: p.tally.totals, header: p.tally.header })) });
+    const loaded = loadedParts(parts);
+    expect(parts.map(loaded)).toEqual([false, true]);
+    const figures = new FigureTally();
+    for (const r of glRows) figures.add(r);
+    const list = { currency: 'USD', total: file.totals.USD!, count: spec.reports };
+    const rec = reconcile({ list, stored: figures.figures(), parts: partFigures(parts, loaded) });
     expect(rec.status).toBe('reconciled');
-    expect(rec.checks).toHaveLength(2);
+    expect(new Set(rec.checks.map((c) => c.check))).toEqual(new Set(['rows-present', 'batch-total', 'batch-count', 'parsed-lines', 'file-total', 'gl-vs-iif-lines', 'gl-vs-iif-account']));
   });
 
   it('keeps an entry of unknown kind (delivered, not parsed) and reads a stored entry too', async () => {

@@ -17,7 +17,7 @@ describe('batch state machine', () => {
       watch_close: { kind: 'seen_closed' },
       get_file_url: { kind: 'file_url', url: 'https://x/v1.1/batch/a$b/file' },
       fetch: { kind: 'fetched', fileId: '1', sha256: 'ab', size: 10 },
-      load: { kind: 'loaded', rows: 5, inserted: 5, reconciliation: { status: 'reconciled', difference: {} } },
+      load: { kind: 'loaded', rows: 5, replaced: 0, reconciliation: { status: 'reconciled', rows: 5, totals: {}, difference: {}, checks: [], warnings: [] } },
       deliver: { kind: 'delivered', sinks: ['sftp'] },
     };
     for (let i = 0; i < 10 && stepFor(b.state); i++) {
@@ -69,7 +69,7 @@ describe('batch state machine', () => {
   });
 
   it('applies the reconciliation policy both ways', () => {
-    const mismatch = { kind: 'loaded', rows: 2, inserted: 2, reconciliation: { status: 'mismatch', difference: { EUR: '0.01' } } } as const;
+    const mismatch: Outcome = { kind: 'loaded', rows: 2, replaced: 0, reconciliation: { status: 'mismatch', rows: 2, totals: {}, difference: { EUR: '0.01' }, checks: [], warnings: [] } };
     expect(transition(batch({ state: 'fetched' }), 'load', mismatch, now, policy).state).toBe('quarantined');
     const flagged = transition(batch({ state: 'fetched' }), 'load', mismatch, now, { ...policy, reconciliation: 'load-and-flag' });
     expect(flagged).toMatchObject({ state: 'loaded', set: { reconciliation: { status: 'mismatch' } } });

@@ -15,7 +15,7 @@ function countingHandlers(calls: Map<string, number>): StepHandlers {
     watch_close: async ({ batch }) => (hit('watch_close', batch.externalId), { kind: 'seen_closed' }),
     get_file_url: async ({ batch }) => (hit('get_file_url', batch.externalId), { kind: 'file_url', url: `https://x/${batch.externalId}/file` }),
     fetch: async ({ batch }) => (hit('fetch', batch.externalId), { kind: 'fetched', fileId: '0', sha256: 'x', size: 1 }),
-    load: async ({ batch }) => (hit('load', batch.externalId), { kind: 'loaded', rows: 1, inserted: 1, reconciliation: { status: 'reconciled', difference: {} } }),
+    load: async ({ batch }) => (hit('load', batch.externalId), { kind: 'loaded', rows: 1, replaced: 0, reconciliation: { status: 'reconciled', rows: 1, totals: {}, difference: {}, checks: [], warnings: [] } }),
     deliver: async ({ batch }) => (hit('deliver', batch.externalId), { kind: 'delivered', sinks: ['sftp'] }),
   };
 }

@@ -105,7 +105,7 @@ describe('qitech-settlement sink', () => {
     expect(stuck.error?.retryable).toBe(true);
     expect(remote('acme', 'LEFTOVER2')[0]!.status).toBe('pending_settlements_insertion');
     await db.ds().query(`DELETE FROM qitech_settlements WHERE payment_batch_external_id = $1`, [batchExternalId('acme', 'LEFTOVER2')]);
-    await db.ds().query(`UPDATE transactions SET amount = 0 WHERE company_id = 'acme' AND natural_key LIKE 'jk:LEFTOVER2-%'`);
+    await db.ds().query(`UPDATE transactions SET amount = 0 WHERE company_id = 'acme' AND row_key LIKE 'jk:LEFTOVER2-%'`);
     const report = await sink().deliver(again);
     expect(report.ok).toBe(true);
     expect(remote('acme', 'LEFTOVER2')[0]!.status).toBe('discarded');

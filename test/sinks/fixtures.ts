@@ -39,7 +39,7 @@ export function makeBatch(dir: string, overrides: Partial<BatchToDeliver> = {}, 
     entries: [localFile(dir, `extract_${id}.txt`, randomBytes(entrySize)), localFile(dir, `receipts_${id}.csv`, randomBytes(300))],
     rows: 42,
     totals: { USD: '1200.50', EUR: '-3.10' },
-    reconciliation: { status: 'matched', difference: '0' },
+    reconciliation: { status: 'reconciled', rows: 42, totals: { USD: '1200.50', EUR: '-3.10' }, difference: {}, checks: [], warnings: [] },
     ...overrides,
   };
 }

@@ -45,14 +45,14 @@ export function sinkContract(start: () => Promise<ServerFixture>): void {
     expect(remote(second).equals(readFileSync(batch.entries[1]!.path))).toBe(true);
     expect(remote(trigger).length).toBe(0);
     expect(JSON.parse(remote(manifest).toString())).toEqual({
-      format: 'erp-sync.manifest/1',
+      format: 'erp-sync.manifest/2',
       company: 'ACME Corp',
       batchId: batch.batchId,
       batchName: 'Weekly Expenses',
       closeTime: '2024-05-03T16:30:00.000Z',
       rows: 42,
       totals: { EUR: '-3.10', USD: '1200.50' },
-      reconciliation: { status: 'matched', difference: '0' },
+      reconciliation: { status: 'reconciled', difference: {}, warnings: [] },
       files: batch.entries.map((e) => ({ kind: 'entry', path: e.name, sha256: e.sha256, size: e.size })),
     });
     expect(leftovers(first)).toEqual([]);

@@ -1,7 +1,7 @@
 // Test data for the store: transactions, companies and batches.
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { naturalKeyOf, type Transaction } from '../../src/model/transaction.js';
+import { rowKeyOf, type Transaction } from '../../src/model/transaction.js';
 
 /** A plausible SAE-like transaction number `i` of a file; the journal key makes it stable across regenerated files. */
 export function txn(i: number, over: Partial<Transaction> = {}): Transaction {
@@ -29,7 +29,7 @@ export function txn(i: number, over: Partial<Transaction> = {}): Transaction {
     raw: { 'Journal Amount': `${i}.25`, 'Journal Key': String(5000 + i) },
     ...over,
   };
-  return { ...base, naturalKey: over.naturalKey ?? naturalKeyOf(base) };
+  return { ...base, rowKey: over.rowKey ?? rowKeyOf(base.journalKey, base.lineNumber) };
 }
 
 export async function* streamOf<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -58,7 +58,8 @@ describe('a load killed in the middle of its COPY', () => {
     expect(await batchState(ds, batchId)).toEqual({ state: 'fetched', events: 0 });
 
     const retry = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(range(5_000).map((i) => txn(i))) }, markLoaded(batchId));
-    expect(retry).toEqual({ parsed: 5_000, inserted: 5_000, duplicates: 0 });
+    expect(retry.parsed).toBe(5_000);
+    expect(retry.previous.rows).toBe(0);
     expect(await countRows(ds, batchId)).toBe(5_000);
     expect(await batchState(ds, batchId)).toEqual({ state: 'loaded', events: 1 });
   });

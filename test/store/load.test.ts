@@ -10,29 +10,48 @@ const noop = async () => undefined;
 describe('loadTransactions', () => {
   const db = useMigratedDatabase();
 
-  it('loads a batch exactly once: the same file twice and a regenerated file add no row', async () => {
+  it('holds exactly one copy of the latest file: the same file twice and a regenerated file replace the rows', async () => {
     const ds = db.ds();
     const batchId = await seedBatch(ds, 'acme', 'B-once');
     const file = range(500).map((i) => txn(i));
-    // A regenerated file: other bytes, other name, other line numbers, the same journal keys.
+    // A regenerated file: other bytes, other name, other line numbers, the same content.
     const regenerated = range(500).map((i) => txn(i, { file: 'extract-2.txt', fileSha256: 'b'.repeat(64), lineNumber: 1000 - i }));
 
     const first = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(file) }, markLoaded(batchId));
     const again = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(file) }, noop);
     const regen = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(regenerated) }, noop);
 
-    expect(first).toEqual({ parsed: 500, inserted: 500, duplicates: 0 });
-    expect(again).toEqual({ parsed: 500, inserted: 0, duplicates: 500 });
-    expect(regen).toEqual({ parsed: 500, inserted: 0, duplicates: 500 });
+    const total = (r: typeof first) => r.stored.groups.reduce((n, g) => n + g.rows, 0);
+    expect([first.parsed, total(first), first.previous.rows]).toEqual([500, 500, 0]);
+    expect([again.parsed, total(again), again.previous.rows]).toEqual([500, 500, 500]);
+    expect([regen.parsed, total(regen), regen.previous.rows]).toEqual([500, 500, 500]);
+    expect(regen.previous.totals).toEqual(again.previous.totals);
     expect(await countRows(ds, batchId)).toBe(500);
+    const files = await ds.query(`SELECT DISTINCT source_file FROM transactions WHERE batch_id = $1`, [batchId]);
+    expect(files).toEqual([{ source_file: 'extract-2.txt' }]);
     expect(await batchState(ds, batchId)).toEqual({ state: 'loaded', events: 1 });
   });
 
-  it('counts a row repeated within one file as a duplicate', async () => {
+  it('keeps lines that share report and entry ids (allocation splits, itemizations): identity is the line, not its keys', async () => {
+    const ds = db.ds();
+    const batchId = await seedBatch(ds, 'acme', 'B-split');
+    const split = { reportId: 'R1', entryId: 'E1', journalKey: null };
+    const rows = [txn(1, { ...split, amount: '100.00', accountCode: '6100' }), txn(2, { ...split, amount: '50.00', accountCode: '6200' }), txn(3, { ...split, amount: '50.00', accountCode: '6200' })];
+    const r = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(rows) }, noop);
+    expect(r.stored.groups.reduce((n, g) => n + g.rows, 0)).toBe(3);
+    const [sum] = await ds.query(`SELECT sum(amount)::text AS s, count(*)::int AS n FROM transactions WHERE batch_id = $1`, [batchId]);
+    expect(sum).toEqual({ s: '200.00', n: 3 });
+  });
+
+  it('refuses a journal key repeated within one file, naming the file and the key, and keeps the previous rows', async () => {
     const ds = db.ds();
     const batchId = await seedBatch(ds, 'acme', 'B-repeat');
+    await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf([txn(7)]) }, noop);
     const rows = [txn(1), txn(2), txn(1, { lineNumber: 99 })];
-    expect(await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(rows) }, noop)).toEqual({ parsed: 3, inserted: 2, duplicates: 1 });
+    const err = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(rows) }, noop).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoadError);
+    expect(err).toMatchObject({ file: 'extract.txt', field: 'journalKey', message: 'extract.txt: journalKey: journal key "5001" appears on more than one line' });
+    expect(await countRows(ds, batchId)).toBe(1);
   });
 
   it('keeps the same rows apart for another batch and another company', async () => {
@@ -41,7 +60,9 @@ describe('loadTransactions', () => {
     const b = await seedBatch(ds, 'globex', 'B-apart');
     const rows = range(10).map((i) => txn(i));
     await loadTransactions(ds, { companyId: 'acme', batchId: a, rows: streamOf(rows) }, noop);
-    expect((await loadTransactions(ds, { companyId: 'globex', batchId: b, rows: streamOf(rows) }, noop)).inserted).toBe(10);
+    await loadTransactions(ds, { companyId: 'globex', batchId: b, rows: streamOf(rows) }, noop);
+    expect(await countRows(ds, a)).toBe(10);
+    expect(await countRows(ds, b)).toBe(10);
   });
 
   it('stores every value exactly: escapes, unicode, amounts as written, raw as jsonb, the file id', async () => {
@@ -62,7 +83,7 @@ describe('loadTransactions', () => {
       transactionDate: null,
       currency: null,
     });
-    await loadTransactions(ds, { companyId: 'acme', batchId, fileId: file!.id, rows: streamOf([row, txn(2, { amount: '-50.00' })]) }, noop);
+    await loadTransactions(ds, { companyId: 'acme', batchId, fileIdOf: () => file!.id, rows: streamOf([row, txn(2, { amount: '-50.00' })]) }, noop);
 
     const stored = (await ds.query(
       `SELECT description, employee_name, vendor, amount::text AS amount, raw, debit_credit, transaction_date, currency, file_id::text AS file_id
@@ -91,11 +112,11 @@ describe('loadTransactions', () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(value, fc.dictionary(value, value, { maxKeys: 4 }), async (text, raw) => {
-        const t = txn(100 + n, { description: text, employeeName: text, raw, naturalKey: `prop:${n++}` });
+        const t = txn(100 + n++, { description: text, employeeName: text, raw });
         await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf([t]) }, noop);
-        const [back] = (await ds.query(`SELECT description, employee_name, raw FROM transactions WHERE batch_id = $1 AND natural_key = $2`, [
+        const [back] = (await ds.query(`SELECT description, employee_name, raw FROM transactions WHERE batch_id = $1 AND row_key = $2`, [
           batchId,
-          t.naturalKey,
+          t.rowKey,
         ])) as Array<Record<string, unknown>>;
         expect(back).toEqual({ description: text, employee_name: text, raw });
       }),
@@ -130,7 +151,8 @@ describe('loadTransactions', () => {
     expect(await batchState(ds, batchId)).toEqual({ state: 'fetched', events: 0 });
     // Every pooled connection still works (none was left inside an aborted COPY or transaction).
     await Promise.all(range(5).map(() => ds.query('SELECT 1')));
-    expect((await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf([txn(1)]) }, noop)).inserted).toBe(1);
+    expect((await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf([txn(1)]) }, noop)).parsed).toBe(1);
+    expect(await countRows(ds, batchId)).toBe(1);
   });
 
   it('refuses a value PostgreSQL cannot hold with an error naming file, line and field', async () => {

@@ -37,9 +37,9 @@ export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme')
   ])) as Array<{ id: string }>;
   for (const [i, l] of lines.entries()) {
     await ds.query(
-      `INSERT INTO transactions (company_id, batch_id, natural_key, line_number, employee_id, employee_name, report_id, account_code, amount, currency, debit_credit, expense_type, description)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'DR', 'Meals', 'lunch')`,
-      [company, b!.id, `re:${l.report}:${i}`, i + 1, l.employee, l.name, l.report, l.account, l.amount, l.currency ?? 'USD'],
+      `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, employee_id, employee_name, report_id, account_code, amount, currency, debit_credit, expense_type, description)
+       VALUES ($1, $2, 'x.txt', $3, $4, $5, $6, $7, $8, $9, $10, 'DR', 'Meals', 'lunch')`,
+      [company, b!.id, `ln:${i + 1}`, i + 1, l.employee, l.name, l.report, l.account, l.amount, l.currency ?? 'USD'],
     );
   }
   return {
@@ -51,7 +51,7 @@ export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme')
     entries: [],
     rows: lines.length,
     totals: {},
-    reconciliation: { status: 'not-checked', difference: null },
+    reconciliation: null,
   };
 }
 

@@ -9,7 +9,7 @@ import { parseWhere } from '../../src/sandbox/xero/where.js';
 
 const line = (reportId: string, amount: string, over: Partial<ReportLine> = {}): ReportLine => ({
   reportId, reportName: null, employeeId: 'E1', employeeName: 'Ada', accountCode: '6000', expenseType: null, description: null,
-  amount, currency: 'USD', paymentType: null, naturalKey: `${reportId}:${amount}`, raw: {}, ...over,
+  amount, currency: 'USD', paymentType: null, lineRef: `${reportId}:${amount}`, raw: {}, ...over,
 });
 
 describe('exact JSON', () => {

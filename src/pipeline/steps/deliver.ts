@@ -21,8 +21,6 @@ async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<Batch
   if (!files) return null;
   const local = (f: typeof files.original) => ({ name: f.name, path: join(deps.dataDir, f.storagePath), sha256: f.sha256, size: f.size });
   const { rows, totals } = await batchTotals(deps.ds, batch.id);
-  const rec = batch.reconciliation as { status?: string; difference?: Record<string, string> } | null;
-  const diffs = Object.values(rec?.difference ?? {});
   return {
     company: batch.companyId,
     batchId: batch.externalId,
@@ -32,10 +30,7 @@ async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<Batch
     entries: files.entries.map(local),
     rows,
     totals,
-    reconciliation: {
-      status: rec?.status === 'reconciled' ? 'matched' : rec?.status === 'mismatch' ? 'mismatch' : 'not-checked',
-      difference: diffs.length === 1 ? diffs[0]! : diffs.length ? diffs.join(';') : rec ? '0' : null,
-    },
+    reconciliation: batch.reconciliation,
   };
 }
 

@@ -7,6 +7,8 @@ export interface GeneratedLine {
   reportId: string;
   reportName: string;
   entryId: string;
+  /** Unique within the batch (the SAE's column 170), unlike the entry id, which splits and itemizations share. */
+  journalKey: string;
   expenseType: string;
   description: string;
   vendor: string;
@@ -129,10 +131,29 @@ function isoMinusDays(iso: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * Every second line of a report (1, 3, …) belongs to the entry of the line before it, as Concur writes an entry
+ * allocated to two cost centres (same expense type, other account) or itemized (another expense type): lines
+ * that share report and entry ids and differ in account and amount. Every kind of file has them.
+ */
+function entryLineOf(line: number): number {
+  return line - (line % 2);
+}
+
+/** The expense type and account of a line: the second draw of its generator, after the amount. */
+function expenseAt(spec: BatchSpec, report: number, line: number): readonly [string, string] {
+  const r = lineRng(spec, report, line);
+  r();
+  return pick(r, EXPENSES);
+}
+
 export function lineAt(spec: BatchSpec, rep: GeneratedReport, line: number): GeneratedLine {
   const r = lineRng(spec, rep.index, line);
   const amount = centsText(100 + Math.floor(r() * 199_900));
-  const [expenseType, accountCode] = pick(r, EXPENSES);
+  const [ownType, accountCode] = pick(r, EXPENSES);
+  // An allocation split (even reports) keeps its entry's expense type on another account; an itemization (odd reports) has its own.
+  const split = line % 2 === 1 && rep.index % 2 === 0;
+  const expenseType = split ? expenseAt(spec, rep.index, entryLineOf(line))[0] : ownType;
   const vendor = pick(r, VENDORS);
   const description = pick(r, [
     `Dinner with client, "Acme" team`,
@@ -146,7 +167,8 @@ export function lineAt(spec: BatchSpec, rep: GeneratedReport, line: number): Gen
     employeeName: `${rep.firstName} ${rep.lastName}`,
     reportId: rep.reportId,
     reportName: rep.reportName,
-    entryId: `${rep.reportKey}${String(line + 1).padStart(3, '0')}`,
+    entryId: `${rep.reportKey}${String(entryLineOf(line) + 1).padStart(3, '0')}`,
+    journalKey: `${rep.reportKey}${String(line + 1).padStart(3, '0')}`,
     expenseType,
     description,
     vendor,

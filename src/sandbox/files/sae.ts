@@ -28,7 +28,7 @@ export function saeDetail(spec: BatchSpec, rep: GeneratedReport, repTotal: strin
     33: 'Standard Travel Policy', 61: l.entryId, 62: 'REG', 63: l.expenseType, 64: l.transactionDate, 65: l.currency,
     66: '1.00000000', 67: 'M', 68: 'N', 69: l.description, 70: l.vendor, 72: 'Y', 73: 'T', 123: l.amount, 124: l.amount,
     125: l.amount, 126: 'CASH', 127: 'IBIP', 128: 'Expense Pay', 163: 'Company', 164: 'Company/Cash', 165: 'Employee',
-    166: 'Employee/Cash', 167: l.accountCode, 168: 'DR', 169: l.amount, 170: `${l.entryId}01`, 250: 'Cash',
+    166: 'Employee/Cash', 167: l.accountCode, 168: 'DR', 169: l.amount, 170: l.journalKey, 250: 'Cash',
     264: email, 265: email, 312: repTotal, 313: repTotal, 321: 'Expense Report', 334: rep.city,
   };
   const f: string[] = new Array<string>(SAE_DETAIL_COLUMNS).fill('');
