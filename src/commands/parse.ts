@@ -38,7 +38,7 @@ function totalsText(part: BatchFilePart): string {
 
 function partLine(part: BatchFilePart, loaded: boolean): string {
   const indent = part.container ? '  ' : '';
-  if (part.kind === 'unknown') return `${indent}${part.name}: kept and delivered, not loaded (${part.warning ?? 'unknown kind'})`;
+  if (part.kind === 'unknown') return `${indent}${part.warning ?? `${part.name}: unknown kind: kept and delivered, not loaded`}`;
   const role = loaded ? 'loaded' : 'checked, not loaded (the GL CSV is loaded)';
   const profile = part.profile ? ` with profile ${part.profile}` : '';
   const extra = [part.tally.blocks ? `${part.tally.blocks} balanced blocks` : '', part.tally.listCount ? `${part.tally.listCount} IIF list records` : ''].filter(Boolean);

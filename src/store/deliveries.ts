@@ -1,5 +1,6 @@
 // SQL for deliveries: one row per batch and sink with its state, attempts and per-file result.
 import type { Queryable } from '../db/sql.js';
+import { Money, moneyText } from '../money.js';
 
 export interface DeliveryRow {
   sink: string;
@@ -27,5 +28,6 @@ export async function batchTotals(db: Queryable, batchId: string): Promise<{ row
     `SELECT COALESCE(currency, '') AS currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
     [batchId],
   );
-  return { rows: rows.reduce((s, r) => s + r.n, 0), totals: Object.fromEntries(rows.map((r) => [r.currency, r.total])) };
+  // Canonical text (as in the reconciliation): a sum's scale depends on how the file wrote its amounts.
+  return { rows: rows.reduce((s, r) => s + r.n, 0), totals: Object.fromEntries(rows.map((r) => [r.currency, moneyText(new Money(r.total))])) };
 }

@@ -120,22 +120,36 @@ export function waitForOutput(read: () => string, re: RegExp, done: Promise<unkn
   });
 }
 
-const SANDBOX_CSV_HEADER = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency';
+export const SANDBOX_CSV_HEADER = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency';
+
+/**
+ * Adds to company c0001 an EUR batch served with exactly `bytes` as its file, `total` as the list's BatchTotal and
+ * `reports` as its Count. Returns the batch and the file's sha256.
+ */
+export function addFileBatch(
+  world: World,
+  name: string,
+  file: { fileName: string; bytes: Buffer; contentType?: string; type?: 'Employee' | 'Card Program' },
+  total: string,
+  reports = 1,
+): { id: string; sha256: string } {
+  const path = join(world.dataDir, '..', file.fileName);
+  writeFileSync(path, file.bytes);
+  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const batch = world.sandbox.controls.addBatch('c0001', {
+    name, kind: 'csv', currency: 'EUR', type: file.type ?? 'Employee', paymentMethod: 'Expense Pay by Concur', reports, linesPerReport: 1,
+    file: { path, fileName: file.fileName, contentType: file.contentType ?? 'text/csv', size: file.bytes.length, sha256, total },
+  });
+  return { id: batch.id, sha256 };
+}
 
 /**
  * Adds to company c0001 an EUR batch whose file is exactly `lines` in the sandbox's CSV layout (one report),
  * with `total` as the list's BatchTotal. Returns the batch and the file's bytes and sha256.
  */
 export function addCsvBatch(world: World, name: string, lines: string[], total: string): { id: string; bytes: Buffer; sha256: string } {
-  const path = join(world.dataDir, '..', `${name.replace(/\W+/g, '-')}.csv`);
   const bytes = Buffer.from([SANDBOX_CSV_HEADER, ...lines].join('\n') + '\n');
-  writeFileSync(path, bytes);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const batch = world.sandbox.controls.addBatch('c0001', {
-    name, kind: 'csv', currency: 'EUR', type: 'Employee', paymentMethod: 'Expense Pay by Concur', reports: 1, linesPerReport: lines.length,
-    file: { path, fileName: `${name}.csv`, contentType: 'text/csv', size: bytes.length, sha256, total },
-  });
-  return { id: batch.id, bytes, sha256 };
+  return { ...addFileBatch(world, name, { fileName: `${name.replace(/\W+/g, '-')}.csv`, bytes }, total), bytes };
 }
 
 /** Every file under the drop: relative path → sha256. */
