@@ -1,6 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadedParts, openBatchFile } from '../../parsers/batch-file.js';
+import { DEFAULT_BATCHES } from '../../src/sandbox/concur/state.js';
 import { Money } from '../../src/money.js';
-import { generateLines, renderBatchFile, type GeneratedLine } from '../../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, generateLines, renderBatchFile, type GeneratedLine } from '../../src/sandbox/files/index.js';
 
 const spec = { batchId: '8', batchName: 'Gen', closeDate: '2025-05-31', seed: 42, reports: 12, linesPerReport: 3 };
 
@@ -57,5 +62,25 @@ describe('test-data generators', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^EXTRACT\|2025-05-31\|36\|\d+\.\d+\|8$/);
     expect(lines.slice(1).every((l) => l.split('|').length === 400)).toBe(true);
+  });
+});
+
+describe('the sandbox seeded batches', () => {
+  it.each(DEFAULT_BATCHES.filter((b) => b.reports > 0).map((b) => [b.name, b] as const))('%s has allocation splits (lines sharing report and entry ids), so npm start shows them', async (_name, seed) => {
+    const dir = await mkdtemp(join(tmpdir(), 'seeded-'));
+    try {
+      const f = renderBatchFile(seed.kind, { batchId: '42', batchName: seed.name, closeDate: '2026-11-30', seed: 1, reports: seed.reports, linesPerReport: seed.linesPerReport, currency: seed.currency });
+      const path = join(dir, f.fileName);
+      await writeFile(path, f.bytes);
+      const parts = await openBatchFile(path, { csvProfile: SANDBOX_CSV_PROFILE, defaultCurrency: seed.currency });
+      const keep = loadedParts(parts);
+      const rows = [];
+      for (const p of parts) for await (const r of p.rows()) if (keep(p)) rows.push(r);
+      expect(rows).toHaveLength(seed.reports * seed.linesPerReport);
+      const keys = rows.map((r) => `${r.reportId}/${r.entryId}`);
+      expect(new Set(keys).size).toBeLessThan(keys.length);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

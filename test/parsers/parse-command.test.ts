@@ -103,7 +103,7 @@ describe('erp-sync parse shows the load decisions', () => {
     const r = await run(await save('fx.zip', bundle('fx', foreignGlCsv('FX'))));
     expect(r.code).toBe(0);
     expect(r.out).toContain('fx.iif: iif, loaded, 6 rows, totals (no currency) 275, 2 balanced blocks');
-    expect(r.out).toMatch(/\n  fx_GL\.csv: CSV layout not recognised by profile quickbooks-gl \(no column .*"Debit", "Credit"\): kept and delivered, not loaded\n/);
+    expect(r.out).toMatch(/\n {2}fx_GL\.csv: CSV layout not recognised by profile quickbooks-gl \(no column .*"Debit", "Credit"\): kept and delivered, not loaded\n/);
     expect(r.out).toContain('warning: fx_GL.csv: CSV layout not recognised');
   });
 
