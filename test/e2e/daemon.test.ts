@@ -51,6 +51,8 @@ describe('the daemon', () => {
     }, 'four batches done in /metrics');
     expect(metrics).toMatch(/erp_sync_batches\{company="c0001",state="discovered"\} 1/);
     expect(metrics).toMatch(/erp_sync_rows_loaded_total\{company="c0001"\} [1-9]/);
+    // The one reconciliation vocabulary: four loads, each reconciled from its stored rows.
+    expect(metrics).toMatch(/erp_sync_reconciliations_total\{company="c0001",status="reconciled"\} 4/);
     expect(metrics).toMatch(/erp_sync_bytes_delivered_total\{sink="sftp"\} [1-9]/);
     expect(metrics).toMatch(/erp_sync_company_needs_reauth\{company="c0001"\} 0/);
     // A sink marked as needing a person (a Xero connection lacking a scope) shows in /metrics and in status.
