@@ -10,6 +10,7 @@ import { QUICKBOOKS_GL_CSV_PROFILE, QUICKBOOKS_GL_PROFILE_NAME, type CsvProfile 
 import { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from './detect.js';
 import { ParseError, asParseError } from './errors.js';
 import { parseIif } from './iif.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { parseSae } from './sae.js';
 import { newTally, type FileTally } from './tally.js';
 import type { ParseContext } from './types.js';
@@ -25,6 +26,8 @@ export interface BatchFileOptions {
   /** The configured profile for a ZIP's CSV entry, by entry name; without one the built-in QuickBooks GL guess is tried. */
   entryCsvProfile?: (entryName: string) => NamedProfile | undefined;
   zipLimits?: ZipLimits;
+  /** Bounds on a parser's memory (line, fields, IIF blocks and headers); beyond them a part is refused. */
+  parseLimits?: ParseLimits;
   /** The batch's currency, for rows whose file states none (IIF). */
   defaultCurrency?: string | null;
 }
@@ -85,14 +88,21 @@ async function readHead(path: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function rowsOf(kind: PartKind, open: () => AsyncIterable<Buffer>, ctx: ParseContext, csvProfile: CsvProfile | undefined, tally: FileTally): () => AsyncGenerator<Transaction> {
+interface PartParsing {
+  ctx: ParseContext;
+  csvProfile: CsvProfile | undefined;
+  tally: FileTally;
+  limits: ParseLimits;
+}
+
+function rowsOf(kind: PartKind, open: () => AsyncIterable<Buffer>, { ctx, csvProfile, tally, limits }: PartParsing): () => AsyncGenerator<Transaction> {
   return async function* rows() {
     try {
-      if (kind === 'sae') yield* parseSae(open(), ctx, tally);
-      else if (kind === 'iif') yield* parseIif(open(), ctx, tally);
+      if (kind === 'sae') yield* parseSae(open(), ctx, tally, limits);
+      else if (kind === 'iif') yield* parseIif(open(), ctx, tally, limits);
       else if (kind === 'csv') {
         if (!csvProfile) throw new ParseError('profile', 'a CSV file needs a profile (none chosen for this batch)', { file: ctx.file });
-        yield* parseCsv(open(), csvProfile, ctx, tally);
+        yield* parseCsv(open(), csvProfile, ctx, tally, limits);
       }
     } catch (err) {
       // Parsers raise ParseError; anything else (I/O) is typed here so callers see one hierarchy.
@@ -125,6 +135,7 @@ export function entryReading(name: string, head: Buffer, configured: NamedProfil
  */
 export async function openBatchFile(path: string, opts: BatchFileOptions = {}): Promise<BatchFilePart[]> {
   const name = opts.fileName ?? basename(path);
+  const limits = opts.parseLimits ?? DEFAULT_PARSE_LIMITS;
   let head: Buffer;
   try {
     head = await readHead(path);
@@ -137,7 +148,7 @@ export async function openBatchFile(path: string, opts: BatchFileOptions = {}): 
     const { sha256, bytes } = opts.sha256 ? { sha256: opts.sha256, bytes: (await stat(path)).size } : await scan(open());
     const ctx = { file: name, fileSha256: sha256, defaultCurrency: opts.defaultCurrency ?? null };
     const tally = newTally();
-    return [{ name, container: null, kind, profile: null, warning: null, sha256, bytes, tally, open, rows: rowsOf(kind, open, ctx, opts.csvProfile, tally) }];
+    return [{ name, container: null, kind, profile: null, warning: null, sha256, bytes, tally, open, rows: rowsOf(kind, open, { ctx, csvProfile: opts.csvProfile, tally, limits }) }];
   }
 
   const entries = await openZip(path, opts.zipLimits ?? DEFAULT_ZIP_LIMITS, name);
@@ -158,7 +169,7 @@ export async function openBatchFile(path: string, opts: BatchFileOptions = {}): 
       bytes: s.bytes,
       tally,
       open: entry.open,
-      rows: rowsOf(reading.kind, entry.open, ctx, reading.profile?.profile, tally),
+      rows: rowsOf(reading.kind, entry.open, { ctx, csvProfile: reading.profile?.profile, tally, limits }),
     });
   }
   return parts;

@@ -1,14 +1,15 @@
 // Customer-defined CSV (Concur Standard Edition, and the GL CSV of the QuickBooks bundle), driven by a profile.
 import { Readable } from 'node:stream';
-import { parse, CsvError } from 'csv-parse';
+import { parse, CsvError, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { Money, ZERO, moneyText } from '../src/money.js';
 import { rowKeyOf, type Transaction } from '../src/model/transaction.js';
 import { parseLocaleAmount } from './amount.js';
 import type { ColumnRef, CsvColumns, CsvProfile } from './csv-profile.js';
 import { parseDateWithFormat } from './date.js';
-import { DEFAULT_MAX_LINE_BYTES, decodeLines } from './decode.js';
+import { decodeLines } from './decode.js';
 import { ParseError, asParseError } from './errors.js';
+import { DEFAULT_PARSE_LIMITS, beyondLimit, type ParseLimits } from './limits.js';
 import { addTotal, type FileTally } from './tally.js';
 import type { ParseContext } from './types.js';
 
@@ -64,10 +65,50 @@ async function* normalizeBreaks(chunks: AsyncIterable<string>): AsyncGenerator<s
   for await (const chunk of chunks) yield chunk.replace(/\r\n?/g, '\n');
 }
 
-function newlines(values: string[]): number {
-  let n = 0;
-  for (const v of values) for (let i = v.indexOf('\n'); i !== -1; i = v.indexOf('\n', i + 1)) n++;
-  return n;
+/** Where csv-parse stands: the line a record ends on and the empty lines skipped so far. */
+interface ParserPosition {
+  lines: number;
+  empty_lines: number;
+}
+
+/**
+ * First lines of records, followed at the parser's pace (it runs ahead of the consumer, and an error
+ * drops the records it had buffered): a record starts after the previous one's last line and the
+ * empty lines skipped since.
+ */
+class RecordStarts {
+  private end = 0;
+  private empty = 0;
+
+  /** The first line of the record the parser is at (`at`: its position then). */
+  startOf(at: ParserPosition): number {
+    return this.end + 1 + (at.empty_lines - this.empty);
+  }
+
+  /** A record is complete: its first line, and where the next one starts looking. */
+  complete(at: ParserPosition): number {
+    const start = this.startOf(at);
+    this.end = at.lines;
+    this.empty = at.empty_lines;
+    return start;
+  }
+}
+
+/** csv-parse's errors in our terms; an unclosed quote is reported where its record starts, not where reading stopped. */
+function csvFailure(err: CsvError, starts: RecordStarts, header: string[] | null, file: string, limits: ParseLimits): ParseError {
+  const at = err as CsvError & ParserPosition & { column?: number | string | null };
+  const line = starts.startOf(at);
+  const field = typeof at.column === 'number' ? (header?.[at.column]?.trim() || `column ${at.column + 1}`) : undefined;
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return new ParseError('syntax', `quote not closed: the quoted field opened in the record starting on this line runs to the end of the file (line ${at.lines})`, { file, line, field });
+  }
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    if (at.lines > line) {
+      return new ParseError('syntax', `quote not closed: the quoted field opened in the record starting on this line is still open at line ${at.lines}, past ${limits.maxLineBytes} bytes (parseLimits.maxLineBytes)`, { file, line, field });
+    }
+    return beyondLimit(limits, 'maxLineBytes', 'record of more bytes', { file, line });
+  }
+  return new ParseError('syntax', err.message.replace(/ at line \d+/, ''), { file, line: at.lines });
 }
 
 interface RowContext {
@@ -161,16 +202,28 @@ function toTransaction(values: string[], rc: RowContext): { t: Transaction; amou
 }
 
 /** CSV bytes as normalized transactions, streaming through csv-parse. Every row counts toward the totals. */
-export async function* parseCsv(bytes: AsyncIterable<Buffer>, profile: CsvProfile, ctx: ParseContext, tally: FileTally): AsyncGenerator<Transaction> {
-  const source = Readable.from(normalizeBreaks(decodeLines(bytes, { encoding: profile.encoding, file: ctx.file })));
+export async function* parseCsv(
+  bytes: AsyncIterable<Buffer>,
+  profile: CsvProfile,
+  ctx: ParseContext,
+  tally: FileTally,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): AsyncGenerator<Transaction> {
+  const source = Readable.from(normalizeBreaks(decodeLines(bytes, { encoding: profile.encoding, file: ctx.file, maxLineBytes: limits.maxLineBytes })));
+  const starts = new RecordStarts();
+  let first: string[] | null = null; // the header row as the parser saw it: errors name its columns
   const parser = parse({
     delimiter: profile.delimiter,
     quote: profile.quote === '' ? false : profile.quote,
     record_delimiter: '\n',
     relax_column_count: true,
     skip_empty_lines: true,
-    info: true,
-    max_record_size: DEFAULT_MAX_LINE_BYTES,
+    max_record_size: limits.maxLineBytes,
+    // The typings let on_record change the record's type only together with `columns`.
+    on_record: ((record: string[], at: ParserPosition) => {
+      first ??= record;
+      return { record, line: starts.complete(at) };
+    }) as unknown as Options['on_record'],
   });
   source.on('error', (err) => parser.destroy(err));
   source.pipe(parser);
@@ -178,8 +231,8 @@ export async function* parseCsv(bytes: AsyncIterable<Buffer>, profile: CsvProfil
   let header: string[] | null = null;
   let cols: Resolved | null = profile.header ? null : resolveColumns(profile.columns, null, ctx.file);
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = info.lines - newlines(record);
+    for await (const { record, line } of parser as AsyncIterable<{ record: string[]; line: number }>) {
+      if (record.length > limits.maxFieldsPerLine) throw beyondLimit(limits, 'maxFieldsPerLine', 'record has more fields', { file: ctx.file, line });
       if (!cols) {
         header = record;
         cols = resolveColumns(profile.columns, header, ctx.file);
@@ -192,10 +245,7 @@ export async function* parseCsv(bytes: AsyncIterable<Buffer>, profile: CsvProfil
       yield t;
     }
   } catch (err) {
-    if (err instanceof CsvError) {
-      const lines = (err as CsvError & { lines?: number }).lines;
-      throw new ParseError('syntax', err.message.replace(/ at line \d+/, ''), { file: ctx.file, line: lines });
-    }
+    if (err instanceof CsvError) throw csvFailure(err, starts, profile.header ? first : null, ctx.file, limits);
     throw asParseError(err, 'syntax', { file: ctx.file });
   } finally {
     source.destroy();

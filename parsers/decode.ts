@@ -2,17 +2,16 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { ParseError } from './errors.js';
+import { DEFAULT_PARSE_LIMITS } from './limits.js';
 
 export type TextEncoding = 'utf-8' | 'windows-1252' | 'auto';
 
 export interface DecodeOptions {
   encoding: TextEncoding;
   file: string;
-  /** A line longer than this is refused, so memory stays bounded whatever the input. */
+  /** A line longer than this is refused, so memory stays bounded whatever the input (default parseLimits.maxLineBytes). */
   maxLineBytes?: number;
 }
-
-export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -58,7 +57,7 @@ function* lineSlices(buf: Buffer): Generator<Buffer> {
  * (real exports mix clean ASCII with the odd curly quote, and never declare their encoding).
  */
 export async function* decodeLines(source: AsyncIterable<Buffer | string>, opts: DecodeOptions): AsyncGenerator<string> {
-  const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const maxLine = opts.maxLineBytes ?? DEFAULT_PARSE_LIMITS.maxLineBytes;
   let mode: 'utf-8' | 'windows-1252' | 'auto' = opts.encoding;
   let pending: Buffer = Buffer.alloc(0);
   let linesBefore = 0;
@@ -99,7 +98,7 @@ export async function* decodeLines(source: AsyncIterable<Buffer | string>, opts:
     const cut = cutPoint(buf);
     pending = buf.subarray(cut);
     if (pending.length > maxLine) {
-      throw new ParseError('line-too-long', `line longer than ${maxLine} bytes`, { file: opts.file, line: linesBefore + countBreaks(buf.subarray(0, cut)) + 1 });
+      throw new ParseError('line-too-long', `line longer than ${maxLine} bytes (parseLimits.maxLineBytes)`, { file: opts.file, line: linesBefore + countBreaks(buf.subarray(0, cut)) + 1 });
     }
     if (cut === 0) continue;
     const seg = buf.subarray(0, cut);

@@ -3,6 +3,7 @@
 export type ParseErrorCode =
   | 'encoding'
   | 'line-too-long'
+  | 'too-large'
   | 'syntax'
   | 'amount'
   | 'date'

@@ -15,11 +15,13 @@ function closesAt(line: string, i: number, delim: string): boolean {
  * Fields of one line, trimmed. A field opening with `"` is quoted: `""` inside is one quote, and a
  * quote closes the field only when a delimiter (or the line end) follows; any other quote is kept
  * as text, so `"Smith, Tammy " M"` keeps its inner quote and `6" wrap` needs no quoting at all.
+ * Stops after `maxFields + 1` fields (the caller refuses the line), so a hostile line costs no more.
  */
-export function splitIifLine(line: string, delim: string = iifDelimiter(line)): string[] {
+export function splitIifLine(line: string, delim: string = iifDelimiter(line), maxFields = Infinity): string[] {
   const fields: string[] = [];
   let i = 0;
   for (;;) {
+    if (fields.length > maxFields) return fields;
     while (line[i] === ' ') i++;
     let value = '';
     if (line[i] === '"') {

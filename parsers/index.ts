@@ -8,6 +8,7 @@ export {
 } from './csv-profile.js';
 export { CsvProfileRuleSchema, selectProfile, chooseProfile, type CsvProfileRule, type BatchFacts, type ProfileSettings } from './profile-select.js';
 export { ZipLimitsSchema, DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip.js';
+export { ParseLimitsSchema, DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 export { parseCsv, csvHeaderOf, missingColumns } from './csv.js';
 export { parseIif, readIif, type IifBlock, type IifRow, type IifItem } from './iif.js';
 export { parseSae } from './sae.js';

@@ -4,6 +4,7 @@ import { withinLimits } from './amount.js';
 import { rowKeyOf, type Transaction } from '../src/model/transaction.js';
 import { parseDateWithFormat } from './date.js';
 import { decodeLines } from './decode.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { ParseError, SaeHeaderMismatchError } from './errors.js';
 import { numberedLines } from './lines.js';
 import { SAE_DETAIL_FIELDS, SAE_EXTRACT_FIELDS } from './sae-layout.js';
@@ -79,7 +80,8 @@ function isoDate(text: string | undefined, loc: { file: string; line: number; fi
 }
 
 function parseHeader(text: string, file: string): HeaderTotals {
-  const f = text.split('|');
+  // Five fields are read; the rest is never split (a hostile header may hold millions).
+  const f = text.split('|', 6);
   const field = (i: number): string => (f[i] ?? '').trim();
   const loc = (i: number) => ({ file, line: 1, field: SAE_EXTRACT_FIELDS[i] ?? String(i + 1) });
   if (f[0] !== 'EXTRACT') throw new ParseError('syntax', 'an SAE file starts with an EXTRACT| header line', { file, line: 1 });
@@ -96,6 +98,7 @@ function parseHeader(text: string, file: string): HeaderTotals {
 /**
  * Splits a DETAIL line into its raw record, leaving out empty columns: most of the 400 are empty in
  * any real extract and absent means empty. One scan, no 400-element array: this is the hot loop.
+ * Stops at the first field beyond the layout (count is then SAE_DETAIL_COLUMNS + 1): the line is refused.
  */
 function scanDetail(text: string): { raw: Record<string, string>; count: number } {
   const raw: Record<string, string> = {};
@@ -104,7 +107,8 @@ function scanDetail(text: string): { raw: Record<string, string>; count: number 
   let start = 0;
   for (let i = 0; i <= len; i++) {
     if (i === len || text.charCodeAt(i) === 0x7c) {
-      if (i > start) raw[RAW_KEYS[count] ?? String(count + 1)] = text.slice(start, i);
+      if (count === SAE_DETAIL_COLUMNS) return { raw, count: count + 1 };
+      if (i > start) raw[RAW_KEYS[count] as string] = text.slice(start, i);
       count++;
       start = i + 1;
     }
@@ -158,10 +162,10 @@ function toTransaction(raw: Record<string, string>, line: number, ctx: ParseCont
  * SaeHeaderMismatchError (a truncated or padded file) after the last row. The header's journal amount
  * total is recorded in the tally for reconciliation, which reports a difference with its amount.
  */
-export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext, tally: FileTally): AsyncGenerator<Transaction> {
+export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext, tally: FileTally, limits: ParseLimits = DEFAULT_PARSE_LIMITS): AsyncGenerator<Transaction> {
   let header: HeaderTotals | null = null;
   let details = 0;
-  for await (const batch of numberedLines(decodeLines(bytes, { encoding: 'auto', file: ctx.file }))) for (const { line, text } of batch) {
+  for await (const batch of numberedLines(decodeLines(bytes, { encoding: 'auto', file: ctx.file, maxLineBytes: limits.maxLineBytes }))) for (const { line, text } of batch) {
     if (!header) {
       header = parseHeader(text, ctx.file);
       tally.header = header;
@@ -172,7 +176,8 @@ export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext,
     const { raw, count } = scanDetail(text);
     // Some real extracts drop the last (empty) field: 399 is accepted.
     if (count !== SAE_DETAIL_COLUMNS && count !== SAE_DETAIL_COLUMNS - 1) {
-      throw new ParseError('syntax', `DETAIL line has ${count} fields, expected ${SAE_DETAIL_COLUMNS}`, { file: ctx.file, line });
+      const found = count > SAE_DETAIL_COLUMNS ? `more than ${SAE_DETAIL_COLUMNS}` : String(count);
+      throw new ParseError('syntax', `DETAIL line has ${found} fields, expected ${SAE_DETAIL_COLUMNS}`, { file: ctx.file, line });
     }
     details++;
     const { t, amount } = toTransaction(raw, line, ctx, header);

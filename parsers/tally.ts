@@ -20,6 +20,8 @@ export interface IifListRecord {
 }
 
 export const MAX_KEPT_LIST_RECORDS = 10_000;
+/** And no more than this many bytes of their lines, so the records kept stay small whatever the lines. */
+export const MAX_KEPT_LIST_BYTES = 4 * 1024 * 1024;
 
 export interface FileTally {
   /** Transactions emitted. */
@@ -31,13 +33,14 @@ export interface FileTally {
   /** IIF transaction blocks read (each balanced). */
   blocks: number;
   header: HeaderTotals | null;
-  /** The first MAX_KEPT_LIST_RECORDS list records; listCount counts them all. */
+  /** The first list records (up to MAX_KEPT_LIST_RECORDS and MAX_KEPT_LIST_BYTES); listCount counts them all. */
   lists: IifListRecord[];
+  listBytes: number;
   listCount: number;
 }
 
 export function newTally(): FileTally {
-  return { rows: 0, totals: new Map(), accounts: new Map(), blocks: 0, header: null, lists: [], listCount: 0 };
+  return { rows: 0, totals: new Map(), accounts: new Map(), blocks: 0, header: null, lists: [], listBytes: 0, listCount: 0 };
 }
 
 export function addTotal(tally: FileTally, currency: string | null, amount: Money): void {
@@ -50,7 +53,9 @@ export function addAccountTotal(tally: FileTally, account: string | null, amount
   tally.accounts.set(key, (tally.accounts.get(key) ?? ZERO).plus(amount));
 }
 
-export function addListRecord(tally: FileTally, record: IifListRecord): void {
+export function addListRecord(tally: FileTally, record: IifListRecord, bytes: number): void {
   tally.listCount++;
-  if (tally.lists.length < MAX_KEPT_LIST_RECORDS) tally.lists.push(record);
+  if (tally.lists.length >= MAX_KEPT_LIST_RECORDS || tally.listBytes + bytes > MAX_KEPT_LIST_BYTES) return;
+  tally.lists.push(record);
+  tally.listBytes += bytes;
 }

@@ -1,11 +1,15 @@
 // ZIP bundles opened by their central directory (unzipper Open.file), behind safety guards.
+import { open, type FileHandle } from 'node:fs/promises';
 import unzipper from 'unzipper';
 import { z } from 'zod';
 import { ParseError, ZipGuardError, asParseError } from './errors.js';
 
 export const ZipLimitsSchema = z
   .object({
+    /** Entries of the central directory, directories included; checked before any is read. */
     maxEntries: z.number().int().positive().default(64),
+    /** Bytes of the central directory (names, extra fields, comments of all entries); checked before it is read. */
+    maxCentralDirectoryBytes: z.number().int().positive().default(1024 * 1024),
     /** Sum of the declared uncompressed sizes of all entries. */
     maxTotalUncompressedBytes: z.number().int().positive().default(4 * 1024 ** 3),
     /** Uncompressed / compressed size of one entry; above it the entry is a suspected bomb. */
@@ -38,6 +42,58 @@ function guard(code: 'zip-slip' | 'zip-entries' | 'zip-size' | 'zip-ratio', deta
 
 type CdFile = unzipper.File & { flags?: number; compressionMethod?: number };
 
+const EOCD = 0x06054b50;
+const EOCD_SIZE = 22;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_EOCD = 0x06064b50;
+const MAX_COMMENT = 0xffff;
+
+interface Declared {
+  entries: number;
+  bytes: number;
+}
+
+/** One end of central directory record (at `at` in the file): its counts, from the ZIP64 record when they are saturated. */
+async function declaredBy(fh: FileHandle, eocd: Buffer, at: number): Promise<Declared> {
+  const declared = { entries: eocd.readUInt16LE(10), bytes: eocd.readUInt32LE(12) };
+  if (declared.entries !== 0xffff && declared.bytes !== 0xffffffff && eocd.readUInt32LE(16) !== 0xffffffff) return declared;
+  const locator = Buffer.alloc(20);
+  if (at >= 20) await fh.read(locator, 0, 20, at - 20);
+  if (locator.readUInt32LE(0) !== ZIP64_LOCATOR) return declared;
+  const offset = locator.readBigUInt64LE(8);
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) return declared;
+  const record = Buffer.alloc(56);
+  await fh.read(record, 0, 56, Number(offset));
+  // Anything but a ZIP64 record leaves the saturated counts, which the limits refuse.
+  if (record.readUInt32LE(0) !== ZIP64_EOCD) return declared;
+  return { entries: Number(record.readBigUInt64LE(32)), bytes: Number(record.readBigUInt64LE(40)) };
+}
+
+/**
+ * What the end of central directory record declares: entry count and directory size. unzipper materializes
+ * every declared entry at once, so these are checked before it runs. Every record signature in the tail
+ * counts (the largest wins): a forged one in the comment cannot hide the real one.
+ */
+async function declaredDirectory(path: string): Promise<Declared> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const tailLength = Math.min(size, EOCD_SIZE + MAX_COMMENT);
+    const tail = Buffer.alloc(tailLength);
+    await fh.read(tail, 0, tailLength, size - tailLength);
+    const most = { entries: 0, bytes: 0 };
+    for (let i = tailLength - EOCD_SIZE; i >= 0; i--) {
+      if (tail.readUInt32LE(i) !== EOCD) continue;
+      const d = await declaredBy(fh, tail.subarray(i, i + EOCD_SIZE), size - tailLength + i);
+      most.entries = Math.max(most.entries, d.entries);
+      most.bytes = Math.max(most.bytes, d.bytes);
+    }
+    return most;
+  } finally {
+    await fh.close();
+  }
+}
+
 async function* entryBytes(f: CdFile, file: string): AsyncGenerator<Buffer> {
   const stream = f.stream();
   let seen = 0;
@@ -68,6 +124,18 @@ async function* entryBytes(f: CdFile, file: string): AsyncGenerator<Buffer> {
  * `file` names the ZIP in errors.
  */
 export async function openZip(path: string, limits: ZipLimits, file: string): Promise<ZipEntry[]> {
+  let declared: Declared;
+  try {
+    declared = await declaredDirectory(path);
+  } catch (err) {
+    throw asParseError(err, 'io', { file });
+  }
+  if (declared.entries > limits.maxEntries) {
+    throw guard('zip-entries', `${declared.entries} entries, more than the limit of ${limits.maxEntries} (zipLimits.maxEntries)`, file);
+  }
+  if (declared.bytes > limits.maxCentralDirectoryBytes) {
+    throw guard('zip-entries', `central directory of ${declared.bytes} bytes, more than the limit of ${limits.maxCentralDirectoryBytes} (zipLimits.maxCentralDirectoryBytes)`, file);
+  }
   let dir: unzipper.CentralDirectory;
   try {
     dir = await unzipper.Open.file(path);
@@ -75,7 +143,6 @@ export async function openZip(path: string, limits: ZipLimits, file: string): Pr
     throw new ParseError('zip-format', `not a readable ZIP: ${err instanceof Error ? err.message : String(err)}`, { file });
   }
   const files = (dir.files as CdFile[]).filter((f) => f.type === 'File');
-  if (files.length > limits.maxEntries) throw guard('zip-entries', `${files.length} entries, more than the limit of ${limits.maxEntries}`, file);
   let total = 0;
   for (const f of dir.files as CdFile[]) {
     if (isUnsafeEntryName(f.path)) throw guard('zip-slip', `unsafe entry name ${JSON.stringify(f.path)}`, file, f.path);
@@ -92,7 +159,7 @@ export async function openZip(path: string, limits: ZipLimits, file: string): Pr
     }
   }
   if (total > limits.maxTotalUncompressedBytes) {
-    throw guard('zip-size', `entries total ${total} uncompressed bytes, more than the limit of ${limits.maxTotalUncompressedBytes}`, file);
+    throw guard('zip-size', `entries total ${total} uncompressed bytes, more than the limit of ${limits.maxTotalUncompressedBytes} (zipLimits.maxTotalUncompressedBytes)`, file);
   }
   return files.map((f) => ({
     name: f.path,

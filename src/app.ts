@@ -114,7 +114,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     handlers: {
       ...concur,
       fetch: fetchStep({ ds: rt.ds, dataDir, clientFor, zipLimits: config.zipLimits }),
-      load: loadStep({ ds: rt.ds, dataDir, zipLimits: config.zipLimits }),
+      load: loadStep({ ds: rt.ds, dataDir, zipLimits: config.zipLimits, parseLimits: config.parseLimits }),
       deliver: deliverStep({ ds: rt.ds, dataDir, sinksFor: (id) => sinks.get(id) ?? [], metrics: opts.metrics }),
     },
     companies,

@@ -61,11 +61,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(
       run(async ([file], o) => {
         const explicit = o.config ?? process.env.ERP_SYNC_CONFIG;
-        const companies = explicit ? loadConfig({ file: o.config }).config.companies : [];
+        const config = explicit ? loadConfig({ file: o.config }).config : null;
+        const companies = config?.companies ?? [];
         const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
         const settings = o.company ? companies.find((c) => c.id === o.company) : companies[0];
         if (o.company && !settings) throw new Error(`no company ${String(o.company)} in the configuration`);
-        return runParse({ file: file!, profile: o.profile as string | undefined, profiles, settings, json: Boolean(o.json), out: process.stdout, err: process.stderr });
+        return runParse({ file: file!, profile: o.profile as string | undefined, profiles, settings, ...(config ? { zipLimits: config.zipLimits, parseLimits: config.parseLimits } : {}), json: Boolean(o.json), out: process.stdout, err: process.stderr });
       }),
     );
 

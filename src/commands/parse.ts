@@ -4,14 +4,14 @@ import { once } from 'node:events';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { moneyText } from '../money.js';
-import { loadedParts, openBatchFile, type BatchFilePart, type NamedProfile } from '../../parsers/batch-file.js';
+import { loadedParts, openBatchFile, type BatchFileOptions, type BatchFilePart, type NamedProfile } from '../../parsers/batch-file.js';
 import { BUILTIN_CSV_PROFILES, type CsvProfile } from '../../parsers/csv-profile.js';
 import { ParseError } from '../../parsers/errors.js';
 import { chooseProfile, type ProfileSettings } from '../../parsers/profile-select.js';
 import { FigureTally, partFigures, reconcile } from '../pipeline/reconcile.js';
 import { checkLabel } from '../model/reconciliation.js';
 
-export interface ParseCommandOptions {
+export interface ParseCommandOptions extends Pick<BatchFileOptions, 'zipLimits' | 'parseLimits'> {
   file: string;
   profile?: string;
   /** Profiles from the configuration; the built-in ones are always known. */
@@ -67,7 +67,7 @@ export async function runParse(opts: ParseCommandOptions): Promise<number> {
   const choose = (entryName?: string) => named ?? (opts.settings ? chooseProfile(opts.settings, { fileName, entryName }) : undefined);
   let parts: BatchFilePart[];
   try {
-    parts = await openBatchFile(opts.file, { csvProfile: choose()?.profile, entryCsvProfile: (entry) => choose(entry) });
+    parts = await openBatchFile(opts.file, { csvProfile: choose()?.profile, entryCsvProfile: (entry) => choose(entry), zipLimits: opts.zipLimits, parseLimits: opts.parseLimits });
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
     await write(opts.err, `error: ${err.message}\n`);

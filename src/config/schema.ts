@@ -5,7 +5,7 @@ import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
 import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { QiTechSinkConfigSchema } from '../../sinks/qitech/config.js';
 import { SaferpayConfigSchema } from '../saferpay/config.js';
-import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ZipLimitsSchema } from '../../parsers/index.js';
+import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ParseLimitsSchema, ZipLimitsSchema } from '../../parsers/index.js';
 
 const cronExpr = z.string().refine(isValidSchedule, 'expected a cron expression such as "0 6 * * *", or "immediate"');
 const timezone = z.string().refine((tz) => {
@@ -126,8 +126,10 @@ export const ConfigSchema = z.strictObject({
       retentionDays: z.number().int().min(1).default(400),
     })
     .prefault({}),
-  /** Guards against hostile ZIP bundles (entry count, total size, compression ratio). */
+  /** Guards against hostile ZIP bundles (entry count, directory size, total size, compression ratio). */
   zipLimits: ZipLimitsSchema.prefault({}),
+  /** Bounds on what a parser holds in memory (line, fields, IIF blocks and headers): a file beyond them is quarantined. */
+  parseLimits: ParseLimitsSchema.prefault({}),
   companies: z.array(CompanySchema).min(1),
   /** Saferpay terminals whose daily batch erp-sync closes. */
   saferpay: SaferpayConfigSchema.prefault({}),

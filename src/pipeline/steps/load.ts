@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Transaction } from '../../model/transaction.js';
 import { Money } from '../../money.js';
-import { chooseProfile, loadedParts, openBatchFile, type BatchFilePart, type ZipLimits } from '../../../parsers/index.js';
+import { chooseProfile, loadedParts, openBatchFile, type BatchFilePart, type ParseLimits, type ZipLimits } from '../../../parsers/index.js';
 import { loadTransactions, type LoadResult } from '../../store/load.js';
 import { latestFiles } from '../../store/files.js';
 import { appendEvent } from '../../store/batches.js';
@@ -20,6 +20,7 @@ export interface LoadDeps {
   ds: DataSource;
   dataDir: string;
   zipLimits: ZipLimits;
+  parseLimits: ParseLimits;
 }
 
 /** Thrown inside the load transaction to roll the rows back when the policy quarantines the batch. */
@@ -73,6 +74,7 @@ export function loadStep(deps: LoadDeps) {
       csvProfile: chooseProfile(company, facts)?.profile,
       entryCsvProfile: (entryName) => chooseProfile(company, { ...facts, entryName }),
       zipLimits: deps.zipLimits,
+      parseLimits: deps.parseLimits,
       defaultCurrency: batch.currency,
     });
     const warnings = parts.flatMap((p) => (p.warning ? [p.warning] : []));

@@ -4,4 +4,4 @@ export { generateLines } from './lines.js';
 export type { BatchFileKind, RenderedBatchFile } from './render.js';
 export { renderBatchFile, SANDBOX_CSV_PROFILE } from './render.js';
 export { writeSaeFile } from './sae.js';
-export { zipBuffer, type ZipEntryInput } from './zip.js';
+export { deflatedEntry, zipBuffer, type DeflatedEntry, type ZipEntryInput } from './zip.js';

@@ -1,0 +1,5 @@
+// Preloaded into a child process (node --import): at exit, writes its peak resident set size (KiB) to $MAX_RSS_FILE.
+import { writeFileSync } from 'node:fs';
+
+const file = process.env.MAX_RSS_FILE;
+if (file) process.on('exit', () => writeFileSync(file, String(process.resourceUsage().maxRSS)));
