@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_PARSE_LIMITS, DEFAULT_ZIP_LIMITS } from '../../parsers/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
 
@@ -105,5 +107,17 @@ describe('the documented example configuration', () => {
     const env = { DATABASE_URL: 'postgres://u@db/erp', ACME_CONCUR_CLIENT_ID: 'i', ACME_CONCUR_CLIENT_SECRET: 's', ACME_CONCUR_REFRESH_TOKEN: 'r' };
     const { config } = loadConfig({ file: 'config/erp-sync.example.yaml', env });
     expect(config.companies.map((c) => c.id)).toEqual(['acme']);
+    // The limits it spells out are the defaults.
+    expect(config.parseLimits).toEqual(DEFAULT_PARSE_LIMITS);
+    expect(config.zipLimits).toEqual(DEFAULT_ZIP_LIMITS);
+  });
+});
+
+describe('the README', () => {
+  it('documents every input limit with its default', () => {
+    const block = [...readFileSync('README.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.startsWith('parseLimits:'));
+    const limits = parseYaml(block ?? '') as { parseLimits?: unknown; zipLimits?: unknown } | null;
+    expect(limits?.parseLimits).toEqual(DEFAULT_PARSE_LIMITS);
+    expect(limits?.zipLimits).toEqual(DEFAULT_ZIP_LIMITS);
   });
 });
