@@ -2,7 +2,8 @@
 import type { BatchToDeliver, FileKind, LocalFile } from './sink.js';
 import { SinkError } from './sink.js';
 import { renderRemotePath } from './path-template.js';
-import type { SftpSinkConfig } from './sftp-config.js';
+import type { DeliverWhat, SftpSinkConfig } from './sftp-config.js';
+import { formatName, journalFileName, type FormatConfig } from './journal/config.js';
 
 export interface PlannedFile {
   kind: Extract<FileKind, 'original' | 'entry'>;
@@ -10,28 +11,50 @@ export interface PlannedFile {
   remotePath: string;
 }
 
+/** A normalized journal file: built from the stored transactions just before upload. */
+export interface PlannedJournal {
+  format: FormatConfig;
+  name: string;
+  remotePath: string;
+}
+
 export interface DeliveryPlan {
   data: PlannedFile[];
+  journal: PlannedJournal[];
   /** Remote path of the manifest, when one is configured. */
   manifestPath?: string;
   /** Remote path of the trigger file, when one is configured; written last. */
   triggerPath?: string;
 }
 
-type PlanConfig = Pick<SftpSinkConfig, 'remoteDir' | 'pathTemplate' | 'deliver' | 'manifest' | 'manifestFile' | 'triggerFile'>;
+type PlanConfig = Pick<SftpSinkConfig, 'remoteDir' | 'pathTemplate' | 'deliver' | 'manifest' | 'manifestFile' | 'triggerFile'> & { formats?: FormatConfig[] };
+
+/** What a `deliver` setting asks for, as a set. */
+export function deliverSet(deliver: PlanConfig['deliver']): Set<Exclude<DeliverWhat, 'both'>> {
+  const asked = Array.isArray(deliver) ? deliver : [deliver];
+  return new Set(asked.flatMap((d) => (d === 'both' ? (['original', 'entries'] as const) : [d])));
+}
 
 function selectFiles(batch: BatchToDeliver, deliver: PlanConfig['deliver']): Array<Omit<PlannedFile, 'remotePath'>> {
+  const asked = deliverSet(deliver);
   const original = { kind: 'original' as const, local: batch.original };
   const entries = batch.entries.map((local) => ({ kind: 'entry' as const, local }));
-  if (deliver === 'original' || entries.length === 0) return [original]; // a plain extract is its own only entry
-  return deliver === 'both' ? [original, ...entries] : entries;
+  // A plain extract is its own only entry.
+  const wantOriginal = asked.has('original') || (asked.has('entries') && entries.length === 0);
+  return [...(wantOriginal ? [original] : []), ...(asked.has('entries') ? entries : [])];
 }
 
 /** Plans a delivery; two files landing on the same remote path is a permanent error, never an overwrite. */
 export function planDelivery(batch: BatchToDeliver, config: PlanConfig): DeliveryPlan {
   const pathFor = (file: string) => renderRemotePath(config.remoteDir, config.pathTemplate, { ...batch, file });
   const data = selectFiles(batch, config.deliver).map((f) => ({ ...f, remotePath: pathFor(f.local.name) }));
-  const plan: DeliveryPlan = { data };
+  const journal = deliverSet(config.deliver).has('normalized')
+    ? (config.formats ?? []).map((format) => {
+        const name = journalFileName(format, batch.batchId);
+        return { format, name, remotePath: pathFor(name) };
+      })
+    : [];
+  const plan: DeliveryPlan = { data, journal };
   if (config.manifest) plan.manifestPath = pathFor(config.manifestFile);
   if (config.triggerFile) plan.triggerPath = pathFor(config.triggerFile);
 
@@ -42,6 +65,7 @@ export function planDelivery(batch: BatchToDeliver, config: PlanConfig): Deliver
     seen.set(remotePath, what);
   };
   for (const f of data) claim(f.remotePath, `${f.kind} "${f.local.name}"`);
+  for (const f of journal) claim(f.remotePath, `the ${formatName(f.format)} journal`);
   if (plan.manifestPath) claim(plan.manifestPath, 'the manifest');
   if (plan.triggerPath) claim(plan.triggerPath, 'the trigger file');
   return plan;

@@ -9,7 +9,9 @@ import { shownStatus } from '../src/model/reconciliation.js';
 export const MANIFEST_FORMAT = 'erp-sync.manifest/2';
 
 export interface ManifestFile {
-  kind: Extract<FileKind, 'original' | 'entry'>;
+  kind: Extract<FileKind, 'original' | 'entry' | 'normalized'>;
+  /** The journal format of a normalized file. */
+  format?: string;
   remotePath: string;
   sha256: string;
   size: number;
@@ -28,7 +30,7 @@ export function buildManifest(batch: BatchToDeliver, manifestRemotePath: string,
     rows: batch.rows,
     totals,
     reconciliation: { status: shownStatus(batch.reconciliation), difference: batch.reconciliation?.difference ?? {}, warnings: batch.reconciliation?.warnings ?? [] },
-    files: files.map((f) => ({ kind: f.kind, path: posix.relative(dir, f.remotePath), sha256: f.sha256, size: f.size })),
+    files: files.map((f) => ({ kind: f.kind, ...(f.format ? { format: f.format } : {}), path: posix.relative(dir, f.remotePath), sha256: f.sha256, size: f.size })),
   };
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
 }

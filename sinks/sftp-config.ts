@@ -1,8 +1,12 @@
 // The `sftp` sink section of the configuration (the lead embeds SftpSinkConfigSchema in the YAML schema).
 import { z } from 'zod';
 import { templateProblems } from './path-template.js';
+import { JournalSettingsSchema, journalProblems } from './journal/config.js';
 
 export const DEFAULT_PATH_TEMPLATE = '{company}/{closeDate:yyyy-MM-dd}/{batchName}_{batchId}/{file}';
+
+const DELIVER = z.enum(['original', 'entries', 'both', 'normalized']);
+export type DeliverWhat = z.infer<typeof DELIVER>;
 
 export const SftpSinkConfigSchema = z
   .object({
@@ -29,8 +33,12 @@ export const SftpSinkConfigSchema = z
       .superRefine((t, ctx) => {
         for (const message of templateProblems(t)) ctx.addIssue({ code: 'custom', message });
       }),
-    /** original: the batch file as downloaded; entries: the ZIP's entries (the file itself when not a ZIP); both. */
-    deliver: z.enum(['original', 'entries', 'both']).default('entries'),
+    /**
+     * original: the batch file as downloaded; entries: the ZIP's entries (the file itself when not a ZIP); both;
+     * normalized: the journal files of `formats`, built from the stored transactions. One value or a list.
+     */
+    deliver: z.union([DELIVER, z.array(DELIVER).min(1)]).default('entries'),
+    ...JournalSettingsSchema,
     manifest: z.boolean().default(true),
     manifestFile: z.string().min(1).default('manifest.json'),
     /** Written last, empty, e.g. ".done"; absent: no trigger file. */
@@ -81,6 +89,7 @@ export const SftpSinkConfigSchema = z
       // Otherwise every batch's manifest and trigger file would claim the same remote name.
       ctx.addIssue({ code: 'custom', path: ['pathTemplate'], message: 'with a manifest or trigger file the template must contain {batchId}' });
     }
+    for (const p of journalProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     if (c.triggerFile !== undefined && c.triggerFile === c.manifestFile) {
       ctx.addIssue({ code: 'custom', path: ['triggerFile'], message: 'triggerFile and manifestFile must differ' });
     }

@@ -3,7 +3,8 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { log as rootLog } from '../src/log.js';
-import { planDelivery, suffixedPath, temporaryPath } from './delivery-plan.js';
+import { planDelivery, suffixedPath, temporaryPath, type DeliveryPlan } from './delivery-plan.js';
+import { renderFormat } from './journal/render.js';
 import { buildManifest, sha256Hex, type ManifestFile } from './manifest.js';
 import type { SftpSinkConfig } from './sftp-config.js';
 import { type SessionDeps, SftpSession } from './sftp-session.js';
@@ -16,6 +17,8 @@ const MAX_RACES = 3;
 
 interface Item {
   kind: FileKind;
+  /** The journal format of a normalized file. */
+  format?: string;
   name: string;
   remotePath: string;
   sha256: string;
@@ -49,8 +52,18 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
     const typed = error instanceof SinkError ? error : new SinkError('config', String(error));
     return { sink: 'sftp', ok: false, files: [], error: typed };
   }
-  const data: Item[] = plan.data.map((f) => ({ kind: f.kind, name: f.local.name, remotePath: f.remotePath, sha256: f.local.sha256, size: f.local.size, source: f.local.path }));
   const files: FileResult[] = [];
+  let journal: Item[];
+  try {
+    journal = await journalItems(batch, config, plan);
+  } catch (error) {
+    // A database failure is thrown on (the step is retried); a journal that cannot be built is reported.
+    if (!(error instanceof SinkError)) throw error;
+    deps.log.error('SFTP delivery failed', { code: error.code, retryable: error.retryable, error: error.message });
+    return { sink: 'sftp', ok: false, files: [], error };
+  }
+  const local: Item[] = plan.data.map((f) => ({ kind: f.kind, name: f.local.name, remotePath: f.remotePath, sha256: f.local.sha256, size: f.local.size, source: f.local.path }));
+  const data = [...local, ...journal];
   // Not yet built when an earlier file fails: listed without hash and size.
   const unbuiltTail: Item[] = [];
   if (plan.manifestPath) unbuiltTail.push({ kind: 'manifest', name: config.manifestFile, remotePath: plan.manifestPath, sha256: '', size: 0, source: Buffer.alloc(0) });
@@ -62,7 +75,7 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
     return { sink: 'sftp', ok: false, files, error };
   };
 
-  const missing = await firstLocalProblem(data);
+  const missing = await firstLocalProblem(local);
   if (missing) return fail(missing.error, missing.item, [...data.filter((d) => d !== missing.item), ...unbuiltTail]);
 
   let session: SftpSession;
@@ -77,7 +90,7 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
       try {
         const result = await deliverFile(session, config, deps.log, item);
         files.push(result);
-        delivered.push({ kind: item.kind as ManifestFile['kind'], remotePath: result.remotePath, sha256: item.sha256, size: item.size });
+        delivered.push({ kind: item.kind as ManifestFile['kind'], ...(item.format ? { format: item.format } : {}), remotePath: result.remotePath, sha256: item.sha256, size: item.size });
       } catch (error) {
         return fail(asSinkError(error), item, [...data.slice(i + 1), ...unbuiltTail]);
       }
@@ -97,6 +110,17 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
   } finally {
     await session.end();
   }
+}
+
+/** The normalized journal files, built from the stored transactions and checked against the stored totals. */
+async function journalItems(batch: BatchToDeliver, config: SftpSinkConfig, plan: DeliveryPlan): Promise<Item[]> {
+  if (plan.journal.length === 0) return [];
+  if (!batch.journal) throw new SinkError('config', 'deliver: normalized needs the stored transactions, which this delivery lacks');
+  const stored = await batch.journal();
+  return plan.journal.map((p) => {
+    const file = renderFormat(stored, p.format, config);
+    return { ...bufferItem('normalized', file.name, p.remotePath, file.bytes), format: file.format };
+  });
 }
 
 function asSinkError(error: unknown): SinkError {

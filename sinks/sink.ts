@@ -1,7 +1,7 @@
+// The contract every delivery (SFTP, Xero, QI Tech) implements. No database here: the pipeline records the
+// per-file results this returns and decides about retries from the error types.
 import type { Reconciliation } from '../src/model/reconciliation.js';
-
-// The contract every delivery (SFTP now; Xero, QI Tech later) implements. No database here: the
-// pipeline records the per-file results this returns and decides about retries from the error types.
+import type { StoredJournal } from './journal/lines.js';
 
 /** A local file to deliver, as the pipeline already knows it (hash and size computed on download/extract). */
 export interface LocalFile {
@@ -29,9 +29,12 @@ export interface BatchToDeliver {
   totals: Record<string, string>;
   /** As stored with the batch; null when the batch was never reconciled. */
   reconciliation: Reconciliation | null;
+  /** Reads the batch's stored transactions (for the normalized journal files); absent where no database is at hand. */
+  journal?: () => Promise<StoredJournal>;
 }
 
-export type FileKind = 'original' | 'entry' | 'manifest' | 'trigger';
+/** normalized: a journal file built from the stored transactions. */
+export type FileKind = 'original' | 'entry' | 'normalized' | 'manifest' | 'trigger';
 
 /** delivered: written now. already-present: identical bytes were there. conflict-suffixed: other bytes held the name, ours went under a suffixed one. */
 export type DeliveredOutcome = 'delivered' | 'already-present' | 'conflict-suffixed';

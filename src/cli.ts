@@ -14,6 +14,7 @@ import { runSandbox } from './commands/sandbox.js';
 import { runXeroReverse } from './commands/xero.js';
 import { runSaferpayClose } from './commands/saferpay.js';
 import { runReauth } from './commands/reauth.js';
+import { runExport } from './commands/export.js';
 import { openRuntime } from './runtime.js';
 import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
 import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
@@ -97,6 +98,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('retry <batch>')
     .description('take a quarantined batch up again (after the cause was fixed) from the step it failed at')
     .action(run(([ref], o) => runRetry(commandContext(o), ref!)));
+
+  program
+    .command('export <batch>')
+    .description("write a loaded batch's normalized journal file (as an SFTP sink delivers it) to a file or standard output")
+    .option('--format <name>', 'a format of the company\'s SFTP sinks, or generic / jsonl (default: the first configured)')
+    .option('--out <file>', 'write here (default: standard output)')
+    .action(run(([ref], o) => runExport(commandContext(o), ref!, { format: o.format as string | undefined, out: o.out as string | undefined })));
 
   program
     .command('reauth <company>')

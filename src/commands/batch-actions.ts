@@ -7,7 +7,7 @@ import { findBatch, getBatch, reopenForDelivery, requeue, stateBeforeQuarantine,
 import type { DataSource } from 'typeorm';
 import type { CommandContext } from './context.js';
 
-async function resolveOne(ds: DataSource, ref: string, err: NodeJS.WritableStream): Promise<BatchRow | null> {
+export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.WritableStream): Promise<BatchRow | null> {
   const found = await findBatch(ds, ref);
   if (found.length === 1) return found[0]!;
   err.write(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.externalId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`);

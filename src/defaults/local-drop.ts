@@ -36,7 +36,15 @@ export async function startLocalDrop(dataDir: string, logger: Logger): Promise<L
   const key = clientKey(keys);
   const drop = await startSftpDrop({ root, host: '127.0.0.1', port: 0, hostKeyPath: join(keys, 'sftp-drop-host-key'), users: [{ username: USER, publicKeys: [key.publicKey] }], log: logger.child({ component: 'sftp-drop' }) });
   logger.info('local SFTP drop started', { root, port: drop.port, hostKey: drop.hostKeySha256 });
-  const config = SftpSinkConfigSchema.parse({ host: '127.0.0.1', port: drop.port, username: USER, privateKeyPath: key.privatePath, hostKeySha256: drop.hostKeySha256 });
+  // The files as Concur wrote them, and beside them the normalized journal (generic CSV) a newcomer can open.
+  const config = SftpSinkConfigSchema.parse({
+    host: '127.0.0.1',
+    port: drop.port,
+    username: USER,
+    privateKeyPath: key.privatePath,
+    hostKeySha256: drop.hostKeySha256,
+    deliver: ['entries', 'normalized'],
+  });
   return {
     root,
     drop,

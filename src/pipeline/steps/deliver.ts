@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { BatchToDeliver, Sink } from '../../../sinks/sink.js';
 import { latestFiles } from '../../store/files.js';
 import { batchTotals, deliveriesOf, recordDelivery } from '../../store/deliveries.js';
+import { loadJournal } from '../../store/journal.js';
 import type { Metrics } from '../../metrics.js';
 import type { Outcome } from '../machine.js';
 import type { StepContext } from '../worker.js';
@@ -31,6 +32,7 @@ async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<Batch
     rows,
     totals,
     reconciliation: batch.reconciliation,
+    journal: () => loadJournal(deps.ds, batch.id),
   };
 }
 
