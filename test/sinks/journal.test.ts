@@ -1,11 +1,15 @@
 // The journal export's pure parts: balancing lines, the totals check, DATEV's field rules, configuration problems.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import iconv from 'iconv-lite';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
 import { BUILT_IN_JOURNAL, FormatSchema, type DatevFormat, type JournalSettings } from '../../sinks/journal/config.js';
 import { datevText, renderDatev } from '../../sinks/journal/datev.js';
 import { journalLines, lineTotals, type StoredJournal, type StoredRow } from '../../sinks/journal/lines.js';
-import { renderFormat } from '../../sinks/journal/render.js';
+import { renderFormat, renderJournal } from '../../sinks/journal/render.js';
+import { EXAMPLE_JOURNAL } from './journal-example.js';
 import { representable } from '../../sinks/journal/text.js';
 import { SinkError } from '../../sinks/sink.js';
 
@@ -112,5 +116,26 @@ describe('journal settings', () => {
       'formats.0.columns.1: unknown field "nope"; one of company, batchId, batchName, closeDate, lineType, employeeId, employeeName, reportId, reportKey, reportName, entryId, journalKey, transactionDate, expenseType, description, vendor, accountCode, debitCredit, amount, currency, paymentType or raw:<column>',
       'formats.0.delimiter: the delimiter and the decimal separator must differ',
     ]);
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const block = (name: string) => {
+    const m = new RegExp(`<!-- example: ${name} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(readme);
+    if (!m) throw new Error(`README has no example "${name}"`);
+    return m[1]!;
+  };
+
+  it('shows the files its configuration example produces, byte for byte (line endings aside)', () => {
+    const sink = SftpSinkConfigSchema.parse({ host: 'h', username: 'u', password: 'p', insecureSkipHostKeyCheck: true, ...(parseYaml(block('journal settings')) as object) });
+    expect(sink.deliver).toEqual(['entries', 'normalized']);
+    const files = renderJournal(EXAMPLE_JOURNAL, sink);
+    expect(files.map((f) => f.format)).toEqual(['generic', 'jsonl', 'erp', 'datev']);
+    for (const f of files) {
+      const text = f.format === 'erp' || f.format === 'datev' ? iconv.decode(f.bytes, 'windows-1252') : f.bytes.toString('utf8');
+      if (f.format === 'erp' || f.format === 'datev') expect(text.split('\r\n').slice(0, -1).every((l) => !l.includes('\n'))).toBe(true);
+      expect(text.replace(/\r\n/g, '\n'), f.format).toBe(block(`journal ${f.format}`));
+    }
   });
 });
