@@ -1,27 +1,10 @@
 // The normalized journal of one batch as lines: the stored transactions, and (balanced) one payable line per report
 // and currency that brings the report to zero. Pure; amounts stay exact decimal text.
 import { Money, moneyText, ZERO } from '../../src/money.js';
+import type { SourceRef, Transaction } from '../../src/model/transaction.js';
 
-/** One stored transaction as the export reads it (the store's `journalRows`). */
-export interface StoredRow {
-  employeeId: string | null;
-  employeeName: string | null;
-  reportId: string | null;
-  reportKey: string | null;
-  reportName: string | null;
-  entryId: string | null;
-  journalKey: string | null;
-  transactionDate: string | null;
-  expenseType: string | null;
-  description: string | null;
-  vendor: string | null;
-  accountCode: string | null;
-  debitCredit: 'DR' | 'CR' | null;
-  amount: string;
-  currency: string | null;
-  paymentType: string | null;
-  raw: Record<string, string>;
-}
+/** One stored transaction as the export reads it (the store's `loadJournal`). */
+export type StoredRow = Omit<Transaction, keyof SourceRef | 'sourceBatchId' | 'naturalKey'>;
 
 /** The batch the journal belongs to, and what the database says it holds. */
 export interface StoredJournal {
