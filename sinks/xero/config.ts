@@ -1,6 +1,8 @@
 // The `xero` sink section of a company's configuration (the lead adds XeroSinkConfigSchema to the sink union).
 import { z } from 'zod';
 
+const bankAccountRef = z.union([z.strictObject({ code: z.string().min(1) }), z.strictObject({ accountId: z.uuid() })]);
+
 const contactRef = z.union([z.strictObject({ contactId: z.uuid() }), z.strictObject({ name: z.string().min(1).max(255) })]);
 
 const credentials = {
@@ -27,8 +29,9 @@ export const XeroSinkConfigSchema = z
       /** A standard connection: the refresh token rotates on every use; the database keeps the current one. */
       z.strictObject({ kind: z.literal('refresh_token'), ...credentials, refreshToken: z.string().min(1) }),
     ]),
-    /** The bank account the batch is paid from, by Code or AccountID. */
-    bankAccount: z.union([z.strictObject({ code: z.string().min(1) }), z.strictObject({ accountId: z.uuid() })]),
+    /** The bank account a batch is paid from, by Code or AccountID: per currency, else this one. */
+    bankAccount: bankAccountRef.optional(),
+    bankAccounts: z.record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code'), bankAccountRef).default({}),
     /** Create the bill of a report that Xero does not have; false: a missing bill fails the delivery. */
     createBills: z.boolean().default(false),
     /** Concur account code -> Xero account code, for the lines of created bills. */
@@ -69,8 +72,14 @@ export const XeroSinkConfigSchema = z
       })
       .prefault({}),
     requestTimeoutMs: z.number().int().positive().default(30_000),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.bankAccount && Object.keys(c.bankAccounts).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['bankAccount'], message: 'set bankAccount (any currency) or bankAccounts (per currency)' });
+    }
   });
 
 export type XeroSinkConfigInput = z.input<typeof XeroSinkConfigSchema>;
 export type XeroSinkConfig = z.output<typeof XeroSinkConfigSchema>;
 export type ContactRef = z.output<typeof contactRef>;
+export type BankAccountRef = z.output<typeof bankAccountRef>;

@@ -1,7 +1,7 @@
 // Pure mapping from a batch's stored transactions to Xero bills and the batch payment that pays them.
 import { createHash } from 'node:crypto';
 import { Money, moneyText, ZERO } from '../../src/money.js';
-import type { ContactRef, XeroSinkConfig } from './config.js';
+import type { BankAccountRef, ContactRef, XeroSinkConfig } from './config.js';
 import { JsonDecimal, type JsonOut } from './json.js';
 
 /** One stored transaction line, as src/store/xero.ts reads it. */
@@ -73,6 +73,16 @@ export function groupReports(lines: readonly ReportLine[], config: Pick<XeroSink
     }
   }
   return { reports, problems, skipped };
+}
+
+/** The bank account that pays a batch: the one of its currency, else the default; a problem naming the currency otherwise. */
+export function bankAccountFor(reports: readonly Report[], config: Pick<XeroSinkConfig, 'bankAccount' | 'bankAccounts'>): { account: BankAccountRef } | { problem: string } {
+  const currencies = [...new Set(reports.map((r) => r.currency ?? ''))].sort();
+  if (currencies.length > 1) return { problem: `the reports are in several currencies (${currencies.join(', ')}); one batch payment pays one currency` };
+  const currency = currencies[0] ?? '';
+  const account = (currency ? config.bankAccounts[currency] : undefined) ?? config.bankAccount;
+  if (account) return { account };
+  return { problem: currency ? `no Xero bank account for currency ${currency}: add bankAccounts.${currency} (or bankAccount for any currency)` : 'the batch states no currency and no default bankAccount is set' };
 }
 
 export function contactFor(report: Report, contacts: XeroSinkConfig['contacts']): ContactRef | null {
@@ -170,7 +180,7 @@ export interface Payable {
 }
 
 /** The body of PUT /BatchPayments: one PAYBATCH paying every bill its report's total. */
-export function batchPaymentBody(b: BatchIdentity, closeDate: Date, bankAccount: XeroSinkConfig['bankAccount'], payables: readonly Payable[]): JsonOut {
+export function batchPaymentBody(b: BatchIdentity, closeDate: Date, bankAccount: BankAccountRef, payables: readonly Payable[]): JsonOut {
   return {
     BatchPayments: [
       {

@@ -10,7 +10,7 @@ import type { XeroSinkConfig } from './config.js';
 import { planBills, type FoundBill } from './decide.js';
 import { stringifyExact } from './json.js';
 import { sharedLimiter, type TenantLimiter } from './limiter.js';
-import { batchPaymentBody, billsBody, billsWhere, groupReports, idempotencyKey, paymentReference, sumText, type ElementProblem, type Payable, type Report } from './mapping.js';
+import { bankAccountFor, batchPaymentBody, billsBody, billsWhere, groupReports, idempotencyKey, paymentReference, sumText, type ElementProblem, type Payable, type Report } from './mapping.js';
 
 export interface XeroSinkDeps {
   ds: DataSource;
@@ -84,6 +84,9 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
     logger.info('nothing owed to employees in this batch: no batch payment');
     return ok();
   }
+  // Decided before anything is written: a batch whose currency has no bank account is quarantined untouched.
+  const bank = bankAccountFor(grouped.reports, config);
+  if ('problem' in bank) throw new SinkError('config', `batch ${batch.company}/${batch.batchId}: ${bank.problem}`);
   const ident = { company: batch.company, batchId: batch.batchId, batchName: batch.batchName };
   const reference = paymentReference(ident);
   const generation = await notePending(ds, { batchId: row.id, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
@@ -96,7 +99,7 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
       return ok();
     }
     const payables = await payableBills(config, client, logger, batch, grouped.reports, generation);
-    const body = stringifyExact(batchPaymentBody(ident, batch.closeDate, config.bankAccount, payables));
+    const body = stringifyExact(batchPaymentBody(ident, batch.closeDate, bank.account, payables));
     const answer = await client.call('create batch payment', 'PUT', '/BatchPayments', {
       query: { summarizeErrors: 'false' },
       body,

@@ -4,7 +4,7 @@ import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { planBills } from '../../sinks/xero/decide.js';
 import { JsonDecimal, parseExact, stringifyExact } from '../../sinks/xero/json.js';
 import { TenantLimiter } from '../../sinks/xero/limiter.js';
-import { batchPaymentBody, groupReports, idempotencyKey, parseXeroDate, paymentReference, type ReportLine } from '../../sinks/xero/mapping.js';
+import { bankAccountFor, batchPaymentBody, groupReports, idempotencyKey, parseXeroDate, paymentReference, type ReportLine } from '../../sinks/xero/mapping.js';
 import { parseWhere } from '../../src/sandbox/xero/where.js';
 
 const line = (reportId: string, amount: string, over: Partial<ReportLine> = {}): ReportLine => ({
@@ -102,5 +102,17 @@ describe('config', () => {
     const c = XeroSinkConfigSchema.parse({ type: 'xero', tenantId: 't', auth: { kind: 'client_credentials', clientId: 'i', clientSecret: 's' }, bankAccount: { code: '090' } });
     expect(c).toMatchObject({ name: 'xero', createBills: false, limits: { concurrent: 5, perMinute: 60 } });
     expect(XeroSinkConfigSchema.safeParse({ type: 'xero', tenantId: 't', auth: { kind: 'client_credentials', clientId: 'i', clientSecret: 's' } }).success).toBe(false);
+    const perCurrency = XeroSinkConfigSchema.safeParse({ type: 'xero', tenantId: 't', auth: { kind: 'client_credentials', clientId: 'i', clientSecret: 's' }, bankAccounts: { EUR: { code: '091' } } });
+    expect(perCurrency.success).toBe(true);
+    expect(XeroSinkConfigSchema.safeParse({ type: 'xero', tenantId: 't', auth: { kind: 'client_credentials', clientId: 'i', clientSecret: 's' }, bankAccounts: { eur: { code: '091' } } }).success).toBe(false);
+  });
+
+  it('picks the bank account of the batch currency, else the default, else names the currency', () => {
+    const report = (currency: string | null) => ({ reportId: 'R', reportName: null, employeeId: null, employeeName: null, currency, total: '1', lines: [] });
+    const cfg = { bankAccount: { code: '090' }, bankAccounts: { EUR: { code: '091' } } };
+    expect(bankAccountFor([report('EUR')], cfg)).toEqual({ account: { code: '091' } });
+    expect(bankAccountFor([report('USD')], cfg)).toEqual({ account: { code: '090' } });
+    expect(bankAccountFor([report('CHF')], { bankAccounts: { EUR: { code: '091' } } })).toEqual({ problem: 'no Xero bank account for currency CHF: add bankAccounts.CHF (or bankAccount for any currency)' });
+    expect(bankAccountFor([report('EUR'), report('USD')], cfg)).toEqual({ problem: 'the reports are in several currencies (EUR, USD); one batch payment pays one currency' });
   });
 });

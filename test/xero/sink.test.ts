@@ -134,6 +134,34 @@ describe('xero sink against the sandbox', () => {
     expect(ours(refOf(batch))).toHaveLength(0);
   });
 
+  it('pays each currency from its own bank account; a currency without one is refused untouched, naming it; Xero refuses an account in another currency', async () => {
+    const eur = (p: string): Line[] => lines(p).map((l) => ({ ...l, currency: 'EUR' }));
+    const both = sinkConfig(sb, { bankAccount: { code: '090' }, bankAccounts: { EUR: { code: '091' } } });
+    const eurBatch = await seedBatch(db.ds(), eur('M1'));
+    const usdBatch = await seedBatch(db.ds(), lines('M2'));
+    for (const b of [eurBatch, usdBatch]) expect((await newSink(both, processDeps(db.ds(), clock)).deliver(b)).error?.message).toBeUndefined();
+    expect(ours(refOf(eurBatch))).toMatchObject([{ account: '091' }]);
+    expect(ours(refOf(usdBatch))).toMatchObject([{ account: '090' }]);
+    expectPostedOnce(refOf(eurBatch), totals('M1'));
+
+    // Only a USD account configured: the EUR batch is refused before any bill or payment is written.
+    const usdOnly = sinkConfig(sb, { bankAccount: undefined, bankAccounts: { USD: { code: '090' } } });
+    const refused = await seedBatch(db.ds(), eur('M3'));
+    const r = await newSink(usdOnly, processDeps(db.ds(), clock)).deliver(refused);
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatchObject({ code: 'config', retryable: false });
+    expect(r.error?.message).toContain('no Xero bank account for currency EUR: add bankAccounts.EUR');
+    expect(ours(refOf(refused))).toHaveLength(0);
+    expect(billsNumbered('M3-100')).toHaveLength(0);
+
+    // Paying EUR bills from the USD account: the sandbox, like Xero, refuses each payment.
+    const wrong = await seedBatch(db.ds(), eur('M4'));
+    const w = await newSink(sinkConfig(sb), processDeps(db.ds(), clock)).deliver(wrong);
+    expect(w.ok).toBe(false);
+    expect(w.error?.message).toContain('The currency of the bank account 090 (USD) must match the currency of the invoice (EUR)');
+    expect(ours(refOf(wrong))).toHaveLength(0);
+  });
+
   it('pays existing bills without creating any', async () => {
     const batch = await seedBatch(db.ds(), [{ report: 'Y-1', employee: 'E1', name: 'Ada Lovelace', account: '6000', amount: '10.00' }]);
     sb.controls.addBill({ tenantId: TENANT, invoiceNumber: 'Y-1', contactName: 'Ada Lovelace', total: '10.00' });

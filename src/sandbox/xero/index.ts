@@ -37,6 +37,8 @@ export interface SandboxBillSeed {
 
 export interface SandboxPaymentInfo {
   batchPaymentId: string;
+  /** The bank account's Code. */
+  account: string;
   reference: string;
   status: string;
   isReconciled: boolean;
@@ -152,6 +154,7 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
         const t = tenant(id);
         return [...t.batchPayments.values()].map((b) => ({
           batchPaymentId: b.BatchPaymentID,
+          account: b.Account.Code,
           reference: b.Reference,
           status: b.Status,
           isReconciled: b.IsReconciled,

@@ -9,6 +9,8 @@ export interface SandboxAccount {
   Code: string;
   Name: string;
   Type: 'BANK' | 'EXPENSE' | 'CURRLIAB';
+  /** A bank account's currency; absent: the organisation's base currency. */
+  CurrencyCode?: string;
 }
 
 export interface SandboxInvoice {
@@ -51,6 +53,7 @@ export interface SandboxTenant {
 
 export const DEFAULT_ACCOUNTS: ReadonlyArray<Omit<SandboxAccount, 'AccountID'>> = [
   { Code: '090', Name: 'Business Bank Account', Type: 'BANK' },
+  { Code: '091', Name: 'Euro Bank Account', Type: 'BANK', CurrencyCode: 'EUR' },
   { Code: '400', Name: 'Advertising', Type: 'EXPENSE' },
   { Code: '420', Name: 'Entertainment', Type: 'EXPENSE' },
   { Code: '429', Name: 'General Expenses', Type: 'EXPENSE' },
@@ -162,6 +165,11 @@ export function validateBatchPayment(t: SandboxTenant, e: J): { errors: string[]
     const amount = dec(p.Amount);
     if (!inv) pe.push('Invoice could not be found');
     else {
+      // Xero pays a bill only from a bank account in the bill's currency.
+      const accountCurrency = account?.CurrencyCode ?? t.baseCurrency;
+      if (account && inv.CurrencyCode !== accountCurrency) {
+        pe.push(`The currency of the bank account ${account.Code} (${accountCurrency}) must match the currency of the invoice (${inv.CurrencyCode})`);
+      }
       if (inv.Type !== 'ACCPAY') pe.push('Only bills (ACCPAY) can be paid in a PAYBATCH');
       if (inv.Status !== 'AUTHORISED') pe.push('Invoice not of valid status for modification');
       if (amount === null || amount.lte(0)) pe.push('Payment amount must be greater than zero');
