@@ -47,8 +47,18 @@ export async function runSaferpayClose(deps: SaferpayCommandDeps, terminal: stri
   if (note) err.write(`erp-sync: ${note}\n`);
   if (!summary) return 1;
   out.write(`${summary.terminal} ${summary.businessDay}: ${summary.outcome} (RequestId ${summary.requestId}, ${summary.attempts} attempt${summary.attempts === 1 ? '' : 's'})${summary.detail ? ` ${summary.detail}` : ''}\n`);
-  if (summary.outcome === 'closed') return 0;
+  // Already closed by the Backoffice or the automatic closure: the batch is closed, which is what was asked.
+  if (summary.outcome === 'closed' || summary.outcome === 'already-closed') return 0;
   return summary.outcome === 'config-error' ? 2 : 1;
+}
+
+/** What Saferpay said, as said: `ErrorName/Behavior HTTP 402: ErrorMessage (ErrorDetail; …)`, else our own reason. */
+export function saferpayError(s: Pick<SaferpayStatus, 'errorName' | 'behavior' | 'httpStatus' | 'errorMessage' | 'errorDetail' | 'lastError'>): string {
+  if (!s.errorName) return s.lastError ?? '';
+  const status = s.httpStatus !== null ? ` HTTP ${s.httpStatus}` : '';
+  const message = s.errorMessage ? `: ${s.errorMessage}` : '';
+  const detail = s.errorDetail?.length ? ` (${s.errorDetail.join('; ')})` : '';
+  return `${s.errorName}/${s.behavior ?? '-'}${status}${message}${detail}`;
 }
 
 /** The Saferpay section of `erp-sync status` (empty when no terminal was ever closed). */
@@ -61,7 +71,7 @@ export function renderSaferpayStatus(rows: SaferpayStatus[]): string {
     s.outcome,
     String(s.attempts),
     s.requestId,
-    s.errorName ? `${s.errorName}/${s.behavior ?? '-'}` : (s.lastError ?? ''),
+    saferpayError(s),
     s.lastClosedAt ?? '-',
     s.nextAttemptAt ?? '',
   ]);

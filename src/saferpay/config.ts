@@ -34,6 +34,11 @@ export const SaferpayTerminalSchema = z
     timezone: z.string().default('Europe/Zurich'),
     /** Saferpay's documented client timeout. */
     requestTimeoutMs: z.number().int().positive().default(100_000),
+    /**
+     * ErrorNames that mean the terminal's batch was already closed (by the Backoffice or the automatic closure).
+     * Saferpay documents none; the sandbox answers BATCH_ALREADY_CLOSED. Recorded as `already-closed`, not a failure.
+     */
+    alreadyClosedErrorNames: z.array(z.string().min(1)).default(['BATCH_ALREADY_CLOSED']),
     retry: z
       .strictObject({
         /** Behavior RETRY, timeouts, broken connections: back-off from this delay, this many times in one run. */

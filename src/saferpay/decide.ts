@@ -6,9 +6,10 @@ import type { SaferpayTerminal } from './config.js';
 /** RetryIndicator runs 0..9: ten sends of one RequestId at most. */
 export const MAX_ATTEMPTS = 10;
 
-export type RetryPolicy = SaferpayTerminal['retry'];
+export type RetryPolicy = SaferpayTerminal['retry'] & { alreadyClosedErrorNames?: readonly string[] };
 
-export type Outcome = 'closed' | 'failed' | 'config-error';
+/** already-closed: someone else (the Backoffice, the automatic closure) closed the batch first. */
+export type Outcome = 'closed' | 'already-closed' | 'failed' | 'config-error';
 
 export type Decision =
   | { action: 'closed' }
@@ -22,7 +23,7 @@ const STOP_BEHAVIORS = new Set(['DO_NOT_RETRY', 'ABORT', 'OTHER_MEANS']);
 
 type Verdict = { retry: 'soon' | 'later'; reason: string } | { stop: Exclude<Outcome, 'closed'>; reason: string };
 
-function verdict(a: Exclude<CloseAnswer, { kind: 'ok' }>): Verdict {
+function verdict(a: Exclude<CloseAnswer, { kind: 'ok' }>, alreadyClosed: readonly string[]): Verdict {
   if (a.kind === 'no-answer') return { retry: 'soon', reason: `${a.reason}: ${a.message}` };
   if (a.status === 401) return { stop: 'config-error', reason: `401: authentication failed; check the JSON-API user and password` };
   if (a.kind === 'unexpected') {
@@ -33,6 +34,7 @@ function verdict(a: Exclude<CloseAnswer, { kind: 'ok' }>): Verdict {
     return { stop: 'failed', reason: what };
   }
   const named = `${a.errorName ?? 'no ErrorName'}/${a.behavior ?? 'no Behavior'} (HTTP ${a.status})`;
+  if (a.errorName && alreadyClosed.includes(a.errorName)) return { stop: 'already-closed', reason: `${named}: the batch was already closed (Backoffice or automatic closure)` };
   if (a.errorName && CONFIGURATION_ERRORS.has(a.errorName)) return { stop: 'config-error', reason: named };
   if (a.behavior === 'RETRY') return { retry: 'soon', reason: named };
   if (a.behavior === 'RETRY_LATER') return { retry: 'later', reason: named };
@@ -49,7 +51,7 @@ export interface AttemptContext {
 
 export function decide(answer: CloseAnswer, at: AttemptContext, policy: RetryPolicy, random: () => number = Math.random): Decision {
   if (answer.kind === 'ok') return { action: 'closed' };
-  const v = verdict(answer);
+  const v = verdict(answer, policy.alreadyClosedErrorNames ?? []);
   if ('stop' in v) return { action: 'stop', outcome: v.stop, reason: v.reason };
   if (at.attempts >= MAX_ATTEMPTS) return { action: 'stop', outcome: 'failed', reason: `${v.reason}; gave up after ${MAX_ATTEMPTS} attempts (RetryIndicator 9 is the last)` };
   if (v.retry === 'soon' && at.soonRetriesInRun < policy.soonAttempts) {
@@ -59,10 +61,21 @@ export function decide(answer: CloseAnswer, at: AttemptContext, policy: RetryPol
   return { action: 'retry', delayMs: policy.laterDelayMs, inRun: false, reason: v.reason };
 }
 
-/** The ErrorName and Behavior to record for an answer (null for answers without them). */
-export function errorFields(a: CloseAnswer): { errorName: string | null; behavior: string | null; httpStatus: number | null } {
-  if (a.kind === 'error') return { errorName: a.errorName, behavior: a.behavior, httpStatus: a.status };
-  if (a.kind === 'unexpected') return { errorName: null, behavior: null, httpStatus: a.status };
-  if (a.kind === 'ok') return { errorName: null, behavior: null, httpStatus: a.status };
-  return { errorName: a.reason === 'timeout' ? 'TIMEOUT' : 'NETWORK', behavior: null, httpStatus: null };
+export interface ErrorFields {
+  errorName: string | null;
+  behavior: string | null;
+  httpStatus: number | null;
+  /** Saferpay's ErrorMessage and ErrorDetail, kept as said (shown to people, never decided on). */
+  errorMessage: string | null;
+  errorDetail: string[] | null;
+}
+
+export const NO_ERROR: ErrorFields = { errorName: null, behavior: null, httpStatus: null, errorMessage: null, errorDetail: null };
+
+/** What Saferpay said in an answer (nulls for answers without it). */
+export function errorFields(a: CloseAnswer): ErrorFields {
+  const none = NO_ERROR;
+  if (a.kind === 'error') return { errorName: a.errorName, behavior: a.behavior, httpStatus: a.status, errorMessage: a.message, errorDetail: a.details.length ? a.details : null };
+  if (a.kind === 'unexpected' || a.kind === 'ok') return { ...none, httpStatus: a.status };
+  return { ...none, errorName: a.reason === 'timeout' ? 'TIMEOUT' : 'NETWORK' };
 }

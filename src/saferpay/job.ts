@@ -20,7 +20,7 @@ import {
 } from '../store/saferpay.js';
 import { sendClose, type CloseAnswer, type FetchFn } from './client.js';
 import { terminalLabel, type SaferpayConfig, type SaferpayTerminal } from './config.js';
-import { decide, errorFields, MAX_ATTEMPTS, type Decision } from './decide.js';
+import { decide, errorFields, MAX_ATTEMPTS, NO_ERROR, type Decision } from './decide.js';
 import { latestOccurrence, localDate } from './schedule.js';
 
 export const JOB_NAME = 'saferpay-batch-close';
@@ -99,7 +99,9 @@ export async function closeByHand(deps: SaferpayDeps, t: SaferpayTerminal, force
   const note =
     last.state === 'closed'
       ? `terminal ${label} was already closed for ${day} (RequestId ${last.requestId}); --force closes again`
-      : last.state === 'pending'
+      : last.state === 'already-closed'
+        ? `terminal ${label}'s batch for ${day} was already closed by the Backoffice or the automatic closure; --force closes again`
+        : last.state === 'pending'
         ? `the close of terminal ${label} for ${day} is being worked on by another runner`
         : `the close of terminal ${label} for ${day} ended ${last.state}; fix the cause, then --force opens a new close`;
   return { summary: summaryOf(t, last, last.state, last.attempts, null), note };
@@ -126,7 +128,7 @@ async function work(deps: SaferpayDeps, t: SaferpayTerminal, row: CloseRow): Pro
   if (row.attempts >= MAX_ATTEMPTS) {
     // Every RetryIndicator was used by runs that died before an answer: nothing may be sent under this RequestId.
     const reason = `${MAX_ATTEMPTS} sends without a recorded answer; outcome unknown, check the Saferpay Backoffice`;
-    await finishClose(ds, row.id, workerId, 'failed', { errorName: null, behavior: null, httpStatus: null, lastError: reason }, deps.now());
+    await finishClose(ds, row.id, workerId, 'failed', { ...NO_ERROR, lastError: reason }, deps.now());
     log.error('saferpay close failed: needs a person', { reason });
     return summaryOf(t, row, 'failed', row.attempts, reason);
   }
@@ -138,18 +140,25 @@ async function work(deps: SaferpayDeps, t: SaferpayTerminal, row: CloseRow): Pro
     }
     const retryIndicator = attempt - 1;
     const answer = await sendClose(deps.fetch ?? fetch, t, { requestId: row.requestId, retryIndicator });
-    const d: Decision = decide(answer, { attempts: attempt, soonRetriesInRun: soon }, t.retry, deps.random);
+    const d: Decision = decide(answer, { attempts: attempt, soonRetriesInRun: soon }, { ...t.retry, alreadyClosedErrorNames: t.alreadyClosedErrorNames }, deps.random);
     const reason = d.action === 'closed' ? null : d.reason;
     const fields: AnswerFields = { ...errorFields(answer), lastError: reason };
     const now = deps.now();
     if (d.action === 'closed') {
-      await finishClose(ds, row.id, workerId, 'closed', { ...fields, errorName: null, behavior: null }, now);
+      await finishClose(ds, row.id, workerId, 'closed', { ...NO_ERROR, httpStatus: fields.httpStatus, lastError: null }, now);
       log.info('saferpay batch closed', { retryIndicator, attempts: attempt });
       return summaryOf(t, row, 'closed', attempt, null);
     }
     if (d.action === 'stop') {
       await finishClose(ds, row.id, workerId, d.outcome, fields, now);
-      log.error(d.outcome === 'config-error' ? 'saferpay close failed: configuration error' : 'saferpay close failed: needs a person', { retryIndicator, reason, ...answerLog(answer) });
+      // The close is final: each of these alerts once for the business day.
+      const what =
+        d.outcome === 'already-closed'
+          ? 'saferpay batch already closed by someone else (Backoffice or automatic closure); erp-sync did not close it: switch off Automatic closure'
+          : d.outcome === 'config-error'
+            ? 'saferpay close failed: configuration error'
+            : 'saferpay close failed: needs a person';
+      log.error(what, { alert: true, outcome: d.outcome, retryIndicator, reason, ...answerLog(answer) });
       return summaryOf(t, row, d.outcome, attempt, reason);
     }
     if (!d.inRun) {

@@ -2,8 +2,9 @@
 // on it, the outcome of every attempt, and the status read model.
 import type { Queryable } from '../db/sql.js';
 import { update } from '../db/sql.js';
+import type { ErrorFields } from '../saferpay/decide.js';
 
-export type CloseState = 'pending' | 'closed' | 'failed' | 'config-error';
+export type CloseState = 'pending' | 'closed' | 'already-closed' | 'failed' | 'config-error';
 
 export interface CloseRow {
   id: string;
@@ -24,10 +25,7 @@ export interface TerminalRef {
   customerId: string;
 }
 
-export interface AnswerFields {
-  errorName: string | null;
-  behavior: string | null;
-  httpStatus: number | null;
+export interface AnswerFields extends ErrorFields {
   lastError: string | null;
 }
 
@@ -90,18 +88,18 @@ export async function beginAttempt(db: Queryable, id: string, worker: string, no
   return rows[0]?.attempts ?? null;
 }
 
-const FIELDS = `error_name = $3, behavior = $4, http_status = $5, last_error = $6, updated_at = now()`;
-const fieldParams = (f: AnswerFields) => [f.errorName, f.behavior, f.httpStatus, f.lastError];
+const FIELDS = `error_name = $3, behavior = $4, http_status = $5, last_error = $6, error_message = $7, error_detail = $8, updated_at = now()`;
+const fieldParams = (f: AnswerFields) => [f.errorName, f.behavior, f.httpStatus, f.lastError, f.errorMessage, f.errorDetail === null ? null : JSON.stringify(f.errorDetail)];
 
 /** Records an answer that will be retried in this run, holding the lease until `holdUntil`. */
 export async function recordAnswer(db: Queryable, id: string, worker: string, f: AnswerFields, holdUntil: Date): Promise<void> {
-  await db.query(`UPDATE saferpay_closes SET ${FIELDS}, claim_expires_at = $7 WHERE id = $1 AND claimed_by = $2`, [id, worker, ...fieldParams(f), holdUntil]);
+  await db.query(`UPDATE saferpay_closes SET ${FIELDS}, claim_expires_at = $9 WHERE id = $1 AND claimed_by = $2`, [id, worker, ...fieldParams(f), holdUntil]);
 }
 
 /** Schedules the next attempt and releases the lease. */
 export async function scheduleRetry(db: Queryable, id: string, worker: string, nextAt: Date, f: AnswerFields): Promise<void> {
   await db.query(
-    `UPDATE saferpay_closes SET ${FIELDS}, next_attempt_at = $7, claimed_by = NULL, claim_expires_at = NULL
+    `UPDATE saferpay_closes SET ${FIELDS}, next_attempt_at = $9, claimed_by = NULL, claim_expires_at = NULL
      WHERE id = $1 AND claimed_by = $2 AND state = 'pending'`,
     [id, worker, ...fieldParams(f), nextAt],
   );
@@ -110,7 +108,7 @@ export async function scheduleRetry(db: Queryable, id: string, worker: string, n
 /** Records the final outcome and releases the lease. */
 export async function finishClose(db: Queryable, id: string, worker: string, state: Exclude<CloseState, 'pending'>, f: AnswerFields, now: Date): Promise<void> {
   await db.query(
-    `UPDATE saferpay_closes SET ${FIELDS}, state = $7, finished_at = $8, claimed_by = NULL, claim_expires_at = NULL
+    `UPDATE saferpay_closes SET ${FIELDS}, state = $9, finished_at = $10, claimed_by = NULL, claim_expires_at = NULL
      WHERE id = $1 AND claimed_by = $2 AND state = 'pending'`,
     [id, worker, ...fieldParams(f), state, now],
   );
@@ -136,6 +134,9 @@ export interface SaferpayStatus {
   attempts: number;
   errorName: string | null;
   behavior: string | null;
+  httpStatus: number | null;
+  errorMessage: string | null;
+  errorDetail: string[] | null;
   lastError: string | null;
   forcedBy: string | null;
   firstAttemptAt: string | null;
@@ -152,7 +153,8 @@ export async function saferpayStatus(db: Queryable): Promise<SaferpayStatus[]> {
   return db.query(
     `SELECT DISTINCT ON (c.terminal_id) c.terminal_id AS "terminalId", c.terminal_name AS "terminalName",
             to_char(c.business_day, 'YYYY-MM-DD') AS "businessDay", c.seq, c.request_id AS "requestId", c.state AS outcome, c.attempts,
-            c.error_name AS "errorName", c.behavior, c.last_error AS "lastError", c.forced_by AS "forcedBy",
+            c.error_name AS "errorName", c.behavior, c.http_status AS "httpStatus", c.error_message AS "errorMessage", c.error_detail AS "errorDetail",
+            c.last_error AS "lastError", c.forced_by AS "forcedBy",
             ${ISO('c.first_attempt_at')} AS "firstAttemptAt", ${ISO('c.finished_at')} AS "finishedAt",
             CASE WHEN c.state = 'pending' THEN ${ISO('c.next_attempt_at')} END AS "nextAttemptAt",
             (SELECT ${ISO('max(o.finished_at)')} FROM saferpay_closes o WHERE o.terminal_id = c.terminal_id AND o.state = 'closed') AS "lastClosedAt"

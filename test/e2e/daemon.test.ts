@@ -67,7 +67,7 @@ describe('the daemon', () => {
     // The terminal's batch was closed once, recorded, and shown in /metrics.
     await until(async () => (saferpay!.counters.closes() > 0 ? true : undefined), 'the Saferpay close');
     expect(await world.query(`SELECT terminal_id, state FROM saferpay_closes`)).toEqual([{ terminal_id: customer.terminalIds[0], state: 'closed' }]);
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/erp_sync_saferpay_last_close\{terminal="[^"]+",outcome="closed"\} 1/);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/erp_sync_saferpay_last_close\{terminal="[^"]+",outcome="closed",[^}]*\} 1/);
 
     const status = await runCli(world.configPath, ['status', '--json']).done;
     expect(status.code).toBe(0);

@@ -180,5 +180,5 @@ describe('normalized journal export', () => {
     const unknown = await runCli(world.configPath, ['export', first!, '--format', 'nope']).done;
     expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('available: generic, jsonl, erp, datev');
-  });
+  }, 240_000);
 });

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { openDatabase } from '../../src/db/database.js';
 import { runSaferpayDue } from '../../src/saferpay/job.js';
 import { registerSaferpayMetrics } from '../../src/saferpay/metrics.js';
+import { renderSaferpayStatus } from '../../src/commands/saferpay.js';
 import { openDayClose, saferpayStatus } from '../../src/store/saferpay.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { AFTER_CLOSE_TIME, customer, dyingFetch, oneTerminal, runner, useSaferpaySandbox } from './harness.js';
@@ -163,6 +164,44 @@ describe('the saferpay-batch-close job', () => {
     expect(r.log.text()).toMatch(/"level":"error".*needs a person/);
   });
 
+  it("keeps what Saferpay said about a failed close (ErrorName, Behavior, ErrorMessage, ErrorDetail, HTTP status) for status, the report view, /metrics and the alert", async () => {
+    const config = oneTerminal(sandbox(), { name: 'shop-bern' });
+    const r = runner(db.ds(), config);
+    const said = { status: 402, errorName: 'TERMINAL_LOCKED', behavior: 'DO_NOT_RETRY', message: 'Das Terminal ist gesperrt', details: ['Terminal locked by support', 'Ticket 4711'] };
+    sandbox().controls.failNext(said);
+    expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'failed' });
+    const status = (await saferpayStatus(db.ds())).find((s) => s.terminalId === r.terminalId)!;
+    expect(status).toMatchObject({ outcome: 'failed', errorName: 'TERMINAL_LOCKED', behavior: 'DO_NOT_RETRY', httpStatus: 402, errorMessage: 'Das Terminal ist gesperrt', errorDetail: ['Terminal locked by support', 'Ticket 4711'] });
+    expect(renderSaferpayStatus([status])).toContain('TERMINAL_LOCKED/DO_NOT_RETRY HTTP 402: Das Terminal ist gesperrt (Terminal locked by support; Ticket 4711)');
+    const [view] = await db.ds().query(`SELECT error_name, behavior, http_status, error_message, error_detail FROM reporting.saferpay_closes WHERE terminal_id = $1`, [r.terminalId]);
+    expect(view).toEqual({ error_name: 'TERMINAL_LOCKED', behavior: 'DO_NOT_RETRY', http_status: 402, error_message: 'Das Terminal ist gesperrt', error_detail: ['Terminal locked by support', 'Ticket 4711'] });
+    const registry = new Registry();
+    registerSaferpayMetrics(registry, db.ds());
+    expect(await registry.metrics()).toContain('erp_sync_saferpay_last_close{terminal="shop-bern",outcome="failed",error_name="TERMINAL_LOCKED",behavior="DO_NOT_RETRY",http_status="402"} 1');
+    const alerts = r.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'error');
+    expect(alerts).toMatchObject([{ alert: true, errorName: 'TERMINAL_LOCKED', behavior: 'DO_NOT_RETRY', status: 402, errorMessage: 'Das Terminal ist gesperrt', errorDetail: ['Terminal locked by support', 'Ticket 4711'] }]);
+  });
+
+  it('an "already closed" answer (the Backoffice or the automatic closure closed first) is recorded as such and alerts once', async () => {
+    const r = runner(db.ds(), oneTerminal(sandbox()));
+    sandbox().controls.closeElsewhere(r.terminalId);
+    expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'already-closed', attempts: 1 });
+    expect(sandbox().counters.closes(r.terminalId)).toBe(0);
+    expect(await rows(r.terminalId)).toMatchObject([{ state: 'already-closed', errorName: 'BATCH_ALREADY_CLOSED', behavior: 'DO_NOT_RETRY', httpStatus: 402 }]);
+    r.setNow(later(3600_000));
+    expect(await runSaferpayDue(r.deps)).toEqual([]);
+    expect(sent(r.terminalId)).toHaveLength(1);
+    const alerts = r.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'error');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ alert: true, outcome: 'already-closed', errorMessage: 'The batch is already closed' });
+    expect(alerts[0]!.message).toMatch(/already closed by someone else \(Backoffice or automatic closure\); erp-sync did not close it/);
+    const status = (await saferpayStatus(db.ds())).find((s) => s.terminalId === r.terminalId)!;
+    expect(renderSaferpayStatus([status])).toMatch(/already-closed\s+1\s+\S+\s+BATCH_ALREADY_CLOSED\/DO_NOT_RETRY HTTP 402: The batch is already closed/);
+    // The next business day closes as usual.
+    r.setNow(later(24 * 3600_000));
+    expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'closed' });
+  });
+
   it('401 (a wrong password) is a configuration error, and the password never reaches the log', async () => {
     const r = runner(db.ds(), oneTerminal(sandbox(), { password: 'wrong-password-42' }));
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'config-error', attempts: 1 });
@@ -205,7 +244,7 @@ describe('the saferpay-batch-close job', () => {
     const registry = new Registry();
     registerSaferpayMetrics(registry, db.ds());
     const text = await registry.metrics();
-    expect(text).toContain('erp_sync_saferpay_last_close{terminal="shop-zurich",outcome="closed"} 1');
+    expect(text).toContain('erp_sync_saferpay_last_close{terminal="shop-zurich",outcome="closed",error_name="",behavior="",http_status="200"} 1');
     expect(text).toContain(`erp_sync_saferpay_last_closed_timestamp_seconds{terminal="shop-zurich"} ${AFTER_CLOSE_TIME.getTime() / 1000}`);
   });
 });

@@ -25,6 +25,8 @@ export interface SaferpaySandbox {
     /** Answers the next requests with these faults, in order, before any random ones. */
     failNext(...faults: Injected[]): void;
     setFaults(f: FaultOptions | null): void;
+    /** The Backoffice or the automatic closure closes the terminal's batch: the next new close answers BATCH_ALREADY_CLOSED. */
+    closeElsewhere(terminalId: string): void;
   };
   counters: {
     /** Batches actually closed (a replayed retry does not count). */
@@ -42,7 +44,7 @@ export async function startSaferpaySandbox(opts: SaferpaySandboxOptions = {}): P
   const customers = opts.customers ?? [
     { customerId: '123123', username: 'API_123123_80003225', password: randomBytes(12).toString('base64url'), terminalIds: ['12341234', '17755555'] },
   ];
-  const state: SaferpayState = { clock: opts.clock ?? systemClock, customers, closes: [], requests: [], faultCounts: new Map(), queue: [], faults: opts.faults ?? null };
+  const state: SaferpayState = { clock: opts.clock ?? systemClock, customers, closes: [], requests: [], faultCounts: new Map(), queue: [], faults: opts.faults ?? null, closedElsewhere: new Set() };
   const { server, setFaults } = createSaferpayServer(state, `1.${NEWEST_SPEC_MINOR}`);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,6 +59,7 @@ export async function startSaferpaySandbox(opts: SaferpaySandboxOptions = {}): P
     controls: {
       failNext: (...faults) => void state.queue.push(...faults),
       setFaults,
+      closeElsewhere: (terminalId) => void state.closedElsewhere.add(terminalId),
     },
     counters: {
       closes: (terminalId) => state.closes.filter((c) => terminalId === undefined || c.terminalId === terminalId).length,

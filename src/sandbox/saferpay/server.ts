@@ -14,6 +14,7 @@ export interface InjectedError {
   errorName: string;
   behavior: string;
   message?: string;
+  details?: string[];
 }
 export type Injected = FaultKind | InjectedError;
 
@@ -53,6 +54,8 @@ export interface SaferpayState {
   faultCounts: Map<string, number>;
   queue: Injected[];
   faults: FaultOptions | null;
+  /** Terminals whose batch the Backoffice or the automatic closure closed since the last API close. */
+  closedElsewhere: Set<string>;
 }
 
 type Res = http.ServerResponse;
@@ -145,9 +148,13 @@ export function createSaferpayServer(state: SaferpayState, newestSpec: string): 
     if (fault === 'internal-500') fault = { status: 500, errorName: 'INTERNAL_ERROR', behavior: 'RETRY', message: 'Internal error' };
     if (typeof fault === 'object' && fault !== null) {
       seen.status = fault.status;
-      return err(fault.status, { errorName: fault.errorName, behavior: fault.behavior, message: fault.message ?? fault.errorName }, r.requestId);
+      return err(fault.status, { errorName: fault.errorName, behavior: fault.behavior, message: fault.message ?? fault.errorName, details: fault.details }, r.requestId);
     }
     if (first) return answer(first.status, first.body);
+    if (state.closedElsewhere.delete(r.terminalId)) {
+      seen.status = 402;
+      return err(402, { errorName: 'BATCH_ALREADY_CLOSED', behavior: 'DO_NOT_RETRY', message: 'The batch is already closed', details: [`The batch of terminal ${r.terminalId} was closed before this request`] }, r.requestId);
+    }
     // A new request (RetryIndicator 0, even under a used RequestId) or a retry of one never executed: close.
     const text = JSON.stringify({ ResponseHeader: { SpecVersion: r.specVersion, RequestId: r.requestId } });
     executed.set(r.requestId, { status: 200, body: text });
