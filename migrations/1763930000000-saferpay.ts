@@ -1,5 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The view's columns as this migration made them (later migrations add to them). */
+export const SAFERPAY_CLOSES_VIEW_COLUMNS = `terminal_id, terminal_name, customer_id, business_day, seq, forced_by, request_id, state AS outcome, attempts,
+  GREATEST(attempts - 1, 0) AS last_retry_indicator, error_name, behavior, http_status, last_error,
+  created_at, first_attempt_at, last_attempt_at, finished_at,
+  CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at`;
+
 // Saferpay terminal batch closes: one row per close (terminal, business day, seq), the RequestId committed
 // before the first send. seq 0 is the day's close; a forced extra close takes the next seq and names who forced it.
 export class Saferpay1763930000000 implements MigrationInterface {
@@ -35,13 +41,7 @@ export class Saferpay1763930000000 implements MigrationInterface {
       )`);
     // One close in flight per terminal: no second RequestId while the outcome of the first is open.
     await q.query(`CREATE UNIQUE INDEX saferpay_closes_one_pending ON saferpay_closes (terminal_id) WHERE state = 'pending'`);
-    await q.query(`
-      CREATE VIEW reporting.saferpay_closes AS
-      SELECT terminal_id, terminal_name, customer_id, business_day, seq, forced_by, request_id, state AS outcome, attempts,
-             GREATEST(attempts - 1, 0) AS last_retry_indicator, error_name, behavior, http_status, last_error,
-             created_at, first_attempt_at, last_attempt_at, finished_at,
-             CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at
-      FROM saferpay_closes`);
+    await q.query(`CREATE VIEW reporting.saferpay_closes AS SELECT ${SAFERPAY_CLOSES_VIEW_COLUMNS} FROM saferpay_closes`);
   }
 
   async down(q: QueryRunner): Promise<void> {

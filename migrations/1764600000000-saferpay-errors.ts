@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { SAFERPAY_CLOSES_VIEW_COLUMNS } from './1763930000000-saferpay.js';
 
 // Saferpay's own words on a failed close (ErrorMessage, ErrorDetail) beside ErrorName/Behavior and the HTTP status,
 // and the outcome `already-closed`: the Backoffice or the automatic closure closed the terminal's batch first.
@@ -9,14 +10,7 @@ export class SaferpayErrors1764600000000 implements MigrationInterface {
     await q.query(`ALTER TABLE saferpay_closes ADD COLUMN error_message text, ADD COLUMN error_detail jsonb`);
     await q.query(`ALTER TABLE saferpay_closes DROP CONSTRAINT saferpay_closes_state_check`);
     await q.query(`ALTER TABLE saferpay_closes ADD CONSTRAINT saferpay_closes_state_check CHECK (state IN ('pending', 'closed', 'already-closed', 'failed', 'config-error'))`);
-    await q.query(`
-      CREATE OR REPLACE VIEW reporting.saferpay_closes AS
-      SELECT terminal_id, terminal_name, customer_id, business_day, seq, forced_by, request_id, state AS outcome, attempts,
-             GREATEST(attempts - 1, 0) AS last_retry_indicator, error_name, behavior, http_status, last_error,
-             created_at, first_attempt_at, last_attempt_at, finished_at,
-             CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at,
-             error_message, error_detail
-      FROM saferpay_closes`);
+    await q.query(`CREATE OR REPLACE VIEW reporting.saferpay_closes AS SELECT ${SAFERPAY_CLOSES_VIEW_COLUMNS}, error_message, error_detail FROM saferpay_closes`);
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -26,12 +20,6 @@ export class SaferpayErrors1764600000000 implements MigrationInterface {
     await q.query(`UPDATE saferpay_closes SET state = 'failed' WHERE state = 'already-closed'`);
     await q.query(`ALTER TABLE saferpay_closes ADD CONSTRAINT saferpay_closes_state_check CHECK (state IN ('pending', 'closed', 'failed', 'config-error'))`);
     await q.query(`ALTER TABLE saferpay_closes DROP COLUMN error_message, DROP COLUMN error_detail`);
-    await q.query(`
-      CREATE VIEW reporting.saferpay_closes AS
-      SELECT terminal_id, terminal_name, customer_id, business_day, seq, forced_by, request_id, state AS outcome, attempts,
-             GREATEST(attempts - 1, 0) AS last_retry_indicator, error_name, behavior, http_status, last_error,
-             created_at, first_attempt_at, last_attempt_at, finished_at,
-             CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at
-      FROM saferpay_closes`);
+    await q.query(`CREATE VIEW reporting.saferpay_closes AS SELECT ${SAFERPAY_CLOSES_VIEW_COLUMNS} FROM saferpay_closes`);
   }
 }
