@@ -4,7 +4,7 @@ import { Money, moneyText, ZERO } from '../../src/money.js';
 import type { SourceRef, Transaction } from '../../src/model/transaction.js';
 
 /** One stored transaction as the export reads it (the store's `loadJournal`). */
-export type StoredRow = Omit<Transaction, keyof SourceRef | 'sourceBatchId' | 'naturalKey'>;
+export type StoredRow = Omit<Transaction, keyof SourceRef | 'sourceBatchId' | 'rowKey'>;
 
 /** The batch the journal belongs to, and what the database says it holds. */
 export interface StoredJournal {

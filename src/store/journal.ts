@@ -6,7 +6,7 @@ import { batchTotals } from './deliveries.js';
 
 /** Reports together (then per employee when a row has no report, then per currency), in file order; "C" collation so every server sorts alike. */
 const ORDER = `ORDER BY report_id COLLATE "C" NULLS LAST, (CASE WHEN report_id IS NULL THEN employee_id END) COLLATE "C" NULLS LAST,
-  currency COLLATE "C" NULLS LAST, file_id NULLS LAST, line_number, natural_key COLLATE "C"`;
+  currency COLLATE "C" NULLS LAST, source_file COLLATE "C", line_number, row_key COLLATE "C"`;
 
 /** A batch whose close time is unknown is dated by its load (stored, so every export of it agrees). */
 export async function loadJournal(db: Queryable, batchRowId: string): Promise<StoredJournal> {
