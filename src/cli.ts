@@ -13,6 +13,7 @@ import { runReport } from './commands/report.js';
 import { runXeroReverse } from './commands/xero.js';
 import { runSaferpayClose } from './commands/saferpay.js';
 import { runReauth } from './commands/reauth.js';
+import { runHealthcheck } from './commands/healthcheck.js';
 import { openRuntime } from './runtime.js';
 import { importIfPresent, importOptional } from './optional.js';
 import type { CsvProfile } from '../parsers/csv-profile.js';
@@ -136,6 +137,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('migrate')
     .description('apply pending database migrations (under an advisory lock) and exit')
     .action(run((_a, o) => runMigrate(commandContext(o))));
+
+  program
+    .command('healthcheck')
+    .description("ask the running daemon's /healthz on the configured port (exit 0 healthy, 1 not); the image's HEALTHCHECK")
+    .action(run((_a, o) => runHealthcheck(commandContext(o).config, process.stdout)));
 
   program
     .command('sandbox')
