@@ -3,7 +3,7 @@
 # test/deploy/image.test.ts builds the same tree (the pruned paths below, the same dependencies) and runs it.
 # Keep the Node.js major the same as .ci/run's second test run (NODE_IMAGE_MAJOR there).
 
-# Build stage: every dependency, compile TypeScript, drop the test-only sandboxes from the output.
+# Build stage: every dependency, compile TypeScript.
 FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -13,7 +13,22 @@ COPY src ./src
 COPY parsers ./parsers
 COPY sinks ./sinks
 COPY migrations ./migrations
-RUN npm run build && rm -r dist/src/sandbox dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
+RUN npm run build
+
+# Laptop stage (docker-compose.yml, `--target laptop`): the build with the sandboxes, for trying the image without
+# Concur. Not for production.
+FROM build AS laptop
+ENV ERP_SYNC_DEFAULTS=/app/config/image-defaults.yaml
+COPY bin ./bin
+COPY config ./config
+RUN mkdir -p /var/lib/erp-sync && chown node:node /var/lib/erp-sync
+USER node
+ENTRYPOINT ["node", "bin/erp-sync.js"]
+CMD ["start"]
+
+# The production output: the test-only sandboxes removed.
+FROM build AS pruned
+RUN rm -r dist/src/sandbox dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
 
 # Dependency stage: production dependencies without the optional ones (embedded-postgres and its binaries).
 FROM node:26-slim AS deps
@@ -29,7 +44,7 @@ ENV NODE_ENV=production \
     ERP_SYNC_DEFAULTS=/app/config/image-defaults.yaml
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=pruned /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY config ./config

@@ -31,8 +31,11 @@ function matches(r: Resource, kind: string, name: string): boolean {
   return r.kind === kind && r.metadata.name === name;
 }
 
+type Pod = { containers?: Array<{ image?: string }>; initContainers?: Array<{ image?: string }> };
+type Workload = { template?: { spec?: Pod }; jobTemplate?: { spec?: { template?: { spec?: Pod } } } };
+
 function containersOf(r: Resource): Array<{ image?: string }> {
-  const spec = r.spec as Record<string, any> | undefined;
+  const spec = r.spec as Workload | undefined;
   const pod = r.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
   return [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])];
 }

@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { CronJob } from 'kubernetes-models/batch/v1';
-import { ConfigMap, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
+import { CronJob, type ICronJob } from 'kubernetes-models/batch/v1';
+import { ConfigMap, PersistentVolumeClaim, Service, type IConfigMap, type IPersistentVolumeClaim, type IPodSpec, type IService } from 'kubernetes-models/v1';
+import { NetworkPolicy, type INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { PrometheusRule, ServiceMonitor, type IPrometheusRule, type IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { build, type Resource } from './kustomize.js';
 import { loadConfig } from '../../src/config/load.js';
 
@@ -35,11 +35,15 @@ function validate(r: Resource): void {
   new Model(r as never).validate();
 }
 
-const find = (rs: Resource[], kind: string) => rs.find((r) => r.kind === kind) as any;
+function find<T>(rs: Resource[], kind: string): T {
+  const r = rs.find((x) => x.kind === kind);
+  if (!r) throw new Error(`no ${kind}`);
+  return r as unknown as T;
+}
 const kinds = (rs: Resource[]) => rs.map((r) => r.kind).sort();
 
 /** The pod spec of a Deployment or CronJob. */
-const podOf = (r: any) => (r.kind === 'CronJob' ? r.spec.jobTemplate.spec.template.spec : r.spec.template.spec);
+const podOf = (r: IDeployment | ICronJob): IPodSpec => ('jobTemplate' in r.spec! ? r.spec.jobTemplate.spec!.template.spec! : r.spec!.template.spec!);
 
 describe('the Kubernetes manifests', () => {
   const variants = { base: build(join(KUBE, 'base')), example: build(join(KUBE, 'overlays', 'example')), cronjob: build(join(KUBE, 'cronjob')) };
@@ -49,8 +53,8 @@ describe('the Kubernetes manifests', () => {
     expect(kinds(variants.example)).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor']);
     expect(kinds(variants.cronjob)).toEqual(['ConfigMap', 'CronJob', 'NetworkPolicy', 'PersistentVolumeClaim']);
     // The check can fail: a wrong type is refused.
-    const broken = structuredClone(find(variants.base, 'Deployment'));
-    broken.spec.replicas = 'two';
+    const broken = structuredClone(find<Resource>(variants.base, 'Deployment'));
+    Object.assign(broken.spec as object, { replicas: 'two' });
     expect(() => validate(broken)).toThrow(/replicas/);
   });
 
@@ -71,55 +75,54 @@ describe('the Kubernetes manifests', () => {
   });
 
   it('run two non-root, read-only replicas with rolling updates, probes, resources and a grace period above shutdownGraceMs', () => {
-    const d = find(variants.example, 'Deployment');
-    expect(d.spec.replicas).toBe(2);
-    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
-    for (const w of [d, find(variants.cronjob, 'CronJob')]) {
+    const d = find<IDeployment>(variants.example, 'Deployment');
+    expect(d.spec!.replicas).toBe(2);
+    expect(d.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    for (const w of [d, find<ICronJob>(variants.cronjob, 'CronJob')]) {
       const pod = podOf(w);
-      const [c] = pod.containers;
+      const c = pod.containers[0]!;
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
       expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
-      expect(c.resources.requests.memory).toBe('512Mi');
-      expect(c.resources.limits.memory).toBe('1Gi');
+      expect(c.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } });
       // Writable places: the data volume (shared by replicas) and /tmp only.
-      const writable = c.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath);
+      const writable = c.volumeMounts!.filter((m) => !m.readOnly).map((m) => m.mountPath);
       expect(writable).toEqual(['/var/lib/erp-sync', '/tmp']);
     }
-    const [c] = podOf(d).containers;
+    const c = podOf(d).containers[0]!;
     expect(c.image).toBe('registry.example.com/finance/erp-sync:0.1.0');
-    expect(podOf(find(variants.cronjob, 'CronJob')).containers[0].image).toBe('erp-sync:latest');
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(podOf(find<ICronJob>(variants.cronjob, 'CronJob')).containers[0]!.image).toBe('erp-sync:latest');
+    expect(c.livenessProbe!.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.readinessProbe!.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
-    expect(find(variants.example, 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(find<IPersistentVolumeClaim>(variants.example, 'PersistentVolumeClaim').spec!.accessModes).toEqual(['ReadWriteMany']);
 
     // The ConfigMap's configuration is valid for erp-sync, listens on 0.0.0.0 and the Deployment's grace period is
     // above its shutdownGraceMs. Every ${VAR} it uses comes from a VAR_FILE of the mounted Secret.
     for (const variant of [variants.base, variants.example]) {
-      const text = find(variant, 'ConfigMap').data['erp-sync.yaml'] as string;
+      const text = find<IConfigMap>(variant, 'ConfigMap').data!['erp-sync.yaml']!;
       const vars = [...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!);
-      const env = podOf(find(variants.base, 'Deployment')).containers[0].env as Array<{ name: string; value: string }>;
+      const env = podOf(find<IDeployment>(variants.base, 'Deployment')).containers[0]!.env!;
       for (const v of vars) expect(env.find((e) => e.name === `${v}_FILE`)?.value, v).toMatch(/^\/run\/secrets\/erp-sync\//);
       const file = join(mkdtempSync(join(tmpdir(), 'erp-sync-configmap-')), 'erp-sync.yaml');
       writeFileSync(file, text);
       const config = loadConfig({ file, env: Object.fromEntries([...vars.map((v) => [v, 'x']), ['DATABASE_URL', 'postgres://u@db/erp']]) }).config;
       expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
-      expect(d.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.pipeline.shutdownGraceMs);
+      expect(podOf(d).terminationGracePeriodSeconds! * 1000).toBeGreaterThan(config.pipeline.shutdownGraceMs);
     }
   });
 
   it('scrape, admit and guard the HTTP port; the alert rules are the plain rules file', () => {
-    const svc = find(variants.example, 'Service');
-    const monitor = find(variants.example, 'ServiceMonitor');
+    const svc = find<IService>(variants.example, 'Service');
+    const monitor = find<IServiceMonitor>(variants.example, 'ServiceMonitor');
     expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'erp-sync' });
-    expect(svc.metadata.labels['app.kubernetes.io/name']).toBe('erp-sync');
+    expect(svc.metadata!.labels!['app.kubernetes.io/name']).toBe('erp-sync');
     expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
-    const policy = find(variants.example, 'NetworkPolicy');
-    expect(policy.spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
-    const egressPorts = policy.spec.egress.flatMap((e: any) => e.ports.map((p: any) => p.port));
+    const policy = find<INetworkPolicy>(variants.example, 'NetworkPolicy');
+    expect(policy.spec!.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    const egressPorts = policy.spec!.egress!.flatMap((e) => e.ports!.map((p) => p.port));
     expect(egressPorts).toEqual([53, 53, 5432, 22, 443]);
-    expect(find(variants.example, 'PodDisruptionBudget').spec.minAvailable).toBe(1);
+    expect(find<IPodDisruptionBudget>(variants.example, 'PodDisruptionBudget').spec!.minAvailable).toBe(1);
     const plain = parseYaml(readFileSync(join(ROOT, 'deploy', 'prometheus', 'erp-sync.rules.yaml'), 'utf8'));
-    expect(find(variants.base, 'PrometheusRule').spec.groups).toEqual(plain.groups);
+    expect(find<IPrometheusRule>(variants.base, 'PrometheusRule').spec.groups).toEqual(plain.groups);
   });
 });

@@ -85,14 +85,19 @@ export interface ChildResult {
   output: string;
 }
 
-/** Runs `erp-sync <args>` as a child process (the real CLI through tsx), with extra environment; null: no --config. */
+/**
+ * Runs `erp-sync <args>` as a child process (the real CLI through tsx, or `entry`, such as an image's
+ * bin/erp-sync.js), with extra environment; without a configuration file, from the environment alone.
+ */
 export function runCli(
   configPath: string | null,
   args: string[],
   env: Record<string, string> = {},
+  opts: { entry?: string; cwd?: string } = {},
 ): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number; read(): string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...(configPath ? ['--config', configPath] : []), ...args], {
-    cwd: REPO,
+  const entry = opts.entry ? [opts.entry] : ['--import', 'tsx', join(REPO, 'src', 'cli.ts')];
+  const child = spawn(process.execPath, [...entry, ...(configPath ? ['--config', configPath] : []), ...args], {
+    cwd: opts.cwd ?? REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
