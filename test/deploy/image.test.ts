@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { REPO, runCli, startWorld, type World } from '../e2e/world.js';
+import { REPO, runCli, startWorld, until, type World } from '../e2e/world.js';
 import { buildImageTree, DOCKERFILE, productionPackages, snapshot } from './image-tree.js';
 import { exposedNames, metricNames } from './promql.js';
 
@@ -21,16 +21,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Every PromQL expression of the alert rules and the dashboard (panels and template queries), with where it is. */
@@ -108,7 +98,7 @@ describe('the production image', () => {
     const text = await until(async () => {
       const t = await fetch(`${base}/metrics`).then((r) => r.text(), () => '');
       return /^erp_sync_delivery_failures_total\{company="c0001",sink="broken"\} [1-9]/m.test(t) && /^erp_sync_rows_loaded_total\{company="c0001"\} [1-9]/m.test(t) ? t : undefined;
-    }, 'a loaded batch and a failed delivery in /metrics');
+    }, 'a loaded batch and a failed delivery in /metrics', 90_000);
     expect(daemon.read()).toContain(`"http":"http://0.0.0.0:${port}"`);
 
     const exposed = exposedNames(text);

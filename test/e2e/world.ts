@@ -79,6 +79,17 @@ export async function startWorld(opts: { companies?: number; leaseMs?: number; c
   };
 }
 
+/** Polls `probe` until it gives a value (a condition seen from outside a child process), or fails after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;
