@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Queryable } from './db/sql.js';
 import { openBatchAge } from './store/batches.js';
 import { companyStatuses } from './store/companies.js';
+import { failingDeliveries } from './store/deliveries.js';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -69,6 +70,16 @@ export function registerDatabaseMetrics(registry: Registry, db: Queryable): void
     async collect() {
       this.reset();
       for (const r of await openBatchAge(db)) this.set({ company: r.companyId }, r.seconds);
+    },
+  });
+  new Gauge({
+    name: 'erp_sync_deliveries_failing',
+    help: 'Deliveries whose last attempt failed (being retried), by company and sink',
+    labelNames: ['company', 'sink'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await failingDeliveries(db)) this.set({ company: r.companyId, sink: r.sink }, r.n);
     },
   });
 }

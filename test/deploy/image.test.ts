@@ -112,6 +112,7 @@ describe('the production image', () => {
     // The batches wait for the broken sink: the queue has an age.
     expect(Number(/^erp_sync_queue_age_seconds\{company="c0001"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/^erp_sync_cycle_duration_seconds_count\{outcome="done"\} [1-9]/m);
+    expect(text).toMatch(/^erp_sync_deliveries_failing\{company="c0001",sink="broken"\} [1-9]/m);
     expect(text).toMatch(/^erp_sync_last_successful_cycle_timestamp_seconds\{company="c0001"\} \d/m);
 
     const healthy = await runCli(world.configPath, ['healthcheck'], env, image).done;

@@ -17,7 +17,7 @@ async function sample(metrics: ReturnType<typeof createMetrics>, name: string): 
 }
 
 describe('metrics', () => {
-  it('reports each company\'s last successful cycle and the age of its oldest open batch from the database', async () => {
+  it('reports each company\'s last successful cycle, the age of its oldest open batch and its failing deliveries from the database', async () => {
     const ds = db.ds();
     await ds.query(`INSERT INTO companies (id, name, last_success_at) VALUES ('busy', 'busy', '2026-11-22T10:00:00Z'), ('idle', 'idle', NULL)`);
     await ds.query(
@@ -25,9 +25,14 @@ describe('metrics', () => {
          ('busy', 'B1', 'fetched', now() - interval '2 hours'), ('busy', 'B2', 'discovered', now() - interval '5 minutes'),
          ('busy', 'B0', 'done', now() - interval '3 days'), ('idle', 'B9', 'quarantined', now() - interval '3 days')`,
     );
+    // Failed deliveries count while their batch is in the pipeline; a done batch's old failure does not.
+    await ds.query(
+      `INSERT INTO deliveries (batch_id, sink, state, attempts) SELECT id, 'sftp', 'failed', 2 FROM batches WHERE external_id IN ('B1', 'B2', 'B0')`,
+    );
     const metrics = createMetrics();
     registerDatabaseMetrics(metrics.registry, ds);
 
+    expect(await sample(metrics, 'erp_sync_deliveries_failing')).toEqual([expect.objectContaining({ labels: { company: 'busy', sink: 'sftp' }, value: 2 })]);
     expect(await sample(metrics, 'erp_sync_last_successful_cycle_timestamp_seconds')).toEqual([
       expect.objectContaining({ labels: { company: 'busy' }, value: Date.parse('2026-11-22T10:00:00Z') / 1000 }),
     ]);
