@@ -12,9 +12,10 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, as an unprivileged user.
 FROM node:26-slim
-ENV NODE_ENV=production \
-    ERP_SYNC_DATA_DIR=/var/lib/erp-sync \
-    HTTP_PORT=8080
+# No configuration value is set with ENV: the environment wins over a mounted file, so an ENV default here would
+# silently override the file's http.port or dataDir. The defaults are the program's (port 8080, dataDir ./var
+# under the working directory /var/lib/erp-sync).
+ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -24,10 +25,11 @@ COPY config ./config
 RUN groupadd --system erpsync && useradd --system --gid erpsync --home-dir /var/lib/erp-sync erpsync \
     && mkdir -p /var/lib/erp-sync && chown erpsync:erpsync /var/lib/erp-sync
 USER erpsync
+WORKDIR /var/lib/erp-sync
 VOLUME ["/var/lib/erp-sync"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "bin/erp-sync.js"]
+ENTRYPOINT ["node", "/app/bin/erp-sync.js"]
 CMD ["start"]

@@ -6,7 +6,8 @@ import type { Logger } from './log.js';
 import { registerSecret } from './log.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { openDatabase } from './db/database.js';
-import { migrate } from './db/migrate.js';
+import { migrate, pendingMigrations } from './db/migrate.js';
+import { ConfigError } from './config/errors.js';
 
 export interface Runtime {
   config: Config;
@@ -32,7 +33,21 @@ function registerConfigSecrets(config: Config): void {
   registerSecret(config.webhooks.qitech?.secret);
 }
 
-export async function openRuntime(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Runtime> {
+/** A database that is not there is a configuration problem: say which one and how to create it. */
+function missingDatabase(e: unknown, url: string): Error {
+  if ((e as { code?: string }).code !== '3D000') return e as Error;
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1)) || 'postgres';
+  return new ConfigError(
+    `database "${name}" does not exist on ${u.hostname}:${u.port || 5432}: create it (createdb -h ${u.hostname} -p ${u.port || 5432}${u.username ? ` -U ${decodeURIComponent(u.username)}` : ''} ${name}, or CREATE DATABASE "${name}"), or point DATABASE_URL / database.url at another`,
+  );
+}
+
+/**
+ * Opens the database. `readOnly` (status, report): never migrate or write; a database that lacks migrations is a
+ * configuration error naming the command that applies them.
+ */
+export async function openRuntime(config: Config, logger: Logger, opts: { readOnly?: boolean } = {}): Promise<Runtime> {
   registerConfigSecrets(config);
   let embedded: EmbeddedServer | null = null;
   let url = config.database.url;
@@ -49,10 +64,25 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
       poolSize: config.database.poolSize,
       statementTimeoutMs: config.database.statementTimeoutMs,
       idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
-    });
-    if (opts.migrate !== false) await migrate(ds, url, logger);
-    await upsertCompanies(ds, config);
+    }).catch((e: unknown) => Promise.reject(missingDatabase(e, url)));
   } catch (e) {
+    await embedded?.stop();
+    throw e;
+  }
+  try {
+    if (opts.readOnly) {
+      const pending = await pendingMigrations(ds);
+      if (pending.length) {
+        throw new ConfigError(
+          `the database lacks ${pending.length} of ${ds.migrations.length} migrations (${pending.join(', ')}); this command never changes the schema: run erp-sync migrate (or start) first`,
+        );
+      }
+    } else {
+      await migrate(ds, url, logger);
+      await upsertCompanies(ds, config);
+    }
+  } catch (e) {
+    await ds.destroy();
     await embedded?.stop();
     throw e;
   }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError } from './errors.js';
 import { envValue, interpolateTree } from './interpolate.js';
-import { fromEnvironment, globalOverrides } from './env.js';
+import { flagOverrides, fromEnvironment, globalOverrides, type ConfigFlags } from './env.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../sandbox/files/index.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -58,20 +59,46 @@ export function defaultsInForce(config: Config): string[] {
   return notes;
 }
 
-export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
+type Raw = Record<string, unknown>;
+
+/**
+ * A company on the built-in sandbox (no Concur base URL) gets the sandbox's defaults under its own values: listed
+ * every minute, closed at once, its CSV read with the sandbox's profile. A file with just `companies: [{id: demo}]`
+ * then shows the demo at once, as the environment alone does.
+ */
+export function withSandboxDefaults(company: unknown): unknown {
+  if (!company || typeof company !== 'object' || Array.isArray(company)) return company;
+  const c = company as Raw;
+  const concur = (c.concur ?? {}) as Raw;
+  if (concur.baseUrl !== undefined) return company;
+  const schedule = (section: string, fallback: string): Raw => ({ schedule: fallback, ...((concur[section] as Raw | undefined) ?? {}) });
+  return {
+    defaultCsvProfile: SANDBOX_PROFILE_NAME,
+    ...c,
+    csvProfiles: { [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE, ...((c.csvProfiles as Raw | undefined) ?? {}) },
+    concur: { ...concur, discovery: schedule('discovery', '* * * * *'), close: schedule('close', 'immediate') },
+  };
+}
+
+/**
+ * The configuration, in layers (each wins over the next): command-line flags, the environment (DATABASE_URL,
+ * HTTP_PORT, LOG_LEVEL, ERP_SYNC_DATA_DIR), the file (or, without one, the single company the environment
+ * describes), and the defaults.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: ConfigFlags } = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const file = opts.file ?? envValue(env, 'ERP_SYNC_CONFIG');
-  let raw: unknown;
-  let source: string;
+  let raw: Raw;
   if (file) {
-    raw = interpolateTree(readYaml(file), env);
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${file}: expected a mapping at the top level`);
-    raw = globalOverrides(raw as Record<string, unknown>, env);
-    source = file;
+    const read = interpolateTree(readYaml(file), env);
+    if (!read || typeof read !== 'object' || Array.isArray(read)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+    raw = read as Raw;
   } else {
     raw = fromEnvironment(env);
-    source = 'environment';
   }
+  raw = flagOverrides(globalOverrides(raw, env), opts.flags ?? {});
+  if (Array.isArray(raw.companies)) raw = { ...raw, companies: raw.companies.map(withSandboxDefaults) };
+  const source = file ?? 'environment';
   const config = validateConfig(raw, source);
   return { config, source, defaults: defaultsInForce(config) };
 }

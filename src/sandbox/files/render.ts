@@ -19,6 +19,9 @@ export interface RenderedBatchFile {
 }
 
 /** The sandbox's customer-defined CSV layout: German-style, as a Concur admin might configure it. */
+/** The name the sandbox's CSV layout goes by in a configuration. */
+export const SANDBOX_PROFILE_NAME = 'concur-sandbox';
+
 export const SANDBOX_CSV_PROFILE: CsvProfile = CsvProfileSchema.parse({
   delimiter: ';',
   quote: '"',
