@@ -10,7 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO, spawnCli, waitForOutput } from '../support/cli.js';
 import { createDatabase } from '../support/db.js';
 import { renderBatchFile } from '../../src/sandbox/files/index.js';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { isAlive, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'erp-sync-first-hour-'));
@@ -35,14 +35,6 @@ async function tables(url: string): Promise<number> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the command line, as a newcomer meets it', () => {
   it('--version prints the version of package.json', async () => {
