@@ -13,5 +13,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  { files: ['bin/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  { files: ['bin/*.js', '.ci/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly' } } },
 );

@@ -1,8 +1,9 @@
 // The erp-sync command line. Exit codes: 0 ok, 1 work failed, 2 usage or configuration error.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
-import { loadConfig } from './config/load.js';
-import { commandContext } from './commands/context.js';
+import { commandContext, loadFromOptions, type GlobalOptions } from './commands/context.js';
 import { runMigrate } from './commands/migrate.js';
 import { runStart } from './commands/start.js';
 import { runStatus } from './commands/status.js';
@@ -15,24 +16,35 @@ import { runSaferpayClose } from './commands/saferpay.js';
 import { runReauth } from './commands/reauth.js';
 import { runExport } from './commands/export.js';
 import { runHealthcheck } from './commands/healthcheck.js';
+import { runConfigCheck } from './commands/config-check.js';
 import { openRuntime } from './runtime.js';
-import { importIfPresent, importOptional } from './optional.js';
-import type { CsvProfile } from '../parsers/csv-profile.js';
+import { importOptional } from './optional.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './defaults/sandbox-profile.js';
 import { log } from './log.js';
 import { printableLines } from './printable.js';
 
-type Opts = { config?: string } & Record<string, unknown>;
+type Opts = GlobalOptions & Record<string, unknown>;
 
-/** The sandbox's CSV layout, when the sandbox is installed (the production image leaves it out). */
-async function sandboxProfile(): Promise<Record<string, CsvProfile>> {
-  const sandbox = await importIfPresent(() => import('./defaults/sandbox.js'));
-  return sandbox ? { [sandbox.SANDBOX_PROFILE_NAME]: sandbox.SANDBOX_CSV_PROFILE } : {};
+/** The version in package.json, found from this file in a checkout (src/) and in a build (dist/src/). */
+function packageVersion(): string {
+  for (const up of ['..', '../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(`${up}/package.json`, import.meta.url)), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'erp-sync' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('erp-sync')
     .description('Moves SAP Concur payment batches into PostgreSQL and an SFTP drop, exactly once.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('-c, --config <file>', 'configuration file (YAML); default $ERP_SYNC_CONFIG, else the environment alone')
+    .option('--http-port <n>', 'http.port, over HTTP_PORT and the file')
+    .option('--log-level <level>', 'log.level (error, warn, info, debug), over LOG_LEVEL and the file')
     .exitOverride()
     .showHelpAfterError();
 
@@ -69,9 +81,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(
       run(async ([file], o) => {
         const explicit = o.config ?? process.env.ERP_SYNC_CONFIG;
-        const config = explicit ? loadConfig({ file: o.config }).config : null;
+        const config = explicit ? loadFromOptions(o).config : null;
         const companies = config?.companies ?? [];
-        const profiles = Object.assign(await sandboxProfile(), ...companies.map((c) => c.csvProfiles));
+        const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
         const settings = o.company ? companies.find((c) => c.id === o.company) : companies[0];
         if (o.company && !settings) throw new Error(`no company ${String(o.company)} in the configuration`);
         return runParse({ file: file!, profile: o.profile as string | undefined, profiles, settings, ...(config ? { zipLimits: config.zipLimits, parseLimits: config.parseLimits } : {}), json: Boolean(o.json), out: process.stdout, err: process.stderr });
@@ -86,7 +98,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(
       run(async ([name], o) => {
         const ctx = commandContext(o);
-        const rt = await openRuntime(ctx.config, ctx.logger);
+        const rt = await openRuntime(ctx.config, ctx.logger, { readOnly: true });
         try {
           return await runReport(rt.ds, { name, format: o.json ? 'json' : o.csv ? 'csv' : 'table', out: process.stdout });
         } finally {
@@ -143,6 +155,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     );
 
   program
+    .command('config')
+    .description('work with the configuration')
+    .command('check')
+    .description('validate the configuration (schema, ${…} references, cron, time zones, key and known_hosts files) without the database or network; print it with secrets masked')
+    .action(run(async (_a, o) => runConfigCheck(loadFromOptions(o), process.stdout, process.stderr)));
+
+  program
     .command('migrate')
     .description('apply pending database migrations (under an advisory lock) and exit')
     .action(run((_a, o) => runMigrate(commandContext(o))));
@@ -189,5 +208,10 @@ export async function main(argv: string[]): Promise<number> {
 // Run only when executed directly (tests import main()).
 const invokedAs = process.argv[1] ?? '';
 if (/(^|[\\/])(cli\.(ts|js)|erp-sync(\.js)?)$/.test(invokedAs)) {
+  // A reader that stopped reading (`erp-sync parse --json F | head -1`) ends the command quietly, not with EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -135,6 +135,7 @@ export class Daemon {
       const r = await discover(this.o.ds, this.o.clientFor(company), company, now, log);
       // A listing that found nothing new is not news (it happens every minute against the sandbox).
       log[r.added + r.adopted > 0 ? 'info' : 'debug']('discovery done', { ...r });
+      if (r.rescheduled > 0) this.again = true;
       if (r.added + r.adopted > 0) this.again = true;
     } catch (e) {
       const f = classify(e);

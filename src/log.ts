@@ -21,6 +21,11 @@ export function registerSecret(value: string | undefined | null): void {
   }
 }
 
+/** True for a field name that holds a secret (password, token, key, …). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 function scrubText(text: string): string {
   let out = text.replace(PEM, REDACTED).replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join(REDACTED);

@@ -6,7 +6,7 @@ import type { Logger } from './log.js';
 import { registerSecret } from './log.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { openDatabase } from './db/database.js';
-import { migrate } from './db/migrate.js';
+import { migrate, pendingMigrations } from './db/migrate.js';
 import { ConfigError } from './config/errors.js';
 import { checkAndResealTokens } from './store/sealed-tokens.js';
 import { parseSecretKey, TokenKeyError, useTokenKeys } from './store/token-cipher.js';
@@ -38,7 +38,21 @@ function registerConfigSecrets(config: Config): void {
   registerSecret(config.webhooks.qitech?.secret);
 }
 
-export async function openRuntime(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Runtime> {
+/** A database that is not there is a configuration problem: say which one and how to create it. */
+function missingDatabase(e: unknown, url: string): Error {
+  if ((e as { code?: string }).code !== '3D000') return e as Error;
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1)) || 'postgres';
+  return new ConfigError(
+    `database "${name}" does not exist on ${u.hostname}:${u.port || 5432}: create it (createdb -h ${u.hostname} -p ${u.port || 5432}${u.username ? ` -U ${decodeURIComponent(u.username)}` : ''} ${name}, or CREATE DATABASE "${name}"), or point DATABASE_URL / database.url at another`,
+  );
+}
+
+/**
+ * Opens the database. `readOnly` (status, report): never migrate or write; a database that lacks migrations is a
+ * configuration error naming the command that applies them.
+ */
+export async function openRuntime(config: Config, logger: Logger, opts: { readOnly?: boolean } = {}): Promise<Runtime> {
   registerConfigSecrets(config);
   let embedded: EmbeddedServer | null = null;
   let url = config.database.url;
@@ -48,19 +62,34 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
     // A command beside a running daemon joins its server: only a server this process started is news.
     if (embedded.started) logger.info('embedded PostgreSQL started', { dataDir: embedded.dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
   }
-  let ds: DataSource | undefined;
+  let ds: DataSource;
   try {
     ds = await openDatabase({
       url,
       poolSize: config.database.poolSize,
       statementTimeoutMs: config.database.statementTimeoutMs,
       idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
-    });
-    if (opts.migrate !== false) await migrate(ds, url, logger);
-    await upsertCompanies(ds, config);
-    await openTokenStore(ds, config, logger);
+    }).catch((e: unknown) => Promise.reject(missingDatabase(e, url)));
   } catch (e) {
-    await ds?.destroy().catch(() => undefined);
+    await embedded?.stop();
+    throw e;
+  }
+  try {
+    if (opts.readOnly) {
+      const pending = await pendingMigrations(ds);
+      if (pending.length) {
+        throw new ConfigError(
+          `the database lacks ${pending.length} of ${ds.migrations.length} migrations (${pending.join(', ')}); this command never changes the schema: run erp-sync migrate (or start) first`,
+        );
+      }
+      await openTokenStore(ds, config, logger, { reseal: false });
+    } else {
+      await migrate(ds, url, logger);
+      await upsertCompanies(ds, config);
+      await openTokenStore(ds, config, logger, { reseal: true });
+    }
+  } catch (e) {
+    await ds.destroy();
     await embedded?.stop();
     throw e;
   }
@@ -76,8 +105,8 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
   };
 }
 
-/** Sets the token keys, then proves they open every stored token (a wrong key stops start-up) and re-seals the rest. */
-async function openTokenStore(ds: DataSource, config: Config, logger: Logger): Promise<void> {
+/** Sets the token keys, then proves they open every stored token (a wrong key stops start-up) and, unless read-only, re-seals the rest. */
+async function openTokenStore(ds: DataSource, config: Config, logger: Logger, opts: { reseal: boolean }): Promise<void> {
   const { key, previousKey } = config.secrets;
   const bytes = (k: string | undefined) => (k ? parseSecretKey(k) : null);
   useTokenKeys(bytes(key), previousKey ? [bytes(previousKey)!] : []);
@@ -88,7 +117,7 @@ async function openTokenStore(ds: DataSource, config: Config, logger: Logger): P
     });
   }
   try {
-    const resealed = await checkAndResealTokens(ds);
+    const resealed = await checkAndResealTokens(ds, opts);
     if (resealed) logger.info('stored tokens re-encrypted under the current key', { tokens: resealed });
   } catch (e) {
     if (!(e instanceof TokenKeyError)) throw e;

@@ -15,13 +15,20 @@ export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.Writab
   return null;
 }
 
-async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b: BatchRow) => Promise<string | null>): Promise<number> {
+/** An action's answer: null to go on, a refusal (exit 1), or a usage error (exit 2). */
+type Refusal = string | { usage: string } | null;
+
+async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b: BatchRow) => Promise<Refusal>): Promise<number> {
   const rt = await openRuntime(ctx.config, ctx.logger);
   let app;
   try {
     const batch = await resolveOne(rt.ds, ref, process.stderr);
     if (!batch) return 2;
     const refused = await action(rt.ds, batch);
+    if (refused && typeof refused === 'object') {
+      process.stderr.write(`erp-sync: ${refused.usage}\n`);
+      return 2;
+    }
     if (refused) {
       process.stderr.write(`erp-sync: ${refused}\n`);
       return 1;
@@ -37,8 +44,18 @@ async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b:
   }
 }
 
+/** The sink names a company delivers to: its configured sinks, or the local drop's `sftp`. */
+function sinkNames(ctx: CommandContext, companyId: string): string[] {
+  const sinks = ctx.config.companies.find((c) => c.id === companyId)?.sinks ?? [];
+  return sinks.length ? sinks.map((s) => s.name) : ['sftp'];
+}
+
 export function runReplay(ctx: CommandContext, ref: string, sink: string | null): Promise<number> {
-  return act(ctx, ref, async (ds, b) => ((await reopenForDelivery(ds, b.id, sink)) ? null : `batch ${ref} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`));
+  return act(ctx, ref, async (ds, b) => {
+    const known = sinkNames(ctx, b.companyId);
+    if (sink !== null && !known.includes(sink)) return { usage: `company ${b.companyId} has no sink "${sink}" (configured: ${known.join(', ')})` };
+    return (await reopenForDelivery(ds, b.id, sink)) ? null : `batch ${ref} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`;
+  });
 }
 
 export function runRetry(ctx: CommandContext, ref: string): Promise<number> {

@@ -7,14 +7,23 @@ import { assembleApp } from '../app.js';
 import type { CommandContext } from './context.js';
 import { registerSaferpayMetrics } from '../saferpay/metrics.js';
 import { createQiTechWebhookRoute } from '../http/qitech-webhook.js';
+import { ConfigError } from '../config/errors.js';
 
-/** Resolves on the first SIGTERM or SIGINT. */
-function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals) => resolve(s);
-    process.once('SIGTERM', on);
-    process.once('SIGINT', on);
-  });
+/** Resolves on the first SIGTERM or SIGINT; `dispose` gives the signals back (a failed start must stay stoppable). */
+function shutdownSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
+  let on: (s: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => (on = resolve));
+  process.once('SIGTERM', on);
+  process.once('SIGINT', on);
+  return { received, dispose: () => void process.removeListener('SIGTERM', on).removeListener('SIGINT', on) };
+}
+
+/** A port we cannot listen on is a configuration problem: name the port and the settings that choose it. */
+function listenError(e: unknown, host: string, port: number): Error {
+  const code = (e as { code?: string }).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return e as Error;
+  const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'needs privileges' : 'is not an address of this machine';
+  return new ConfigError(`cannot listen on ${host}:${port}: the ${code === 'EADDRNOTAVAIL' ? 'host' : 'port'} ${why} (${code}); choose another with http.port / http.host in the configuration, or HTTP_PORT / HTTP_HOST`);
 }
 
 export async function runStart(ctx: CommandContext): Promise<number> {
@@ -22,24 +31,40 @@ export async function runStart(ctx: CommandContext): Promise<number> {
   logger.info('erp-sync starting', { config: ctx.source, pid: process.pid });
   for (const note of ctx.defaults) logger.info('default in force', { note });
   const signal = shutdownSignal();
-  const rt = await openRuntime(config, logger);
-  const metrics = createMetrics();
-  const app = await assembleApp(rt, logger, { metrics, demo: true });
-  registerSaferpayMetrics(metrics.registry, rt.ds);
-  registerDatabaseMetrics(metrics.registry, rt.ds);
-  const http = await startHttpServer({
-    host: config.http.host,
-    port: config.http.port,
-    metricsToken: config.http.metricsToken,
-    registry: metrics.registry,
-    logger,
-    routes: config.webhooks.qitech ? { '/webhooks/qitech': createQiTechWebhookRoute({ ds: rt.ds, logger, secret: config.webhooks.qitech.secret }) } : {},
-    ready: async () => {
-      await rt.ds.query('SELECT 1');
-      const ok = await migrationsApplied(rt.ds);
-      return { ok, detail: ok ? 'ready' : 'migrations pending' };
-    },
-  });
+  // What start-up opened, closed in reverse order when a later part fails (a taken port must not leave the
+  // sandbox, the drop or the embedded PostgreSQL running).
+  const opened: Array<() => Promise<void>> = [];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) await close().catch((e: unknown) => logger.warn('closing after a failed start failed', { error: e }));
+  };
+  let rt, app, http;
+  try {
+    rt = await openRuntime(config, logger);
+    opened.push(rt.close);
+    const metrics = createMetrics();
+    app = await assembleApp(rt, logger, { metrics, demo: true });
+    opened.push(app.close);
+    registerSaferpayMetrics(metrics.registry, rt.ds);
+    registerDatabaseMetrics(metrics.registry, rt.ds);
+    const ds = rt.ds;
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      metricsToken: config.http.metricsToken,
+      registry: metrics.registry,
+      logger,
+      routes: config.webhooks.qitech ? { '/webhooks/qitech': createQiTechWebhookRoute({ ds, logger, secret: config.webhooks.qitech.secret }) } : {},
+      ready: async () => {
+        await ds.query('SELECT 1');
+        const ok = await migrationsApplied(ds);
+        return { ok, detail: ok ? 'ready' : 'migrations pending' };
+      },
+    }).catch((e: unknown) => Promise.reject(listenError(e, config.http.host, config.http.port)));
+  } catch (e) {
+    signal.dispose();
+    await closeOpened();
+    throw e;
+  }
   app.daemon.start();
   logger.info('erp-sync ready', {
     http: `http://${config.http.host}:${http.port}`,
@@ -47,12 +72,11 @@ export async function runStart(ctx: CommandContext): Promise<number> {
     ...(app.drop ? { sftpDrop: app.drop.root } : {}),
     hint: 'erp-sync status shows every batch; erp-sync report lists the SQL report views',
   });
-  const received = await signal;
+  const received = await signal.received;
   logger.info('shutting down', { signal: received, graceMs: config.pipeline.shutdownGraceMs });
   await app.daemon.stop(config.pipeline.shutdownGraceMs);
   await http.close();
-  await app.close();
-  await rt.close();
+  await closeOpened();
   logger.info('stopped');
   return 0;
 }

@@ -15,22 +15,39 @@ function withoutUndefined(o: Raw): Raw {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
+/** Sets `value` at `section.key` of a raw configuration unless undefined. */
+function setIn(raw: Raw, section: string, key: string, value: unknown): void {
+  if (value !== undefined) raw[section] = { ...((raw[section] as Raw) ?? {}), [key]: value };
+}
+
 /** DATABASE_URL, HTTP_PORT, HTTP_HOST, LOG_LEVEL, ERP_SYNC_DATA_DIR and ERP_SYNC_SECRET_KEY(_PREVIOUS) win over the file's values. */
 export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   const out: Raw = { ...raw };
   const dataDir = envValue(env, 'ERP_SYNC_DATA_DIR');
   if (dataDir) out.dataDir = dataDir;
-  const url = envValue(env, 'DATABASE_URL');
-  if (url) out.database = { ...((raw.database as Raw) ?? {}), url };
-  const port = intVar(env, 'HTTP_PORT');
-  if (port !== undefined) out.http = { ...((raw.http as Raw) ?? {}), port };
-  const host = envValue(env, 'HTTP_HOST');
-  if (host) out.http = { ...((out.http as Raw) ?? {}), host };
-  const level = envValue(env, 'LOG_LEVEL');
-  if (level) out.log = { ...((raw.log as Raw) ?? {}), level };
+  setIn(out, 'database', 'url', envValue(env, 'DATABASE_URL'));
+  setIn(out, 'http', 'port', intVar(env, 'HTTP_PORT'));
+  setIn(out, 'http', 'host', envValue(env, 'HTTP_HOST'));
+  setIn(out, 'log', 'level', envValue(env, 'LOG_LEVEL'));
   const key = envValue(env, 'ERP_SYNC_SECRET_KEY');
   const previousKey = envValue(env, 'ERP_SYNC_SECRET_KEY_PREVIOUS');
   if (key || previousKey) out.secrets = { ...((raw.secrets as Raw) ?? {}), ...withoutUndefined({ key, previousKey }) };
+  return out;
+}
+
+/** Command-line flags: they win over the environment and the file. */
+export interface ConfigFlags {
+  httpPort?: string;
+  logLevel?: string;
+}
+
+export function flagOverrides(raw: Raw, flags: ConfigFlags): Raw {
+  const out: Raw = { ...raw };
+  if (flags.httpPort !== undefined) {
+    if (!/^\d+$/.test(flags.httpPort)) throw new ConfigError(`--http-port: expected a whole number, got "${flags.httpPort}"`);
+    setIn(out, 'http', 'port', Number(flags.httpPort));
+  }
+  setIn(out, 'log', 'level', flags.logLevel);
   return out;
 }
 
@@ -40,11 +57,13 @@ function concurFromEnv(env: NodeJS.ProcessEnv): Raw {
   const refreshToken = envValue(env, 'CONCUR_REFRESH_TOKEN');
   const any = clientId ?? clientSecret ?? refreshToken;
   const baseUrl = envValue(env, 'CONCUR_BASE_URL');
+  const discovery = envValue(env, 'CONCUR_DISCOVERY_SCHEDULE');
+  const close = envValue(env, 'CONCUR_CLOSE_SCHEDULE');
   return withoutUndefined({
     baseUrl,
     auth: any ? { kind: 'oauth', clientId, clientSecret, refreshToken } : undefined,
-    // Against the built-in sandbox (the zero-configuration demo) batches are listed every minute and closed at once.
-    ...(baseUrl ? {} : { discovery: { schedule: '* * * * *' }, close: { schedule: 'immediate' } }),
+    discovery: discovery ? { schedule: discovery } : undefined,
+    close: close ? { schedule: close } : undefined,
   });
 }
 
@@ -67,12 +86,11 @@ function sftpFromEnv(env: NodeJS.ProcessEnv): Raw[] {
   ];
 }
 
-/** The whole configuration of a single-company deployment, from the environment alone. */
+/** The whole configuration of a single-company deployment, from the environment alone (before the overrides). */
 export function fromEnvironment(env: NodeJS.ProcessEnv): Raw {
-  return globalOverrides(
-    {
-      companies: [{ id: envValue(env, 'ERP_SYNC_COMPANY') ?? 'default', concur: concurFromEnv(env), sinks: sftpFromEnv(env) }],
-    },
-    env,
-  );
+  return {
+    companies: [
+      withoutUndefined({ id: envValue(env, 'ERP_SYNC_COMPANY') ?? 'default', timezone: envValue(env, 'ERP_SYNC_TIMEZONE'), concur: concurFromEnv(env), sinks: sftpFromEnv(env) }),
+    ],
+  };
 }

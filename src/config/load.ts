@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError } from './errors.js';
 import { envValue, interpolateTree } from './interpolate.js';
-import { fromEnvironment, globalOverrides } from './env.js';
+import { flagOverrides, fromEnvironment, globalOverrides, type ConfigFlags } from './env.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../defaults/sandbox-profile.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -77,20 +78,44 @@ export function defaultsInForce(config: Config): string[] {
   return notes;
 }
 
-export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
+/**
+ * A company on the built-in sandbox (no Concur base URL) gets the sandbox's defaults under its own values: listed
+ * every minute, closed at once, its CSV read with the sandbox's profile. A file with just `companies: [{id: demo}]`
+ * then shows the demo at once, as the environment alone does.
+ */
+export function withSandboxDefaults(company: unknown): unknown {
+  if (!company || typeof company !== 'object' || Array.isArray(company)) return company;
+  const c = company as Mapping;
+  const concur = (c.concur ?? {}) as Mapping;
+  if (concur.baseUrl !== undefined) return company;
+  const schedule = (section: string, fallback: string): Mapping => ({ schedule: fallback, ...((concur[section] as Mapping | undefined) ?? {}) });
+  return {
+    defaultCsvProfile: SANDBOX_PROFILE_NAME,
+    ...c,
+    csvProfiles: { [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE, ...((c.csvProfiles as Mapping | undefined) ?? {}) },
+    concur: { ...concur, discovery: schedule('discovery', '* * * * *'), close: schedule('close', 'immediate') },
+  };
+}
+
+/**
+ * The configuration, in layers (each wins over the next): command-line flags, the environment (DATABASE_URL,
+ * HTTP_PORT, HTTP_HOST, LOG_LEVEL, ERP_SYNC_DATA_DIR, ERP_SYNC_SECRET_KEY), the file (or, without one, the single
+ * company the environment describes), the ERP_SYNC_DEFAULTS file (the container image's), and the built-in defaults.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: ConfigFlags } = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const file = opts.file ?? envValue(env, 'ERP_SYNC_CONFIG');
-  let raw: unknown;
-  let source: string;
+  let raw: Mapping;
   if (file) {
-    raw = interpolateTree(readYaml(file), env);
-    if (!isMapping(raw)) throw new ConfigError(`${file}: expected a mapping at the top level`);
-    raw = globalOverrides(withDefaultsFile(raw, env), env);
-    source = file;
+    const read = interpolateTree(readYaml(file), env);
+    if (!isMapping(read)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+    raw = read;
   } else {
-    raw = withDefaultsFile(fromEnvironment(env), env);
-    source = 'environment';
+    raw = fromEnvironment(env);
   }
+  raw = flagOverrides(globalOverrides(withDefaultsFile(raw, env), env), opts.flags ?? {});
+  if (Array.isArray(raw.companies)) raw = { ...raw, companies: raw.companies.map(withSandboxDefaults) };
+  const source = file ?? 'environment';
   const config = validateConfig(raw, source);
   return { config, source, defaults: defaultsInForce(config) };
 }

@@ -39,7 +39,8 @@ async function freePort(preferred: number): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid runs. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -25,3 +25,10 @@ export async function migrate(ds: DataSource, url: string, logger: Logger): Prom
 export async function migrationsApplied(ds: DataSource): Promise<boolean> {
   return !(await ds.showMigrations());
 }
+
+/** Which known migrations the database lacks, read without writing (TypeORM's showMigrations creates its table). */
+export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+  const [row]: Array<{ exists: boolean }> = await ds.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`);
+  const applied = new Set(row?.exists ? ((await ds.query(`SELECT name FROM schema_migrations`)) as Array<{ name: string }>).map((r) => r.name) : []);
+  return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.has(name));
+}

@@ -4,10 +4,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { startConcurSandbox, type ConcurSandbox } from '../sandbox/concur/index.js';
-import { SANDBOX_CSV_PROFILE } from '../sandbox/files/index.js';
-
-export const SANDBOX_PROFILE_NAME = 'concur-sandbox';
-export { SANDBOX_CSV_PROFILE };
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
 
 export interface BuiltInSandbox {
   sandbox: ConcurSandbox;

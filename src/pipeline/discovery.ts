@@ -4,7 +4,8 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { BatchSummary, ConcurClient } from '../concur/client.js';
 import { decideBatch } from '../concur/selection.js';
-import { knownExternalIds, upsertDiscovered } from '../store/batches.js';
+import { knownExternalIds, advanceNextAttempt, upsertDiscovered, waitingToClose } from '../store/batches.js';
+import { rescheduledAttempt } from './close-due.js';
 import { nextRunAfter } from './schedule.js';
 
 export interface DiscoveryResult {
@@ -12,10 +13,12 @@ export interface DiscoveryResult {
   added: number;
   adopted: number;
   skipped: number;
+  /** Waiting batches the current configuration makes due sooner than the time stored for them. */
+  rescheduled: number;
 }
 
 export async function discover(ds: DataSource, client: Pick<ConcurClient, 'listBatches'>, company: CompanyConfig, now: Date, logger: Logger): Promise<DiscoveryResult> {
-  const result: DiscoveryResult = { listed: 0, added: 0, adopted: 0, skipped: 0 };
+  const result: DiscoveryResult = { listed: 0, added: 0, adopted: 0, skipped: 0, rescheduled: 0 };
   const known = await knownExternalIds(ds, company.id);
   for (const status of ['OPEN', 'CLOSED'] as const) {
     // The server may ignore the status filter: keep only what the asked status can mean.
@@ -54,5 +57,17 @@ export async function discover(ds: DataSource, client: Pick<ConcurClient, 'listB
       }
     }
   }
+  result.rescheduled = await rescheduleWaiting(ds, company, now, logger);
   return result;
+}
+
+/** Due-ness comes from the current configuration: a batch waiting under an older one is pulled forward (logged once). */
+async function rescheduleWaiting(ds: DataSource, company: CompanyConfig, now: Date, logger: Logger): Promise<number> {
+  let n = 0;
+  for (const b of await waitingToClose(ds, company.id, now)) {
+    const at = rescheduledAttempt(b, company, now);
+    if (at && (await advanceNextAttempt(ds, b.id, at))) n++;
+  }
+  if (n) logger.info('the configuration changed: waiting batches rescheduled', { batches: n, closeSchedule: company.concur.close.schedule, timezone: company.timezone });
+  return n;
 }

@@ -8,17 +8,8 @@ import { applyTransition, claimDue, getBatch, LostClaimError, releaseClaim, rene
 import { closeIntent, transition, type Outcome, type Policy, type Transition } from './machine.js';
 import { stepFor, TERMINAL_STATES, type Step } from './states.js';
 import { classify } from './classify.js';
-import { nextRunAfter } from './schedule.js';
 import { faultPoint } from '../faults.js';
-import { decideBatch } from '../concur/selection.js';
-import type { BatchSummary } from '../concur/client.js';
-
-function summaryOf(b: BatchRow): BatchSummary {
-  return {
-    batchId: b.externalId, batchName: b.name ?? '', batchTotal: b.batchTotal ?? '0', currency: b.currency ?? '', count: b.paymentDemands ?? 0,
-    type: b.type ?? '', paymentMethod: b.paymentMethod ?? '', batchUrl: b.batchUrl ?? '',
-  };
-}
+import { closeNotDueUntil } from './close-due.js';
 
 export interface StepContext {
   batch: BatchRow;
@@ -118,7 +109,7 @@ export class Worker {
 
     let current = batch;
     if (step === 'close') {
-      const due = this.closeDue(batch, company);
+      const due = closeNotDueUntil(batch, company, this.o.now());
       if (due) return commit(this.o.ds, batch, transition(batch, step, { kind: 'close_not_due', nextDueAt: due }, this.o.now(), policy));
       // Committed before the request: a crash after this point never sends a second close in this window.
       current = await commit(this.o.ds, batch, closeIntent(this.o.now()));
@@ -176,17 +167,5 @@ export class Worker {
     const fresh = await getBatch(this.o.ds, batch.id);
     if (!fresh || fresh.claimedBy !== this.o.workerId) throw new LostClaimError(`batch ${batch.id}: claim lost after a transition`);
     return fresh;
-  }
-
-  /** When a close is not yet due (close schedule, no reports, already requested this window), when it will be. */
-  private closeDue(batch: BatchRow, company: CompanyConfig): Date | null {
-    const now = this.o.now();
-    const firstSeenAt = typeof batch.stateData.firstSeenAt === 'string' ? new Date(batch.stateData.firstSeenAt) : now;
-    const requested = typeof batch.stateData.closeRequestedAt === 'string' ? new Date(batch.stateData.closeRequestedAt) : null;
-    const decision = decideBatch(summaryOf(batch), 'OPEN', { now, timezone: company.timezone, config: company.concur, known: { firstSeenAt, closeRequestedAt: requested } });
-    if (decision.action === 'close') return null;
-    // With "immediate" every moment is a window: look again when the list has been read anew.
-    const schedule = company.concur.close.schedule === 'immediate' ? company.concur.discovery.schedule : company.concur.close.schedule;
-    return nextRunAfter(schedule === 'immediate' ? '* * * * *' : schedule, company.timezone, now);
   }
 }

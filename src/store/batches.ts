@@ -199,13 +199,30 @@ export async function getBatch(db: Queryable, batchId: string): Promise<BatchRow
   return rows[0] ?? null;
 }
 
-/** Finds a batch by internal id or by company + external id ("acme/1234" or "1234" when unambiguous). */
+/**
+ * Finds a batch by internal id or by company + Concur batch id ("acme/1234" or "1234"); an unambiguous prefix of
+ * Concur's id is enough. An exact id wins over prefixes.
+ */
 export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]> {
   const [company, external] = ref.includes('/') ? ref.split('/', 2) : [null, ref];
-  return db.query(
-    `SELECT ${COLUMNS} FROM batches WHERE ($1::text IS NULL OR company_id = $1) AND (external_id = $2 OR ($1::text IS NULL AND id::text = $2)) ORDER BY id`,
+  if (!external) return [];
+  const rows: BatchRow[] = await db.query(
+    `SELECT ${COLUMNS} FROM batches WHERE ($1::text IS NULL OR company_id = $1) AND (starts_with(external_id, $2) OR ($1::text IS NULL AND id::text = $2)) ORDER BY id`,
     [company, external],
   );
+  const exact = rows.filter((b) => b.externalId === external || (company === null && b.id === external));
+  return exact.length ? exact : rows;
+}
+
+/** A company's batches waiting to be closed (state discovered) that no worker holds. */
+export async function waitingToClose(db: Queryable, companyId: string, now: Date): Promise<BatchRow[]> {
+  return db.query(`SELECT ${COLUMNS} FROM batches WHERE company_id = $1 AND state = 'discovered' AND (claim_expires_at IS NULL OR claim_expires_at <= $2)`, [companyId, now]);
+}
+
+/** Moves a waiting batch's next attempt earlier (a changed configuration made it due sooner); false if it moved on. */
+export async function advanceNextAttempt(db: Queryable, batchId: string, at: Date): Promise<boolean> {
+  const { count } = await update(db, `UPDATE batches SET next_attempt_at = $2, updated_at = now() WHERE id = $1 AND state = 'discovered' AND next_attempt_at > $2`, [batchId, at]);
+  return count > 0;
 }
 
 export async function countByState(db: Queryable): Promise<Array<{ companyId: string; state: BatchState; n: number }>> {

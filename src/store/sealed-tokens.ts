@@ -21,7 +21,7 @@ const TABLES: Table[] = [
 ];
 
 /** Opens every stored token (throws TokenKeyError on the first that does not open); returns how many were re-sealed. */
-export async function checkAndResealTokens(q: Queryable): Promise<number> {
+export async function checkAndResealTokens(q: Queryable, opts: { reseal?: boolean } = {}): Promise<number> {
   let resealed = 0;
   for (const t of TABLES) {
     const rows = (await q.query(`SELECT ${t.keys.join(', ')}, access_token, refresh_token FROM ${t.name}`)) as Array<Record<string, string>>;
@@ -29,7 +29,8 @@ export async function checkAndResealTokens(q: Queryable): Promise<number> {
       for (const column of ['access_token', 'refresh_token'] as const) {
         const stored = row[column] ?? null;
         const plain = openToken(stored, t.context(row, column));
-        if (plain === null || !needsReseal(stored)) continue;
+        // A read-only command only proves the key opens every token; it never writes.
+        if (plain === null || !needsReseal(stored) || opts.reseal === false) continue;
         // Compare-and-set: a concurrent refresh by another process wins and is already sealed under the current key.
         const where = t.keys.map((k, i) => `${k} = $${i + 3}`).join(' AND ');
         await q.query(`UPDATE ${t.name} SET ${column} = $1 WHERE ${column} = $2 AND ${where}`, [sealToken(plain, t.context(row, column)), stored, ...t.keys.map((k) => row[k])]);

@@ -7,6 +7,8 @@ export interface BatchStatus {
   batchId: string;
   name: string | null;
   state: string;
+  /** Concur's Count (reports in the batch) when last listed. */
+  count: number | null;
   attempts: number;
   nextAttemptAt: string | null;
   rows: number;
@@ -21,7 +23,7 @@ export interface BatchStatus {
 
 export async function batchStatuses(db: Queryable, opts: { company?: string } = {}): Promise<BatchStatus[]> {
   return db.query(
-    `SELECT b.company_id AS company, b.external_id AS "batchId", b.name, b.state, b.attempts,
+    `SELECT b.company_id AS company, b.external_id AS "batchId", b.name, b.state, b.payment_demands AS count, b.attempts,
             to_char(b.next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "nextAttemptAt",
             COALESCE(t.rows, 0)::int AS rows, COALESCE(t.totals, '{}'::jsonb) AS totals, b.reconciliation,
             COALESCE(d.deliveries, '[]'::jsonb) AS deliveries, b.last_error AS "lastError", b.quarantine_reason AS "quarantineReason",

@@ -134,3 +134,44 @@ describe('the README', () => {
     expect(limits?.zipLimits).toEqual(DEFAULT_ZIP_LIMITS);
   });
 });
+
+describe('configuration precedence', () => {
+  it('flags > environment > file > defaults, for every overridable setting', () => {
+    const file = yamlFile('layers.yaml', 'dataDir: /from-file\nhttp: { port: 9001 }\nlog: { level: warn }\ndatabase: { url: "postgres://file/db" }\ncompanies: [{ id: acme }]\n');
+    expect(loadConfig({ file: yamlFile('bare.yaml', 'companies: [{ id: acme }]\n'), env: {} }).config).toMatchObject({ dataDir: './var', http: { port: 8080 }, log: { level: 'info' } });
+    expect(loadConfig({ file, env: {} }).config).toMatchObject({ dataDir: '/from-file', http: { port: 9001 }, log: { level: 'warn' }, database: { url: 'postgres://file/db' } });
+    const env = { ERP_SYNC_DATA_DIR: '/from-env', HTTP_PORT: '9002', LOG_LEVEL: 'error', DATABASE_URL: 'postgres://env/db' };
+    expect(loadConfig({ file, env }).config).toMatchObject({ dataDir: '/from-env', http: { port: 9002 }, log: { level: 'error' }, database: { url: 'postgres://env/db' } });
+    expect(loadConfig({ file, env, flags: { httpPort: '9003', logLevel: 'debug' } }).config).toMatchObject({ http: { port: 9003 }, log: { level: 'debug' } });
+  });
+
+  it("the image's environment leaves a mounted file's settings in force", () => {
+    // The runtime stage's ENV lines, as the container's environment.
+    const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const env: Record<string, string> = {};
+    for (const m of runtime.matchAll(/^ENV\s+((?:.*\\\n)*.*)$/gm)) {
+      for (const pair of m[1]!.replace(/\\\n/g, ' ').trim().split(/\s+/)) {
+        const [k, ...v] = pair.split('=');
+        env[k!] = v.join('=');
+      }
+    }
+    // The image's files live under /app: here, in this checkout.
+    for (const [k, v] of Object.entries(env)) env[k] = v.replace(/^\/app\//, `${join(import.meta.dirname, '..', '..')}/`);
+    expect(env.ERP_SYNC_DEFAULTS, 'the image names its defaults file').toBeDefined();
+    const bare = yamlFile('bare-mounted.yaml', 'companies: [{ id: acme }]\n');
+    expect(loadConfig({ file: bare, env }).config).toMatchObject({ dataDir: '/var/lib/erp-sync', http: { port: 8080, host: '0.0.0.0' } });
+    const file = yamlFile('mounted.yaml', 'dataDir: /data\nhttp: { port: 9090, host: 127.0.0.1 }\nlog: { level: debug }\ncompanies: [{ id: acme }]\n');
+    expect(loadConfig({ file, env }).config).toMatchObject({ dataDir: '/data', http: { port: 9090, host: '127.0.0.1' }, log: { level: 'debug' } });
+  });
+
+  it('a company on the built-in sandbox gets its schedules and CSV profile under the values a file sets', () => {
+    const file = yamlFile('sandbox.yaml', 'companies:\n  - id: demo\n  - id: own\n    concur: { close: { schedule: "0 7 * * *" } }\n  - id: real\n    concur: { baseUrl: "https://us.api.concursolutions.com" }\n');
+    const [demo, own, real] = loadConfig({ file, env: {} }).config.companies;
+    expect(demo).toMatchObject({ defaultCsvProfile: 'concur-sandbox', concur: { discovery: { schedule: '* * * * *' }, close: { schedule: 'immediate' } } });
+    expect(Object.keys(demo!.csvProfiles)).toEqual(['concur-sandbox']);
+    expect(own!.concur.close.schedule).toBe('0 7 * * *');
+    expect(real).toMatchObject({ csvProfiles: {}, concur: { discovery: { schedule: '*/15 * * * *' }, close: { schedule: '0 6 * * *' } } });
+    expect(real!.defaultCsvProfile).toBeUndefined();
+  });
+});

@@ -1,7 +1,9 @@
 // `erp-sync start` as operators run it: health, readiness and metrics over HTTP, status --json, clean SIGTERM.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { runCli, startWorld, until, waitForOutput, type World } from './world.js';
+import { join } from 'node:path';
+import { dropContents, runCli, startWorld, until, waitForOutput, type World } from './world.js';
+import { manifestShape, readmeBlocks } from '../support/readme.js';
 import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
 
 describe('the daemon', () => {
@@ -22,6 +24,8 @@ describe('the daemon', () => {
       terminals: [{ name: 'shop', baseUrl: saferpay.url, username: customer.username, password: customer.password, customerId: customer.customerId, terminalId: customer.terminalIds[0], schedule: '* * * * *', timezone: 'UTC' }],
     };
     config.webhooks = { qitech: { secret: 'webhook-secret-0123456789' } };
+    // As the local drop of `npm start` delivers: Concur's files and the generic journal (the README's manifest example).
+    Object.assign(config.companies[0].sinks[0], { deliver: ['entries', 'normalized'], formats: [{ type: 'csv' }] });
     writeFileSync(world.configPath, JSON.stringify(config));
     const daemon = runCli(world.configPath, ['start'], { HTTP_PORT: '0' });
     const [, base] = await waitForOutput(daemon.read, /"http":"(http:\/\/[^"]+)"/, daemon.done);
@@ -65,7 +69,7 @@ describe('the daemon', () => {
     expect(batches.map((b) => b.state).sort()).toEqual(['discovered', 'done', 'done', 'done', 'done']);
     for (const b of batches.filter((x) => x.state === 'done')) {
       expect(Object.keys(b).sort()).toEqual(
-        ['attempts', 'batchId', 'company', 'deliveries', 'lastError', 'name', 'nextAttemptAt', 'quarantineReason', 'reconciliation', 'rows', 'state', 'totals', 'updatedAt'].sort(),
+        ['attempts', 'batchId', 'company', 'count', 'deliveries', 'lastError', 'name', 'nextAttemptAt', 'quarantineReason', 'reconciliation', 'rows', 'state', 'totals', 'updatedAt', 'waiting'].sort(),
       );
       expect(b).toMatchObject({ company: 'c0001', reconciliation: { status: 'reconciled' }, deliveries: [{ sink: 'sftp', state: 'delivered' }] });
     }
@@ -74,6 +78,11 @@ describe('the daemon', () => {
     const exit = await daemon.done;
     expect(exit.code, exit.output.slice(-2000)).toBe(0);
     expect(exit.output).toMatch(/"message":"stopped"/);
+    // The README's manifest example has the shape of what was really written for the sandbox's EUR CSV batch.
+    const written = [...dropContents(world.dropRoot).keys()].find((p) => /Employee_Reimbursements_EUR_\d+\/manifest\.json$/.test(p));
+    const real = JSON.parse(readFileSync(join(world.dropRoot, written!), 'utf8'));
+    expect(manifestShape(JSON.parse(readmeBlocks('json')[0]!.text))).toEqual(manifestShape(real));
+
     // One line per fact: every delivered path is logged once; a batch waiting for its close is not news every pass.
     const paths = [...exit.output.matchAll(/"remotePath":"([^"]+)"/g)].map((m) => m[1]!);
     expect(paths.length).toBeGreaterThanOrEqual(8);

@@ -1,6 +1,5 @@
 // An end-to-end world for child-process daemons: Concur sandbox and SFTP drop in the test process (they outlive
 // the daemon), a database of its own, and a configuration file pointing the daemon at them.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +10,9 @@ import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
 import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
 import { createDatabase, quietLogger } from '../support/db.js';
 import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { spawnCli, type Child } from '../support/cli.js';
 
-export const REPO = join(import.meta.dirname, '..', '..');
+export { REPO, waitForOutput } from '../support/cli.js';
 
 export interface World {
   sandbox: ConcurSandbox;
@@ -90,50 +90,12 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
   }
 }
 
-export interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
 /**
- * Runs `erp-sync <args>` as a child process (the real CLI through tsx, or `entry`, such as an image's
- * bin/erp-sync.js), with extra environment; without a configuration file, from the environment alone.
+ * Runs `erp-sync [--config <file>] <args>` as a child process (the real CLI through tsx, or `entry`, such as an
+ * image's bin/erp-sync.js); null: no --config, from the environment alone.
  */
-export function runCli(
-  configPath: string | null,
-  args: string[],
-  env: Record<string, string> = {},
-  opts: { entry?: string; cwd?: string } = {},
-): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number; read(): string } {
-  const entry = opts.entry ? [opts.entry] : ['--import', 'tsx', join(REPO, 'src', 'cli.ts')];
-  const child = spawn(process.execPath, [...entry, ...(configPath ? ['--config', configPath] : []), ...args], {
-    cwd: opts.cwd ?? REPO,
-    env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', HTTP_HOST: '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<ChildResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
-  return { done, kill: (s) => child.kill(s), pid: child.pid!, read: () => output };
-}
-
-/** Resolves with the first match of `re` in the child's output (no fixed sleeps: it waits for the line itself). */
-export function waitForOutput(read: () => string, re: RegExp, done: Promise<unknown>): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = read().match(re);
-      if (m) {
-        clearInterval(timer);
-        resolve(m);
-      }
-    }, 50);
-    void done.then(() => {
-      clearInterval(timer);
-      reject(new Error(`exited before ${re}: ${read().slice(-2000)}`));
-    });
-  });
+export function runCli(configPath: string | null, args: string[], env: Record<string, string> = {}, opts: { entry?: string; cwd?: string } = {}): Child {
+  return spawnCli([...(configPath ? ['--config', configPath] : []), ...args], env, opts);
 }
 
 export const SANDBOX_CSV_HEADER = 'Employee ID;Employee Name;Report ID;Report Name;Entry ID;Date;Expense Type;Description;Vendor;Account;Amount;Currency';

@@ -89,12 +89,14 @@ describe('reporting views', () => {
 
   it('lists what needs a person', async () => {
     const rows = await report('exceptions');
+    // batch_id is Concur's BatchID; internal_id our row id.
+    expect(rows.find((r) => r.kind === 'quarantined')).toMatchObject({ batch_id: 'R-quarantined', internal_id: Number(ids.quarantined) });
     expect(rows.map((r) => [r.kind, r.company_id, r.batch_id, r.sink, r.detail]).sort()).toEqual(
       [
-        ['delivery-failed', 'acme', Number(ids.done), 'erp-db', 'connection refused'],
+        ['delivery-failed', 'acme', 'R-done', 'erp-db', 'connection refused'],
         ['needs-reauthorisation', 'globex', null, null, 'invalid_grant'],
-        ['quarantined', 'acme', Number(ids.quarantined), null, 'totals differ'],
-        ['reconciliation-mismatch', 'acme', Number(ids.quarantined), null, '{"USD": "-0.01"}'],
+        ['quarantined', 'acme', 'R-quarantined', null, 'totals differ'],
+        ['reconciliation-mismatch', 'acme', 'R-quarantined', null, '{"USD": "-0.01"}'],
       ].sort(),
     );
   });

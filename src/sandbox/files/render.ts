@@ -1,11 +1,13 @@
 // A batch rendered as Concur would deliver it: customer CSV, QuickBooks ZIP (IIF + GL CSV), or SAE.
 import iconv from 'iconv-lite';
 import { stringify } from 'csv-stringify/sync';
-import { CsvProfileSchema, type CsvProfile } from '../../../parsers/csv-profile.js';
 import { generateLines, reportAt, totalsOf, type BatchSpec, type GeneratedLine } from './lines.js';
 import { renderSae } from './sae.js';
 import { zipBuffer } from './zip.js';
 import { Money, moneyText } from '../../money.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../../defaults/sandbox-profile.js';
+
+export { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME };
 
 export type BatchFileKind = 'csv' | 'quickbooks-zip' | 'sae';
 
@@ -17,31 +19,6 @@ export interface RenderedBatchFile {
   /** Payment demands: one per report. */
   count: number;
 }
-
-/** The sandbox's customer-defined CSV layout: German-style, as a Concur admin might configure it. */
-export const SANDBOX_CSV_PROFILE: CsvProfile = CsvProfileSchema.parse({
-  delimiter: ';',
-  quote: '"',
-  encoding: 'auto',
-  header: true,
-  dateFormat: 'dd.MM.yyyy',
-  decimalSeparator: ',',
-  thousandsSeparator: '.',
-  columns: {
-    employeeId: 'Employee ID',
-    employeeName: 'Employee Name',
-    reportId: 'Report ID',
-    reportName: 'Report Name',
-    entryId: 'Entry ID',
-    transactionDate: 'Date',
-    expenseType: 'Expense Type',
-    description: 'Description',
-    vendor: 'Vendor',
-    accountCode: 'Account',
-    amount: 'Amount',
-    currency: 'Currency',
-  },
-});
 
 function group(int: string, sep: string): string {
   return int.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
