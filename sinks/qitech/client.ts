@@ -2,6 +2,7 @@
 // bytes hashed; answers parsed into typed results or a QiTechApiError carrying QI's error code.
 import type { KeyObject } from 'node:crypto';
 import { claimsFor, signJwt } from './jwt.js';
+import { credentialFetch, hostsOf, UntrustedTargetError } from '../../src/net/credential-target.js';
 
 export type Fetch = typeof fetch;
 
@@ -78,7 +79,8 @@ export class QiTechClient {
   private readonly root: string;
 
   constructor(private readonly opts: ClientOptions) {
-    this.fetch = opts.fetch ?? fetch;
+    // Credentials (API-CLIENT-KEY, the signed JWT) go only to the configured host, over https (http only to loopback).
+    this.fetch = credentialFetch(opts.fetch ?? fetch, { service: 'QI Tech', trusted: hostsOf(opts.baseUrl) });
     this.now = opts.now ?? (() => new Date());
     this.root = `/settlement/fund_class/${encodeURIComponent(opts.fundClassKey)}/payment_batch`;
   }
@@ -122,6 +124,7 @@ export class QiTechClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (error) {
+      if (error instanceof UntrustedTargetError) throw error;
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw new QiTechTransportError(`${label}: ${error instanceof Error ? error.message : String(error)}`, timedOut, { cause: error });
     }

@@ -9,6 +9,7 @@ import { batchRowId, demandRows, recordDiscarded, savedSettlements, savePaymentB
 import { type Sleep, withRetries } from '../backoff.js';
 import type { BatchToDeliver, DeliveryReport, Sink } from '../sink.js';
 import { SinkError } from '../sink.js';
+import { UntrustedTargetError } from '../../src/net/credential-target.js';
 import { BATCH_WITHOUT_SETTLEMENTS, DUPLICATE_BATCH, DUPLICATE_SETTLEMENT, type Fetch, QiTechApiError, QiTechClient, QiTechTransportError, type RemoteBatch } from './client.js';
 import type { QiTechSinkConfig } from './config.js';
 import { batchExternalId, createBatchBody, PlanError, planSettlements, type PlannedSettlement, sameAmount, settlementBody } from './plan.js';
@@ -70,6 +71,7 @@ class ConflictError extends Error {
 function toSinkError(error: unknown): SinkError {
   if (error instanceof SinkError) return error;
   const opts = { cause: error };
+  if (error instanceof UntrustedTargetError) return new SinkError('config', error.message, undefined, opts);
   if (error instanceof QiTechTransportError) return new SinkError(error.timedOut ? 'timeout' : 'connect', error.message, undefined, opts);
   if (error instanceof QiTechApiError) {
     if (error.transient) return new SinkError('remote-failure', error.message, undefined, opts);

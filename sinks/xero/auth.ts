@@ -6,6 +6,7 @@ import { markXeroNeedsReauth, readXeroTokens, saveXeroTokens, seedXeroRefreshTok
 import type { XeroSinkConfig } from './config.js';
 import { SinkError } from '../sink.js';
 import { invalidScopeError, requestedScopes } from './scopes.js';
+import { UntrustedTargetError } from '../../src/net/credential-target.js';
 
 export interface XeroTokens {
   current(): Promise<string>;
@@ -103,7 +104,7 @@ async function grant(config: XeroSinkConfig, deps: XeroAuthDeps, form: URLSearch
       signal: AbortSignal.timeout(config.requestTimeoutMs),
     });
   } catch (error) {
-    throw new SinkError('connect', `Xero token endpoint ${config.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+    throw new SinkError(error instanceof UntrustedTargetError ? 'config' : 'connect', `Xero token endpoint ${config.tokenUrl}: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
   }
   const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
   if (!res.ok) {

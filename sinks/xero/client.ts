@@ -2,6 +2,7 @@
 // retries (every write carries an Idempotency-Key, so a retry never posts twice), exact-decimal JSON.
 import type { Logger } from '../../src/log.js';
 import { backoffDelay } from '../../src/backoff.js';
+import { UntrustedTargetError } from '../../src/net/credential-target.js';
 import { SinkError } from '../sink.js';
 import type { XeroTokens } from './auth.js';
 import type { XeroSinkConfig } from './config.js';
@@ -111,6 +112,7 @@ export class XeroClient {
         });
       } catch (error) {
         if (error instanceof SinkError) throw error;
+        if (error instanceof UntrustedTargetError) throw new SinkError('config', `Xero ${op}: ${error.message}`, undefined, { cause: error });
         answer = error instanceof Error ? error : new Error(String(error));
       }
       const retryLater = async (why: string, retryAfterMs: number | null): Promise<void> => {

@@ -1,6 +1,7 @@
 // The Xero delivery: the batch's reports become paid ACCPAY bills through one PAYBATCH batch payment, posted once.
 import type { DataSource } from 'typeorm';
 import { log as rootLog, type Logger } from '../../src/log.js';
+import { credentialFetch, hostsOf } from '../../src/net/credential-target.js';
 import { batchByExternalId, notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from '../../src/store/xero.js';
 import { type BatchToDeliver, type DeliveryReport, type Sink, SinkError, type SinkErrorCode } from '../sink.js';
 import { clearSinkAttention, markSinkAttention } from '../../src/store/sink-attention.js';
@@ -27,7 +28,8 @@ export interface XeroSinkDeps {
 export function createXeroClient(config: XeroSinkConfig, companyId: string, deps: XeroSinkDeps): XeroClient {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const f = deps.fetch ?? fetch;
+  // Credentials go only to the configured API and token hosts (over https; http only to loopback).
+  const f = credentialFetch(deps.fetch ?? fetch, { service: 'Xero', trusted: hostsOf(config.apiUrl, config.tokenUrl) });
   return new XeroClient(config, {
     fetch: f,
     now,

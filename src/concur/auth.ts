@@ -7,6 +7,8 @@ import { ConcurConfigError, ConcurHttpError, ConcurProtocolError, ConcurReauthRe
 import { exchange, type FetchFn } from './http.js';
 import { withRetries, type RetryLoopDeps } from './retry.js';
 import { cleanUrl, tokenUrl } from './urls.js';
+import { concurTargets } from './hosts.js';
+import { credentialTarget, UntrustedTargetError } from '../net/credential-target.js';
 
 export interface Credential {
   /** The token itself (callers compare it; it is never logged). */
@@ -127,6 +129,22 @@ class OAuthTokens implements AccessTokens {
     return { credential: { token: accessToken, apiBase: geolocation }, expiresAt: accessExpiresAt.getTime() };
   }
 
+  /**
+   * The geolocation a token answer names, when credentials may go there; otherwise null (the token endpoint we
+   * asked stays the geolocation), so a hostile answer never receives the client secret on the next refresh.
+   */
+  private trustedGeolocation(raw: string, correlationId: string | null | undefined): string | null {
+    const url = cleanUrl(raw);
+    if (!url) return null;
+    try {
+      return credentialTarget(new URL(url), concurTargets(this.deps.config)).href.replace(/\/+$/, '');
+    } catch (err) {
+      if (!(err instanceof UntrustedTargetError)) throw err;
+      this.log.error('concur token answer names a geolocation outside Concur; ignored', { company: this.deps.companyId, geolocation: url, reason: err.message, correlationId });
+      return null;
+    }
+  }
+
   private async grant(url: string, refreshToken: string): Promise<Grant | { reauth: string }> {
     const body = new URLSearchParams({
       client_id: this.auth.clientId,
@@ -151,7 +169,7 @@ class OAuthTokens implements AccessTokens {
     const accessToken = json?.access_token;
     const expiresIn = Number(json?.expires_in); // documented as a string ("3600")
     const newRefresh = typeof json?.refresh_token === 'string' && json.refresh_token ? json.refresh_token : refreshToken;
-    const geo = typeof json?.geolocation === 'string' ? cleanUrl(json.geolocation) : null;
+    const geo = typeof json?.geolocation === 'string' ? this.trustedGeolocation(json.geolocation, x.ctx.correlationId) : null;
     if (typeof accessToken !== 'string' || !accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) {
       throw new ConcurProtocolError('refresh token: answer lacks access_token or a positive expires_in', x.ctx);
     }

@@ -14,6 +14,7 @@ import { exchange, httpError, throwUnlessOk, type Exchange, type FetchFn } from 
 import { EMPTY_BATCH_RETRY_MS, isEmptyBatchMessage } from './retry-policy.js';
 import { withRetries, type RetryLoopDeps } from './retry.js';
 import { batchListUrl, cleanUrl, closeUrlFor } from './urls.js';
+import { concurFetch } from './hosts.js';
 import { parseBatchList, parseCloseAnswer, parseXml, type BatchSummary } from './xml.js';
 import { faultPoint } from '../faults.js';
 import { progressReporter } from '../progress.js';
@@ -71,7 +72,7 @@ const WATCH_CAP_MS = 60_000;
 export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
   const { config } = opts;
   const logger = opts.logger.child({ company: opts.companyId, source: 'concur' });
-  const fetchFn = opts.fetch ?? fetch;
+  const fetchFn = concurFetch(opts.fetch ?? fetch, config);
   const retry: RetryLoopDeps = {
     logger,
     sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),

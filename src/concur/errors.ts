@@ -70,3 +70,8 @@ export class ConcurReauthRequiredError extends ConcurError {
 export class ConcurConfigError extends ConcurError {
   override name = 'ConcurConfigError';
 }
+
+/** Credentials refused before they left: the URL is not https to one of Concur's hosts. Never retried. */
+export class ConcurUntrustedUrlError extends ConcurError {
+  override name = 'ConcurUntrustedUrlError';
+}

@@ -1,5 +1,6 @@
 // One HTTP exchange with Concur: an inactivity timeout, and every failure mapped to a typed error.
-import { ConcurHttpError, ConcurNetworkError, ConcurTimeoutError, type ConcurErrorContext } from './errors.js';
+import { UntrustedTargetError } from '../net/credential-target.js';
+import { ConcurHttpError, ConcurNetworkError, ConcurTimeoutError, ConcurUntrustedUrlError, type ConcurErrorContext } from './errors.js';
 import { errorMessageOf } from './xml.js';
 
 export type FetchFn = typeof fetch;
@@ -27,13 +28,15 @@ export async function exchange(fetchFn: FetchFn, timeoutMs: number, operation: s
   };
   const fail = (err: unknown): never => {
     clearTimeout(timer);
+    if (err instanceof UntrustedTargetError) throw new ConcurUntrustedUrlError(`${operation}: ${err.message}`, ctx);
     if (abort.signal.aborted) throw new ConcurTimeoutError(timeoutMs, ctx);
     throw new ConcurNetworkError(`${operation}: ${(err as Error)?.message ?? String(err)}${causeText(err)}`, ctx, { cause: err });
   };
   arm();
   let res: Response;
   try {
-    res = await fetchFn(url, { ...init, signal: abort.signal, redirect: 'follow' });
+    // Redirects are followed by the credential guard (src/concur/hosts.ts), each hop checked.
+    res = await fetchFn(url, { ...init, signal: abort.signal });
   } catch (err) {
     return fail(err);
   }

@@ -1,6 +1,6 @@
 // The Concur side effects of the pipeline: request the close, watch for CLOSED, obtain the File-Url.
 import type { ConcurClient } from '../../concur/client.js';
-import { ConcurHttpError, ConcurReauthRequiredError, ConcurConfigError } from '../../concur/errors.js';
+import { ConcurHttpError, ConcurReauthRequiredError, ConcurConfigError, ConcurUntrustedUrlError } from '../../concur/errors.js';
 import { retryPolicy } from '../../concur/retry-policy.js';
 import type { Outcome, StepFailure } from '../machine.js';
 import type { StepContext } from '../worker.js';
@@ -28,7 +28,8 @@ export function concurSteps(clientFor: (companyId: string) => ConcurClient) {
         if (r.outcome === 'empty') return { kind: 'close_empty' };
         return { kind: 'close_accepted', jobQueueKey: r.jobQueueKey };
       } catch (e) {
-        if (e instanceof ConcurHttpError && (e.status === 400 || e.status === 404)) return { kind: 'failed', error: concurFailure(e, ctx.batch.attempts + 1, ctx.now()) };
+        // Refused before it left (untrusted URL): nothing to watch for.
+        if ((e instanceof ConcurHttpError && (e.status === 400 || e.status === 404)) || e instanceof ConcurUntrustedUrlError) return { kind: 'failed', error: concurFailure(e, ctx.batch.attempts + 1, ctx.now()) };
         return { kind: 'close_unconfirmed', message: e instanceof Error ? e.message : String(e) };
       }
     },
