@@ -7,6 +7,9 @@ import { registerSecret } from './log.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { ConfigError } from './config/errors.js';
+import { checkAndResealTokens } from './store/sealed-tokens.js';
+import { parseSecretKey, TokenKeyError, useTokenKeys } from './store/token-cipher.js';
 
 export interface Runtime {
   config: Config;
@@ -18,6 +21,8 @@ export interface Runtime {
 
 /** Registers every configured secret with the log redactor before anything can log it. */
 function registerConfigSecrets(config: Config): void {
+  registerSecret(config.secrets.key);
+  registerSecret(config.secrets.previousKey);
   registerSecret(config.database.url && new URL(config.database.url).password);
   for (const c of config.companies) {
     const a = c.concur.auth;
@@ -42,7 +47,7 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
     // A command beside a running daemon joins its server: only a server this process started is news.
     if (embedded.started) logger.info('embedded PostgreSQL started', { dataDir: embedded.dataDir, port: embedded.port, psql: `psql ${embedded.url}` });
   }
-  let ds: DataSource;
+  let ds: DataSource | undefined;
   try {
     ds = await openDatabase({
       url,
@@ -52,7 +57,9 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
     });
     if (opts.migrate !== false) await migrate(ds, url, logger);
     await upsertCompanies(ds, config);
+    await openTokenStore(ds, config, logger);
   } catch (e) {
+    await ds?.destroy().catch(() => undefined);
     await embedded?.stop();
     throw e;
   }
@@ -66,6 +73,26 @@ export async function openRuntime(config: Config, logger: Logger, opts: { migrat
       await embedded?.stop();
     },
   };
+}
+
+/** Sets the token keys, then proves they open every stored token (a wrong key stops start-up) and re-seals the rest. */
+async function openTokenStore(ds: DataSource, config: Config, logger: Logger): Promise<void> {
+  const { key, previousKey } = config.secrets;
+  const bytes = (k: string | undefined) => (k ? parseSecretKey(k) : null);
+  useTokenKeys(bytes(key), previousKey ? [bytes(previousKey)!] : []);
+  if (!key) {
+    logger.warn('ERP_SYNC_SECRET_KEY is not set: OAuth tokens are stored in plain text', {
+      readableBy: 'anyone who can read the tables oauth_tokens and xero_tokens (the erp-sync database role and superusers; not erp_sync_reporting)',
+      see: 'SECURITY.md',
+    });
+  }
+  try {
+    const resealed = await checkAndResealTokens(ds);
+    if (resealed) logger.info('stored tokens re-encrypted under the current key', { tokens: resealed });
+  } catch (e) {
+    if (!(e instanceof TokenKeyError)) throw e;
+    throw new ConfigError(`ERP_SYNC_SECRET_KEY cannot open the stored tokens: ${e.message}. Set the key they were stored with; during a rotation, the old key as ERP_SYNC_SECRET_KEY_PREVIOUS`);
+  }
 }
 
 async function upsertCompanies(ds: DataSource, config: Config): Promise<void> {

@@ -15,7 +15,7 @@ function withoutUndefined(o: Raw): Raw {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** DATABASE_URL, HTTP_PORT, LOG_LEVEL and ERP_SYNC_DATA_DIR win over the file's values. */
+/** DATABASE_URL, HTTP_PORT, HTTP_HOST, LOG_LEVEL, ERP_SYNC_DATA_DIR and ERP_SYNC_SECRET_KEY(_PREVIOUS) win over the file's values. */
 export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   const out: Raw = { ...raw };
   const dataDir = envValue(env, 'ERP_SYNC_DATA_DIR');
@@ -26,6 +26,9 @@ export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   if (port !== undefined) out.http = { ...((raw.http as Raw) ?? {}), port };
   const level = envValue(env, 'LOG_LEVEL');
   if (level) out.log = { ...((raw.log as Raw) ?? {}), level };
+  const key = envValue(env, 'ERP_SYNC_SECRET_KEY');
+  const previousKey = envValue(env, 'ERP_SYNC_SECRET_KEY_PREVIOUS');
+  if (key || previousKey) out.secrets = { ...((raw.secrets as Raw) ?? {}), ...withoutUndefined({ key, previousKey }) };
   return out;
 }
 

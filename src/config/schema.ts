@@ -5,6 +5,7 @@ import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
 import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { QiTechSinkConfigSchema } from '../../sinks/qitech/config.js';
 import { SaferpayConfigSchema } from '../saferpay/config.js';
+import { parseSecretKey } from '../store/token-cipher.js';
 import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ParseLimitsSchema, ZipLimitsSchema } from '../../parsers/index.js';
 
 const cronExpr = z.string().refine(isValidSchedule, 'expected a cron expression such as "0 6 * * *", or "immediate"');
@@ -16,6 +17,8 @@ const timezone = z.string().refine((tz) => {
     return false;
   }
 }, 'expected an IANA time zone such as "Europe/Zurich"');
+
+const secretKey = z.string().refine((t) => parseSecretKey(t) !== null, 'expected 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
 
 export const ConcurAuthSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -106,6 +109,14 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   http: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
+  secrets: z
+    .strictObject({
+      /** Encrypts OAuth tokens at rest (AES-256-GCM); ERP_SYNC_SECRET_KEY or ERP_SYNC_SECRET_KEY_FILE. */
+      key: secretKey.optional(),
+      /** The key before a rotation: opens what it sealed until the next start re-seals it; ERP_SYNC_SECRET_KEY_PREVIOUS(_FILE). */
+      previousKey: secretKey.optional(),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info') }).prefault({}),
   pipeline: z
     .strictObject({

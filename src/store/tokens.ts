@@ -1,5 +1,9 @@
 // Per-company OAuth tokens and auth state in PostgreSQL: the only copy of a rotated refresh token.
 import type { Queryable } from '../db/sql.js';
+import { openToken, sealToken } from './token-cipher.js';
+
+/** The encryption context of a token column: a sealed value only opens in its own row and column. */
+export const oauthContext = (companyId: string, column: 'access_token' | 'refresh_token') => `oauth_tokens/${companyId}/${column}`;
 
 export interface StoredTokens {
   accessToken: string | null;
@@ -33,9 +37,9 @@ export async function readTokens(q: Queryable, companyId: string, forUpdate = fa
   const r = rows[0];
   if (!r) return null;
   return {
-    accessToken: r.access_token,
+    accessToken: openToken(r.access_token, oauthContext(companyId, 'access_token')),
     accessExpiresAt: r.access_expires_at,
-    refreshToken: r.refresh_token,
+    refreshToken: openToken(r.refresh_token, oauthContext(companyId, 'refresh_token')),
     geolocation: r.geolocation,
     authState: r.auth_state,
     authError: r.auth_error,
@@ -46,7 +50,7 @@ export async function readTokens(q: Queryable, companyId: string, forUpdate = fa
 export async function seedRefreshToken(q: Queryable, companyId: string, refreshToken: string, geolocation: string | null): Promise<void> {
   await q.query(
     `INSERT INTO oauth_tokens (company_id, refresh_token, geolocation) VALUES ($1, $2, $3) ON CONFLICT (company_id) DO NOTHING`,
-    [companyId, refreshToken, geolocation],
+    [companyId, sealToken(refreshToken, oauthContext(companyId, 'refresh_token')), geolocation],
   );
 }
 
@@ -57,7 +61,7 @@ export async function replaceRefreshToken(q: Queryable, companyId: string, refre
      ON CONFLICT (company_id) DO UPDATE
        SET refresh_token = EXCLUDED.refresh_token, geolocation = COALESCE(EXCLUDED.geolocation, oauth_tokens.geolocation),
            access_token = NULL, access_expires_at = NULL, updated_at = now()`,
-    [companyId, refreshToken, geolocation],
+    [companyId, sealToken(refreshToken, oauthContext(companyId, 'refresh_token')), geolocation],
   );
   await q.query(`UPDATE companies SET auth_state = 'ok', auth_error = NULL, updated_at = now() WHERE id = $1`, [companyId]);
 }
@@ -71,7 +75,7 @@ export async function saveRefreshedTokens(
   await q.query(
     `UPDATE oauth_tokens SET access_token = $2, access_expires_at = $3, refresh_token = $4, geolocation = $5, updated_at = now()
       WHERE company_id = $1`,
-    [companyId, t.accessToken, t.accessExpiresAt, t.refreshToken, t.geolocation],
+    [companyId, sealToken(t.accessToken, oauthContext(companyId, 'access_token')), t.accessExpiresAt, sealToken(t.refreshToken, oauthContext(companyId, 'refresh_token')), t.geolocation],
   );
   await q.query(
     `UPDATE companies SET auth_state = 'ok', auth_error = NULL, updated_at = now() WHERE id = $1 AND auth_state <> 'ok'`,

@@ -1,6 +1,7 @@
 // SQL of the Xero sink: its OAuth tokens, the batch's lines grouped by report, and the posted batch payments.
 import type { ReportLine } from '../../sinks/xero/mapping.js';
 import { update, type Queryable } from '../db/sql.js';
+import { openToken, sealToken } from './token-cipher.js';
 
 export interface XeroTokenRow {
   accessToken: string | null;
@@ -12,9 +13,12 @@ export interface XeroTokenRow {
 
 type Key = { companyId: string; sink: string };
 
+/** The encryption context of a token column: a sealed value only opens in its own row and column. */
+export const xeroContext = (k: Key, column: 'access_token' | 'refresh_token') => `xero_tokens/${k.companyId}/${k.sink}/${column}`;
+
 /** Stores the configured refresh token the first time only: afterwards the rotated one in the database wins. */
 export async function seedXeroRefreshToken(q: Queryable, k: Key, refreshToken: string): Promise<void> {
-  await q.query(`INSERT INTO xero_tokens (company_id, sink, refresh_token) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [k.companyId, k.sink, refreshToken]);
+  await q.query(`INSERT INTO xero_tokens (company_id, sink, refresh_token) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [k.companyId, k.sink, sealToken(refreshToken, xeroContext(k, 'refresh_token'))]);
 }
 
 /** `forUpdate` holds the row until the transaction ends, so two processes never spend one refresh token. */
@@ -25,7 +29,8 @@ export async function readXeroTokens(q: Queryable, k: Key, forUpdate = false): P
        FROM xero_tokens WHERE company_id = $1 AND sink = $2${forUpdate ? ' FOR UPDATE' : ''}`,
     [k.companyId, k.sink],
   );
-  return rows[0] ?? null;
+  const r = rows[0];
+  return r ? { ...r, accessToken: openToken(r.accessToken, xeroContext(k, 'access_token')), refreshToken: openToken(r.refreshToken, xeroContext(k, 'refresh_token')) } : null;
 }
 
 export async function saveXeroTokens(q: Queryable, k: Key, t: { accessToken: string; accessExpiresAt: Date; refreshToken: string }): Promise<void> {
@@ -33,7 +38,7 @@ export async function saveXeroTokens(q: Queryable, k: Key, t: { accessToken: str
     q,
     `UPDATE xero_tokens SET access_token = $3, access_expires_at = $4, refresh_token = $5, auth_state = 'ok', auth_error = NULL, updated_at = now()
       WHERE company_id = $1 AND sink = $2`,
-    [k.companyId, k.sink, t.accessToken, t.accessExpiresAt, t.refreshToken],
+    [k.companyId, k.sink, sealToken(t.accessToken, xeroContext(k, 'access_token')), t.accessExpiresAt, sealToken(t.refreshToken, xeroContext(k, 'refresh_token'))],
   );
 }
 
@@ -51,7 +56,7 @@ export async function replaceXeroRefreshToken(q: Queryable, k: Key, refreshToken
     `INSERT INTO xero_tokens (company_id, sink, refresh_token) VALUES ($1, $2, $3)
      ON CONFLICT (company_id, sink) DO UPDATE SET refresh_token = EXCLUDED.refresh_token, access_token = NULL, access_expires_at = NULL,
        auth_state = 'ok', auth_error = NULL, updated_at = now()`,
-    [k.companyId, k.sink, refreshToken],
+    [k.companyId, k.sink, sealToken(refreshToken, xeroContext(k, 'refresh_token'))],
   );
 }
 
