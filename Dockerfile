@@ -14,7 +14,8 @@ RUN npm run build && npm prune --omit=dev
 FROM node:26-slim
 ENV NODE_ENV=production \
     ERP_SYNC_DATA_DIR=/var/lib/erp-sync \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

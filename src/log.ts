@@ -9,9 +9,15 @@ const REDACTED = '[REDACTED]';
 // Literal secret values known at run time (configured passwords, issued tokens).
 const knownSecrets = new Set<string>();
 
-/** Registers a secret value so it is masked wherever it would appear in a log line. */
+/** Registers a secret value so it is masked wherever it would appear in a log line, as is or URL-encoded. */
 export function registerSecret(value: string | undefined | null): void {
-  if (value && value.length >= 4) knownSecrets.add(value);
+  if (!value || value.length < 4) return;
+  for (const form of [value, encodeURIComponent(value), encodeURI(value), new URLSearchParams({ v: value }).toString().slice(2)]) knownSecrets.add(form);
+  try {
+    knownSecrets.add(decodeURIComponent(value)); // a URL's password comes percent-encoded; drivers print it decoded
+  } catch {
+    // not percent-encoded text: the value itself is registered
+  }
 }
 
 function scrubText(text: string): string {
@@ -25,7 +31,14 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (value instanceof Error) {
-    return { name: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack), ...(redact({ ...value }, depth + 1) as object) };
+    const own: Record<string, unknown> = { ...value };
+    // A failed query's parameters are data (tokens, webhook payloads): only their number is logged.
+    if (Array.isArray(own.parameters)) {
+      own.parameters = `[${own.parameters.length} values not logged]`;
+      delete own.detail; // PostgreSQL's detail quotes values too ("Key (x)=(…) already exists")
+    }
+    if (own.driverError instanceof Error) own.driverError = { name: own.driverError.name, code: (own.driverError as { code?: unknown }).code };
+    return { name: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack), ...(redact(own, depth + 1) as object) };
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};

@@ -22,6 +22,7 @@ export interface Runtime {
 /** Registers every configured secret with the log redactor before anything can log it. */
 function registerConfigSecrets(config: Config): void {
   registerSecret(config.secrets.key);
+  registerSecret(config.http.metricsToken);
   registerSecret(config.secrets.previousKey);
   registerSecret(config.database.url && new URL(config.database.url).password);
   for (const c of config.companies) {

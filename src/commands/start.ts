@@ -29,6 +29,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
+    metricsToken: config.http.metricsToken,
     registry: metrics.registry,
     logger,
     routes: config.webhooks.qitech ? { '/webhooks/qitech': createQiTechWebhookRoute({ ds: rt.ds, logger, secret: config.webhooks.qitech.secret }) } : {},

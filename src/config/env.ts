@@ -24,6 +24,8 @@ export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   if (url) out.database = { ...((raw.database as Raw) ?? {}), url };
   const port = intVar(env, 'HTTP_PORT');
   if (port !== undefined) out.http = { ...((raw.http as Raw) ?? {}), port };
+  const host = envValue(env, 'HTTP_HOST');
+  if (host) out.http = { ...((out.http as Raw) ?? {}), host };
   const level = envValue(env, 'LOG_LEVEL');
   if (level) out.log = { ...((raw.log as Raw) ?? {}), level };
   const key = envValue(env, 'ERP_SYNC_SECRET_KEY');

@@ -101,14 +101,27 @@ export const ConfigSchema = z.strictObject({
   database: z
     .strictObject({
       /** Absent: the embedded PostgreSQL under dataDir. */
-      url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+      // Messages never quote the value: it holds the password.
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (DATABASE_URL)')
+        .refine((u) => URL.canParse(u), 'not a valid URL (DATABASE_URL); percent-encode special characters in the user name and password')
+        .optional(),
       poolSize: z.number().int().min(1).max(100).default(10),
       statementTimeoutMs: z.number().int().positive().default(300_000),
       idleInTransactionTimeoutMs: z.number().int().positive().default(60_000),
       embeddedPort: z.number().int().min(0).max(65535).default(54329),
     })
     .prefault({}),
-  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
+  http: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Loopback unless a deployment opens it (the Dockerfile sets 0.0.0.0); HTTP_HOST. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+      metricsToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
+    })
+    .prefault({}),
   secrets: z
     .strictObject({
       /** Encrypts OAuth tokens at rest (AES-256-GCM); ERP_SYNC_SECRET_KEY or ERP_SYNC_SECRET_KEY_FILE. */

@@ -1,12 +1,14 @@
-// POST /webhooks/qitech: QI Tech's settlement webhooks. Guarded by a shared secret (in the path or a
-// header); each event is stored once (by the hash of its content) and moves the payout's status forward.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// POST /webhooks/qitech: QI Tech's settlement webhooks. Guarded by a shared secret (preferably in a header;
+// the path form is kept and masked in logs); each event is stored once (by the hash of its content) and moves
+// the payout's status forward. Hostile bodies (too deep, NUL, wrong types) are a 400, never a 500.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { registerSecret, type Logger } from '../log.js';
 import { applyWebhookEvent, type WebhookEvent } from '../store/qitech.js';
 import type { Route } from './server.js';
+import { payloadProblem } from './payload-guard.js';
+import { secretMatcher, sha256 } from './secret-match.js';
 
 export interface QiTechWebhookOptions {
   ds: DataSource;
@@ -47,9 +49,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -77,7 +76,7 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
 }
 
 function toWebhookEvent(event: z.infer<typeof KnownEvent>, raw: unknown): WebhookEvent {
-  const common = { contentSha256: digest(canonicalJson(raw)).toString('hex'), webhookType: event.webhook_type, webhookDatetime: event.webhook_datetime ?? null, payload: raw };
+  const common = { contentSha256: sha256(canonicalJson(raw)).toString('hex'), webhookType: event.webhook_type, webhookDatetime: event.webhook_datetime ?? null, payload: raw };
   if (event.webhook_type === 'settlement.payment_batch_status_change') {
     return { ...common, paymentBatchExternalId: event.data.external_id, settlementExternalId: null, status: event.data.status };
   }
@@ -88,10 +87,8 @@ export function createQiTechWebhookRoute(opts: QiTechWebhookOptions): Route {
   registerSecret(opts.secret);
   const prefix = opts.prefix ?? '/webhooks/qitech';
   const header = (opts.header ?? 'x-qitech-webhook-secret').toLowerCase();
-  const expected = digest(opts.secret);
   const log = opts.logger.child({ route: prefix });
-  // Compared as digests: equal length, constant time.
-  const matches = (given: string | undefined) => given !== undefined && timingSafeEqual(digest(given), expected);
+  const matches = secretMatcher(opts.secret);
 
   return async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -114,6 +111,11 @@ export function createQiTechWebhookRoute(opts: QiTechWebhookOptions): Route {
       const tooLarge = error instanceof BodyTooLarge;
       log.warn('QI Tech webhook refused: unreadable body', { tooLarge });
       return reply(res, tooLarge ? 413 : 400, { error: tooLarge ? 'body too large' : 'body is not JSON' });
+    }
+    const problem = payloadProblem(raw);
+    if (problem) {
+      log.warn('QI Tech webhook refused: unusable body', { problem });
+      return reply(res, 400, { error: 'invalid body', problem });
     }
     const type = (raw as { webhook_type?: unknown } | null)?.webhook_type;
     if (type !== BatchEvent.shape.webhook_type.value && type !== SettlementEvent.shape.webhook_type.value) {

@@ -93,7 +93,7 @@ export function runCli(
 ): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number; read(): string } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...(configPath ? ['--config', configPath] : []), ...args], {
     cwd: REPO,
-    env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', HTTP_HOST: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
