@@ -58,11 +58,18 @@ export function planDelivery(batch: BatchToDeliver, config: PlanConfig): Deliver
   if (config.manifest) plan.manifestPath = pathFor(config.manifestFile);
   if (config.triggerFile) plan.triggerPath = pathFor(config.triggerFile);
 
+  // Final and temporary names alike: an entry named like another file's temporary name would be overwritten by
+  // that file's upload and renamed away (a hostile ZIP could lose a file this way).
   const seen = new Map<string, string>();
   const claim = (remotePath: string, what: string) => {
-    const earlier = seen.get(remotePath);
-    if (earlier) throw new SinkError('config', `${what} and ${earlier} would both be delivered as ${remotePath}; adjust pathTemplate or names`, remotePath);
-    seen.set(remotePath, what);
+    for (const [path, use] of [
+      [remotePath, `${what}`],
+      [temporaryPath(remotePath), `${what} (its temporary name)`],
+    ] as const) {
+      const earlier = seen.get(path);
+      if (earlier) throw new SinkError('config', `${use} and ${earlier} would both be ${path === remotePath ? 'delivered' : 'written'} as ${path}; adjust pathTemplate or names`, remotePath);
+      seen.set(path, use);
+    }
   };
   for (const f of data) claim(f.remotePath, `${f.kind} "${f.local.name}"`);
   for (const f of journal) claim(f.remotePath, `the ${formatName(f.format)} journal`);

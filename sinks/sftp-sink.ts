@@ -95,7 +95,10 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
         return fail(asSinkError(error), item, [...data.slice(i + 1), ...unbuiltTail]);
       }
     }
-    // The manifest describes what is on the server; the trigger file comes last, once everything is there.
+    // The manifest describes what is on the server: checked there, not taken from what we sent.
+    const gone = await firstNotOnServer(session, config, delivered);
+    if (gone) return fail(gone, undefined, unbuiltTail);
+    // The trigger file comes last, once everything is there.
     const tail: Item[] = [];
     if (plan.manifestPath) tail.push(bufferItem('manifest', config.manifestFile, plan.manifestPath, buildManifest(batch, plan.manifestPath, delivered)));
     if (plan.triggerPath && config.triggerFile) tail.push(bufferItem('trigger', config.triggerFile, plan.triggerPath, Buffer.alloc(0)));
@@ -125,6 +128,18 @@ async function journalItems(batch: BatchToDeliver, config: SftpSinkConfig, plan:
 
 function asSinkError(error: unknown): SinkError {
   return error instanceof SinkError ? error : new SinkError('remote-failure', error instanceof Error ? error.message : String(error), undefined, { cause: error });
+}
+
+/** A delivered file that is not (or no longer) on the server as delivered: something else took its name. */
+async function firstNotOnServer(session: SftpSession, config: SftpSinkConfig, delivered: ManifestFile[]): Promise<SinkError | undefined> {
+  for (const f of delivered) {
+    const size = await session.size(f.remotePath);
+    const sha = size === f.size && config.verifySha256 ? await session.sha256(f.remotePath) : f.sha256;
+    if (size !== f.size || sha !== f.sha256) {
+      return new SinkError('verify-failed', `${f.remotePath} is not on the server as delivered (${size ?? 'no'} bytes, expected ${f.size} bytes sha256 ${f.sha256}); manifest not written`, f.remotePath);
+    }
+  }
+  return undefined;
 }
 
 /** A local file that is missing or not the stated size fails the batch before we connect (no retry can help). */
