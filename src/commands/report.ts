@@ -1,6 +1,7 @@
 // `erp-sync report [NAME] [--json | --csv]`: prints one of the reporting views, or the list of them.
 import { stringify } from 'csv-stringify/sync';
 import type { DataSource } from 'typeorm';
+import { neutraliseCell } from '../csv-injection.js';
 import { findReport, readReport, REPORTS, type ReportResult, type ReportValue } from '../store/reports.js';
 
 export type ReportFormat = 'table' | 'json' | 'csv';
@@ -32,7 +33,7 @@ export function renderTable(r: ReportResult): string {
 
 export function renderCsv(r: ReportResult): string {
   return stringify(
-    r.rows.map((row) => r.columns.map((c) => cell(row[c.name] ?? null))),
+    r.rows.map((row) => r.columns.map((c) => neutraliseCell(cell(row[c.name] ?? null)))),
     { header: true, columns: r.columns.map((c) => c.name) },
   );
 }

@@ -1,6 +1,5 @@
 // Items 3, 4 and 5 of issue 16: secrets out of logs on error paths, hostile webhook bodies answered 400, and the
 // HTTP face on loopback by default with an optional bearer token for /metrics.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,8 +11,8 @@ import { createQiTechWebhookRoute } from '../../src/http/qitech-webhook.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { createLogger, registerSecret } from '../../src/log.js';
 import { quietLogger, useMigratedDatabase } from '../support/db.js';
+import { REPO, runCli } from './cli-run.js';
 
-const REPO = join(import.meta.dirname, '../..');
 const db = useMigratedDatabase();
 const SECRET = 'hook secret/äö+1234567';
 
@@ -38,17 +37,7 @@ async function server(ds: DataSource, logger = quietLogger, metricsToken?: strin
 
 describe('secrets in logs on error paths', () => {
   it('a malformed DATABASE_URL: exit 2 naming the setting, the password never printed', async () => {
-    const r = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli.ts'), 'migrate'], {
-        cwd: REPO,
-        env: { ...process.env, ERP_SYNC_CONFIG: '', DATABASE_URL: 'postgres://erp:Sup3r-s3cret-pw@[db-host/erp' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.on('close', (code) => resolve({ code, output }));
-    });
+    const r = await runCli(['migrate'], { DATABASE_URL: 'postgres://erp:Sup3r-s3cret-pw@[db-host/erp' });
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/database\.url: not a valid URL \(DATABASE_URL\)/);
     expect(r.output).not.toContain('Sup3r-s3cret-pw');

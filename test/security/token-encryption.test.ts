@@ -1,6 +1,5 @@
 // Item 2 of issue 16: OAuth tokens at rest are AES-256-GCM ciphertext under ERP_SYNC_SECRET_KEY, a previous key
 // still opens them during a rotation (and start-up re-seals them), and a wrong key stops start-up with exit 2.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { openToken, sealToken, TokenKeyError, useTokenKeys } from '../../src/sto
 import { readTokens, saveRefreshedTokens, seedRefreshToken } from '../../src/store/tokens.js';
 import { readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from '../../src/store/xero.js';
 import { useMigratedDatabase } from '../support/db.js';
+import { runCli } from './cli-run.js';
 
 const db = useMigratedDatabase();
 const K1 = randomBytes(32);
@@ -89,17 +89,7 @@ describe('tokens in the database', () => {
     writeFileSync(config, `dataDir: ${dir}\ncompanies: [{ id: enc4, concur: { baseUrl: "https://us.api.concursolutions.com", auth: { kind: static, accessToken: tok-12345 } } }]\n`);
     const keyFile = join(dir, 'key');
     writeFileSync(keyFile, `${wrong}\n`);
-    const run = (env: Record<string, string>) =>
-      new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/cli.ts'), '--config', config, 'status'], {
-          env: { ...process.env, DATABASE_URL: db.url(), ERP_SYNC_SECRET_KEY: '', ERP_SYNC_SECRET_KEY_FILE: '', ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-        child.on('close', (code) => resolve({ code, output }));
-      });
+    const run = (env: Record<string, string>) => runCli(['--config', config, 'status'], { DATABASE_URL: db.url(), ...env });
     const r = await run({ ERP_SYNC_SECRET_KEY_FILE: keyFile });
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/ERP_SYNC_SECRET_KEY cannot open the stored tokens: oauth_tokens\/enc4\/refresh_token was encrypted with another key/);
