@@ -19,6 +19,7 @@ import { openRuntime } from './runtime.js';
 import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
 import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
 import { log } from './log.js';
+import { printableLines } from './printable.js';
 
 type Opts = { config?: string } & Record<string, unknown>;
 
@@ -161,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof ConfigError) {
-      process.stderr.write(`erp-sync: ${e.message}\n`);
+      process.stderr.write(printableLines(`erp-sync: ${e.message}\n`));
       return 2;
     }
     log.error('command failed', { error: e });

@@ -1,5 +1,6 @@
 // JSON-lines logging (readable on a terminal) with a redaction layer: secrets never reach the output.
 import winston from 'winston';
+import { printable, printableLines } from './printable.js';
 
 const SECRET_KEY = /(pass(word|phrase)?|secret|token|authorization|private.?key|api.?key|credential|cookie)/i;
 const BEARER = /\b(Bearer|OAuth|Basic)\s+[A-Za-z0-9._~+/=$-]{6,}/g;
@@ -28,7 +29,7 @@ function scrubText(text: string): string {
 
 /** Deep copy of a log value with secret-looking keys and known secret values masked. */
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return scrubText(value);
+  if (typeof value === 'string') return printable(scrubText(value));
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (value instanceof Error) {
     const own: Record<string, unknown> = { ...value };
@@ -38,7 +39,8 @@ export function redact(value: unknown, depth = 0): unknown {
       delete own.detail; // PostgreSQL's detail quotes values too ("Key (x)=(…) already exists")
     }
     if (own.driverError instanceof Error) own.driverError = { name: own.driverError.name, code: (own.driverError as { code?: unknown }).code };
-    return { name: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack), ...(redact(own, depth + 1) as object) };
+    // The stack keeps its line breaks; the message (which may quote a file or entry name) is escaped.
+    return { name: value.name, message: printable(scrubText(value.message)), stack: value.stack && printableLines(scrubText(value.stack)), ...(redact(own, depth + 1) as object) };
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};

@@ -1,6 +1,7 @@
 // `erp-sync replay <batch> [--sink NAME]` and `erp-sync retry <batch>`: operator actions on one batch, audited,
 // then driven to their next resting state.
 import { openRuntime } from '../runtime.js';
+import { printable, printableLines } from '../printable.js';
 import { assembleApp } from '../app.js';
 import { settle } from '../pipeline/settle.js';
 import { findBatch, getBatch, reopenForDelivery, requeue, stateBeforeQuarantine, type BatchRow } from '../store/batches.js';
@@ -10,7 +11,7 @@ import type { CommandContext } from './context.js';
 export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.WritableStream): Promise<BatchRow | null> {
   const found = await findBatch(ds, ref);
   if (found.length === 1) return found[0]!;
-  err.write(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.externalId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`);
+  err.write(printableLines(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.externalId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`));
   return null;
 }
 
@@ -28,7 +29,7 @@ async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b:
     app = await assembleApp(rt, ctx.logger);
     await settle(rt.ds, app.worker, [batch.companyId], { now: () => new Date(), maxWaitMs: 120_000 });
     const after = await getBatch(rt.ds, batch.id);
-    process.stdout.write(`${batch.companyId}/${batch.externalId}: ${after?.state}${after?.quarantineReason ? ` (${after.quarantineReason})` : ''}\n`);
+    process.stdout.write(printableLines(`${batch.companyId}/${batch.externalId}: ${after?.state}${after?.quarantineReason ? ` (${printable(after.quarantineReason)})` : ''}\n`));
     return after?.state === 'quarantined' ? 1 : 0;
   } finally {
     await app?.close();

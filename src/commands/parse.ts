@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { moneyText } from '../money.js';
+import { printableLines } from '../printable.js';
 import { loadedParts, openBatchFile, type BatchFileOptions, type BatchFilePart, type NamedProfile } from '../../parsers/batch-file.js';
 import { BUILTIN_CSV_PROFILES, type CsvProfile } from '../../parsers/csv-profile.js';
 import { ParseError } from '../../parsers/errors.js';
@@ -27,8 +28,9 @@ const EXIT_OK = 0;
 const EXIT_FILE_ERRORS = 1;
 const EXIT_USAGE = 2;
 
+/** Every line printed: names from the file (ZIP entries, the file name) may hold control characters. */
 async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
+  if (!stream.write(printableLines(text))) await once(stream, 'drain');
 }
 
 function totalsText(part: BatchFilePart): string {

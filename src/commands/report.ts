@@ -2,6 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { DataSource } from 'typeorm';
 import { neutraliseCell } from '../csv-injection.js';
+import { printable, printableLines } from '../printable.js';
 import { findReport, readReport, REPORTS, type ReportResult, type ReportValue } from '../store/reports.js';
 
 export type ReportFormat = 'table' | 'json' | 'csv';
@@ -17,9 +18,12 @@ function cell(v: ReportValue): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/** A table cell: one line, control characters escaped (names come from batch files). */
+const tableCell = (v: ReportValue) => printable(cell(v));
+
 /** Aligned columns under a header; numbers to the right. */
 export function renderTable(r: ReportResult): string {
-  const grid = [r.columns.map((c) => c.name), ...r.rows.map((row) => r.columns.map((c) => cell(row[c.name] ?? null)))];
+  const grid = [r.columns.map((c) => c.name), ...r.rows.map((row) => r.columns.map((c) => tableCell(row[c.name] ?? null)))];
   const widths = r.columns.map((_, i) => Math.max(...grid.map((line) => line[i]!.length)));
   const line = (cells: string[], header: boolean) =>
     cells
@@ -58,7 +62,7 @@ export async function runReport(ds: DataSource, opts: ReportOptions): Promise<nu
     return 2;
   }
   const result = await readReport(ds, report);
-  const render = { table: renderTable, csv: renderCsv, json: (r: ReportResult) => JSON.stringify(r.rows, null, 2) + '\n' }[opts.format];
+  const render = { table: renderTable, csv: renderCsv, json: (r: ReportResult) => printableLines(JSON.stringify(r.rows, null, 2) + '\n') }[opts.format];
   opts.out.write(render(result));
   return 0;
 }

@@ -1,5 +1,6 @@
 // `erp-sync status [--json]`: where every batch stands, which companies need re-authorisation, which sinks a person.
 import { openRuntime } from '../runtime.js';
+import { printableLines } from '../printable.js';
 import { batchStatuses, type BatchStatus } from '../store/status.js';
 import { companyStatuses, type CompanyStatus } from '../store/companies.js';
 import { saferpayStatus } from '../store/saferpay.js';
@@ -41,8 +42,9 @@ export async function runStatus(ctx: CommandContext, opts: { json: boolean; out?
   const rt = await openRuntime(ctx.config, ctx.logger);
   try {
     const [batches, companies, closes, sinks] = await Promise.all([batchStatuses(rt.ds), companyStatuses(rt.ds), saferpayStatus(rt.ds), sinksNeedingAttention(rt.ds)]);
-    if (opts.json) out.write(JSON.stringify(batches, null, 2) + '\n');
-    else out.write(renderStatus(batches, companies, sinks) + (closes.length ? `\n${renderSaferpayStatus(closes)}` : ''));
+    // Batch names, ids and errors come from outside: control characters are escaped (valid JSON escapes too).
+    if (opts.json) out.write(printableLines(JSON.stringify(batches, null, 2) + '\n'));
+    else out.write(printableLines(renderStatus(batches, companies, sinks) + (closes.length ? `\n${renderSaferpayStatus(closes)}` : '')));
     return 0;
   } finally {
     await rt.close();

@@ -9,6 +9,7 @@ import { idempotencyKey } from '../../sinks/xero/mapping.js';
 import { createXeroClient } from '../../sinks/xero/sink.js';
 import type { Logger } from '../log.js';
 import { openRuntime } from '../runtime.js';
+import { printable } from '../printable.js';
 import { findBatch } from '../store/batches.js';
 import { paymentsToCheck, readXeroPayment, recordReversal, saveChecked } from '../store/xero.js';
 import type { CommandContext } from './context.js';
@@ -108,7 +109,7 @@ export async function runXeroReverse(ctx: CommandContext, ref: string, sink = 'x
       process.stderr.write(`erp-sync: ${refused}\n`);
       return 1;
     }
-    process.stdout.write(`${batch.companyId}/${batch.externalId}: Xero batch payment deleted\n`);
+    process.stdout.write(`${batch.companyId}/${printable(batch.externalId)}: Xero batch payment deleted\n`);
     return 0;
   } finally {
     await rt.close();
