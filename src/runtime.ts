@@ -82,7 +82,7 @@ async function openTokenStore(ds: DataSource, config: Config, logger: Logger): P
   const bytes = (k: string | undefined) => (k ? parseSecretKey(k) : null);
   useTokenKeys(bytes(key), previousKey ? [bytes(previousKey)!] : []);
   if (!key) {
-    logger.warn('ERP_SYNC_SECRET_KEY is not set: OAuth tokens are stored in plain text', {
+    logger.warn('ERP_SYNC_SECRET_KEY is not set: the Concur and Xero tokens are stored unencrypted', {
       readableBy: 'anyone who can read the tables oauth_tokens and xero_tokens (the erp-sync database role and superusers; not erp_sync_reporting)',
       see: 'SECURITY.md',
     });

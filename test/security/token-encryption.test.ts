@@ -97,5 +97,15 @@ describe('tokens in the database', () => {
     const ok = await run({ ERP_SYNC_SECRET_KEY: K2.toString('base64') });
     expect(ok.output).toContain('COMPANY  BATCH');
     expect(ok.code).toBe(0);
+    const none = await run({});
+    expect(none.code).toBe(2);
+    expect(none.output).toMatch(/oauth_tokens\/enc4\/refresh_token is encrypted \(key id [0-9a-f]{8}\) but no ERP_SYNC_SECRET_KEY is set/);
+  });
+
+  it('without a key (nothing encrypted stored) the program starts with a warning naming who can read the tokens', async () => {
+    await db.ds().query('DELETE FROM oauth_tokens; DELETE FROM xero_tokens');
+    const r = await runCli(['status'], { DATABASE_URL: db.url() });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/ERP_SYNC_SECRET_KEY is not set: the Concur and Xero tokens are stored unencrypted.*oauth_tokens and xero_tokens/);
   });
 });
