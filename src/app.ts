@@ -23,7 +23,8 @@ import { fetchStep } from './pipeline/steps/fetch.js';
 import { loadStep } from './pipeline/steps/load.js';
 import { deliverStep } from './pipeline/steps/deliver.js';
 import { sweepFileStore } from './store/file-store.js';
-import { startBuiltInSandbox, type BuiltInSandbox } from './defaults/sandbox.js';
+import type { BuiltInSandbox } from './defaults/sandbox.js';
+import { importOptional } from './optional.js';
 import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
 
 export interface App {
@@ -68,13 +69,23 @@ export function policyFor(company: CompanyConfig): Policy {
   };
 }
 
+/** The built-in Concur sandbox is for trying erp-sync out; the production image leaves it out. */
+function loadBuiltInSandbox(companies: string[]) {
+  return importOptional(
+    () => import('./defaults/sandbox.js'),
+    'the built-in Concur sandbox',
+    `set concur.baseUrl (and concur.auth) for ${companies.map((c) => `company ${c}`).join(', ')}`,
+  );
+}
+
 export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const { config } = rt;
   const now = opts.now ?? (() => new Date());
   const dataDir = resolve(config.dataDir);
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
-  const sandbox = config.companies.some((c) => !c.concur.baseUrl) ? await startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
+  const onSandbox = config.companies.filter((c) => !c.concur.baseUrl).map((c) => c.id);
+  const sandbox = onSandbox.length ? await (await loadBuiltInSandbox(onSandbox)).startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
   const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
   let drop: LocalDrop | null = null;
   try {

@@ -10,18 +10,24 @@ import { runRunOnce } from './commands/run-once.js';
 import { runReplay, runRetry } from './commands/batch-actions.js';
 import { runParse } from './commands/parse.js';
 import { runReport } from './commands/report.js';
-import { runSandbox } from './commands/sandbox.js';
 import { runXeroReverse } from './commands/xero.js';
 import { runSaferpayClose } from './commands/saferpay.js';
 import { runReauth } from './commands/reauth.js';
 import { runExport } from './commands/export.js';
+import { runHealthcheck } from './commands/healthcheck.js';
 import { openRuntime } from './runtime.js';
-import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
-import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
+import { importIfPresent, importOptional } from './optional.js';
+import type { CsvProfile } from '../parsers/csv-profile.js';
 import { log } from './log.js';
 import { printableLines } from './printable.js';
 
 type Opts = { config?: string } & Record<string, unknown>;
+
+/** The sandbox's CSV layout, when the sandbox is installed (the production image leaves it out). */
+async function sandboxProfile(): Promise<Record<string, CsvProfile>> {
+  const sandbox = await importIfPresent(() => import('./defaults/sandbox.js'));
+  return sandbox ? { [sandbox.SANDBOX_PROFILE_NAME]: sandbox.SANDBOX_CSV_PROFILE } : {};
+}
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('erp-sync')
@@ -65,7 +71,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const explicit = o.config ?? process.env.ERP_SYNC_CONFIG;
         const config = explicit ? loadConfig({ file: o.config }).config : null;
         const companies = config?.companies ?? [];
-        const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
+        const profiles = Object.assign(await sandboxProfile(), ...companies.map((c) => c.csvProfiles));
         const settings = o.company ? companies.find((c) => c.id === o.company) : companies[0];
         if (o.company && !settings) throw new Error(`no company ${String(o.company)} in the configuration`);
         return runParse({ file: file!, profile: o.profile as string | undefined, profiles, settings, ...(config ? { zipLimits: config.zipLimits, parseLimits: config.parseLimits } : {}), json: Boolean(o.json), out: process.stdout, err: process.stderr });
@@ -142,13 +148,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(run((_a, o) => runMigrate(commandContext(o))));
 
   program
+    .command('healthcheck')
+    .description("ask the running daemon's /healthz on the configured port (exit 0 healthy, 1 not); the image's HEALTHCHECK")
+    .action(run((_a, o) => runHealthcheck(commandContext(o).config, process.stdout)));
+
+  program
     .command('sandbox')
     .description('run the Concur sandbox on its own (prints the credentials of its companies)')
     .option('--port <n>', 'port to listen on', '8099')
     .option('--companies <n>', 'number of companies', '1')
     .option('--latency-ms <n>', 'added to every answer', '0')
     .option('--fault-rate <r>', 'share of requests answered with an injected fault (0..1)', '0')
-    .action(run((_a, o) => runSandbox({ port: Number(o.port), companies: Number(o.companies), latencyMs: Number(o.latencyMs), faultRate: Number(o.faultRate) })));
+    .action(
+      run(async (_a, o) => {
+        const { runSandbox } = await importOptional(() => import('./commands/sandbox.js'), 'the Concur sandbox', 'run it from a checkout of erp-sync');
+        return runSandbox({ port: Number(o.port), companies: Number(o.companies), latencyMs: Number(o.latencyMs), faultRate: Number(o.faultRate) });
+      }),
+    );
 
   return program;
 }

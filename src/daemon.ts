@@ -135,7 +135,6 @@ export class Daemon {
       const r = await discover(this.o.ds, this.o.clientFor(company), company, now, log);
       // A listing that found nothing new is not news (it happens every minute against the sandbox).
       log[r.added + r.adopted > 0 ? 'info' : 'debug']('discovery done', { ...r });
-      this.o.metrics?.lastCycle.set({ company: company.id }, now.getTime() / 1000);
       if (r.added + r.adopted > 0) this.again = true;
     } catch (e) {
       const f = classify(e);
@@ -145,6 +144,7 @@ export class Daemon {
     } finally {
       const next = nextRunAfter(company.concur.discovery.schedule === 'immediate' ? '* * * * *' : company.concur.discovery.schedule, company.timezone, now);
       await finishDiscovery(this.o.ds, company.id, this.o.workerId, next, error);
+      this.o.metrics?.cycleDuration.observe({ outcome: error === null ? 'done' : 'failed' }, (this.o.now().getTime() - now.getTime()) / 1000);
     }
     return error === null ? 'done' : 'failed';
   }

@@ -1,7 +1,7 @@
 // `erp-sync start`: the long-running daemon.
 import { openRuntime } from '../runtime.js';
 import { startHttpServer } from '../http/server.js';
-import { createMetrics } from '../metrics.js';
+import { createMetrics, registerDatabaseMetrics } from '../metrics.js';
 import { migrationsApplied } from '../db/migrate.js';
 import { assembleApp } from '../app.js';
 import type { CommandContext } from './context.js';
@@ -26,6 +26,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
   const metrics = createMetrics();
   const app = await assembleApp(rt, logger, { metrics, demo: true });
   registerSaferpayMetrics(metrics.registry, rt.ds);
+  registerDatabaseMetrics(metrics.registry, rt.ds);
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,

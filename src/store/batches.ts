@@ -212,6 +212,15 @@ export async function countByState(db: Queryable): Promise<Array<{ companyId: st
   return db.query(`SELECT company_id AS "companyId", state, count(*)::int AS n FROM batches GROUP BY 1, 2`);
 }
 
+/** Per company, how long its oldest batch not yet done or quarantined has been open (0 when none is). */
+export async function openBatchAge(db: Queryable): Promise<Array<{ companyId: string; seconds: number }>> {
+  return db.query(
+    `SELECT c.id AS "companyId", COALESCE(EXTRACT(EPOCH FROM now() - min(b.created_at)), 0)::float8 AS seconds
+     FROM companies c LEFT JOIN batches b ON b.company_id = c.id AND b.state NOT IN ('done', 'quarantined')
+     GROUP BY c.id`,
+  );
+}
+
 /** The state a quarantined batch resumes at: the one it was quarantined from. */
 export async function stateBeforeQuarantine(db: Queryable, batchId: string): Promise<BatchState | null> {
   const rows: Array<{ s: BatchState }> = await db.query(

@@ -23,6 +23,16 @@ export async function recordDelivery(db: Queryable, batchId: string, sink: strin
   );
 }
 
+/** Per company and sink, deliveries whose last attempt failed, of batches still in the pipeline (quarantined ones are counted as such). */
+export async function failingDeliveries(db: Queryable): Promise<Array<{ companyId: string; sink: string; n: number }>> {
+  return db.query(
+    `SELECT b.company_id AS "companyId", d.sink, count(*)::int AS n
+     FROM deliveries d JOIN batches b ON b.id = d.batch_id
+     WHERE d.state = 'failed' AND b.state NOT IN ('done', 'quarantined')
+     GROUP BY 1, 2`,
+  );
+}
+
 export async function batchTotals(db: Queryable, batchId: string): Promise<{ rows: number; totals: Record<string, string> }> {
   const rows: Array<{ currency: string; n: number; total: string }> = await db.query(
     `SELECT COALESCE(currency, '') AS currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,

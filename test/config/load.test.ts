@@ -96,6 +96,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ file: bad, env: {} })).toThrow(new RegExp(`^${bad}: `));
   });
 
+  it('puts an ERP_SYNC_DEFAULTS file (the image\'s) beneath the configuration file and the environment', () => {
+    const defaults = yamlFile('image-defaults.yaml', 'dataDir: /var/lib/erp-sync\nhttp:\n  host: 0.0.0.0\n  port: 8080\n');
+    const file = yamlFile('mounted.yaml', 'http:\n  port: 9000\ncompanies:\n  - id: acme\n');
+    const fromFile = loadConfig({ file, env: { ERP_SYNC_DEFAULTS: defaults } }).config;
+    expect(fromFile.http).toEqual({ host: '0.0.0.0', port: 9000 }); // the file's port, the image's host
+    expect(fromFile.dataDir).toBe('/var/lib/erp-sync');
+    expect(loadConfig({ file, env: { ERP_SYNC_DEFAULTS: defaults, HTTP_PORT: '9100' } }).config.http.port).toBe(9100);
+    // Environment-only mode gets the image's defaults too.
+    const envOnly = loadConfig({ env: { ERP_SYNC_DEFAULTS: defaults, ERP_SYNC_COMPANY: 'solo' } }).config;
+    expect(envOnly).toMatchObject({ dataDir: '/var/lib/erp-sync', http: { host: '0.0.0.0', port: 8080 }, companies: [{ id: 'solo' }] });
+    expect(() => loadConfig({ file, env: { ERP_SYNC_DEFAULTS: yamlFile('list.yaml', '- a\n') } })).toThrow(/list\.yaml \(ERP_SYNC_DEFAULTS\): expected a mapping/);
+  });
+
   it('takes the file from ERP_SYNC_CONFIG', () => {
     const file = yamlFile('envfile.yaml', 'companies: [{id: from-env-file}]\n');
     expect(loadConfig({ env: { ERP_SYNC_CONFIG: file } }).config.companies[0]!.id).toBe('from-env-file');

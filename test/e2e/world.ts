@@ -79,20 +79,36 @@ export async function startWorld(opts: { companies?: number; leaseMs?: number; c
   };
 }
 
+/** Polls `probe` until it gives a value (a condition seen from outside a child process), or fails after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   output: string;
 }
 
-/** Runs `erp-sync <args>` as a child process (the real CLI through tsx), with extra environment; null: no --config. */
+/**
+ * Runs `erp-sync <args>` as a child process (the real CLI through tsx, or `entry`, such as an image's
+ * bin/erp-sync.js), with extra environment; without a configuration file, from the environment alone.
+ */
 export function runCli(
   configPath: string | null,
   args: string[],
   env: Record<string, string> = {},
+  opts: { entry?: string; cwd?: string } = {},
 ): { done: Promise<ChildResult>; kill(signal: NodeJS.Signals): void; pid: number; read(): string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...(configPath ? ['--config', configPath] : []), ...args], {
-    cwd: REPO,
+  const entry = opts.entry ? [opts.entry] : ['--import', 'tsx', join(REPO, 'src', 'cli.ts')];
+  const child = spawn(process.execPath, [...entry, ...(configPath ? ['--config', configPath] : []), ...args], {
+    cwd: opts.cwd ?? REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', HTTP_HOST: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

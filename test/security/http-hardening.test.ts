@@ -100,7 +100,7 @@ describe('hostile webhook bodies', () => {
 });
 
 describe('the HTTP face', () => {
-  it('listens on loopback by default; HTTP_HOST opens it, and the Dockerfile does so explicitly', async () => {
+  it('listens on loopback by default; HTTP_HOST opens it, and the image does so explicitly', async () => {
     const config = validateConfig({ companies: [{ id: 'a' }] }, 'test');
     expect(config.http.host).toBe('127.0.0.1');
     expect(loadConfig({ env: { HTTP_HOST: '0.0.0.0' } }).config.http.host).toBe('0.0.0.0');
@@ -110,7 +110,9 @@ describe('the HTTP face', () => {
     } finally {
       await http.close();
     }
-    expect(readFileSync(join(REPO, 'Dockerfile'), 'utf8')).toMatch(/HTTP_HOST=0\.0\.0\.0/);
+    // The image opens it explicitly, in the defaults file its Dockerfile names.
+    expect(readFileSync(join(REPO, 'Dockerfile'), 'utf8')).toMatch(/ERP_SYNC_DEFAULTS=\/app\/config\/image-defaults\.yaml/);
+    expect(readFileSync(join(REPO, 'config', 'image-defaults.yaml'), 'utf8')).toMatch(/^ {2}host: 0\.0\.0\.0/m);
   });
 
   it('with http.metricsToken, /metrics needs the bearer token; health stays open', async () => {

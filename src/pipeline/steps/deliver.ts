@@ -57,6 +57,7 @@ export function deliverStep(deps: DeliverDeps) {
         ctx.logger.info('delivered', { sink: sink.name, files: report.files.length, alreadyThere: report.files.filter((f) => f.outcome === 'already-present').length });
       } else {
         ctx.logger.warn('delivery failed', { sink: sink.name, error, retryable: report.error?.retryable });
+        deps.metrics?.deliveryFailures.inc({ company: ctx.company.id, sink: sink.name });
         failed.push(sink.name);
         if (report.error && !report.error.retryable) permanent = `${sink.name}: ${error}`;
       }
