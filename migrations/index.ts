@@ -7,8 +7,9 @@ import { QiTech1763920000000 } from './1763920000000-qitech.js';
 import { Saferpay1763930000000 } from './1763930000000-saferpay.js';
 import { SinkAttention1763940000000 } from './1763940000000-sink-attention.js';
 import { RowIdentity1763940014000 } from './1763940014000-row-identity.js';
+import { Claims1764633600000 } from './1764633600000-claims.js';
 
 export const migrations = [
   InitialSchema1763769600000, CompanySchedule1763780000000, ReportingViews1763856000000, Xero1763910000000, QiTech1763920000000, Saferpay1763930000000,
-  SinkAttention1763940000000, RowIdentity1763940014000,
+  SinkAttention1763940000000, RowIdentity1763940014000, Claims1764633600000,
 ];

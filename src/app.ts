@@ -25,12 +25,15 @@ import { deliverStep } from './pipeline/steps/deliver.js';
 import { sweepFileStore } from './store/file-store.js';
 import { startBuiltInSandbox, type BuiltInSandbox } from './defaults/sandbox.js';
 import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
+import { openHolder, type HolderSession } from './store/claims.js';
 
 export interface App {
   config: Config;
   companies: CompanyConfig[];
   worker: Worker;
   daemon: Daemon;
+  /** This process's claim session: its claims live as long as it does. */
+  holder: HolderSession;
   sandbox: BuiltInSandbox | null;
   drop: LocalDrop | null;
   close(): Promise<void>;
@@ -74,15 +77,18 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
   const dataDir = resolve(config.dataDir);
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
-  const sandbox = config.companies.some((c) => !c.concur.baseUrl) ? await startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
-  const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
+  const holder = await openHolder(rt.databaseUrl, workerId, logger);
+  let sandbox: BuiltInSandbox | null = null;
   let drop: LocalDrop | null = null;
   try {
-    drop = companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
+    sandbox = config.companies.some((c) => !c.concur.baseUrl) ? await startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
+    drop = config.companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
   } catch (e) {
     await sandbox?.close();
+    await holder.close();
     throw e;
   }
+  const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
 
   const clients = new Map<string, ConcurClient>();
   const byId = new Map(companies.map((c) => [c.id, c]));
@@ -119,19 +125,20 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     },
     companies,
     policyFor,
-    workerId,
+    holder,
     now,
     logger,
     metrics: opts.metrics,
     leaseMs: config.pipeline.leaseMs,
     globalConcurrency: config.pipeline.concurrency,
     perCompanyConcurrency: config.pipeline.perCompanyConcurrency,
+    maxUnfinishedStarts: config.pipeline.maxUnfinishedStarts,
   });
   const daemon = new Daemon({
     ds: rt.ds,
     companies,
     worker,
-    workerId,
+    holder,
     clientFor: (c) => clientFor(c.id),
     now,
     logger,
@@ -152,11 +159,13 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     companies,
     worker,
     daemon,
+    holder,
     sandbox,
     drop,
     close: async () => {
       await drop?.close();
       await sandbox?.close();
+      await holder.close();
     },
   };
 }

@@ -1,4 +1,6 @@
 // The erp-sync command line. Exit codes: 0 ok, 1 work failed, 2 usage or configuration error.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
@@ -15,6 +17,7 @@ import { runXeroReverse } from './commands/xero.js';
 import { runSaferpayClose } from './commands/saferpay.js';
 import { runReauth } from './commands/reauth.js';
 import { openRuntime } from './runtime.js';
+import { openHolder } from './store/claims.js';
 import { SANDBOX_PROFILE_NAME } from './defaults/sandbox.js';
 import { SANDBOX_CSV_PROFILE } from './sandbox/files/index.js';
 import { log } from './log.js';
@@ -119,9 +122,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       run(async ([terminal], o) => {
         const ctx = commandContext(o);
         const rt = await openRuntime(ctx.config, ctx.logger);
+        const holder = await openHolder(rt.databaseUrl, `${hostname()}:${process.pid}:cli:${randomBytes(3).toString('hex')}`, ctx.logger).catch(async (e: unknown) => {
+          await rt.close();
+          throw e;
+        });
         try {
-          return await runSaferpayClose({ ds: rt.ds, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(o.force) });
+          return await runSaferpayClose({ ds: rt.ds, holder, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(o.force) });
         } finally {
+          await holder.close();
           await rt.close();
         }
       }),

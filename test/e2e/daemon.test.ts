@@ -1,18 +1,8 @@
 // `erp-sync start` as operators run it: health, readiness and metrics over HTTP, status --json, clean SIGTERM.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { runCli, startWorld, waitForOutput, type World } from './world.js';
+import { runCli, startWorld, until, waitForOutput, type World } from './world.js';
 import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('the daemon', () => {
   let world: World | undefined;
@@ -91,6 +81,6 @@ describe('the daemon', () => {
     expect(exit.output).not.toMatch(/"message":"discovered → discovered"/);
     expect(saferpay.counters.closes()).toBe(1); // many passes, one close for the business day
     // Claims were released: nothing is left held by the stopped daemon.
-    expect(await world.query(`SELECT id FROM batches WHERE claimed_by IS NOT NULL`)).toEqual([]);
+    expect(await world.query(`SELECT kind, key FROM claims`)).toEqual([]);
   });
 });

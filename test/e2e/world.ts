@@ -25,7 +25,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { companies?: number; leaseMs?: number; concurrency?: number } = {}): Promise<World> {
+export async function startWorld(opts: { companies?: number; concurrency?: number; pipeline?: Record<string, unknown> } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'erp-sync-e2e-'));
   const db = await createDatabase();
   const sandbox = await startConcurSandbox({ companies: opts.companies ?? 1, closeDelayMs: 300 });
@@ -39,7 +39,8 @@ export async function startWorld(opts: { companies?: number; leaseMs?: number; c
     dataDir,
     database: { url: db.url, poolSize: 5 },
     http: { port: 0, host: '127.0.0.1' },
-    pipeline: { pollMs: 100, leaseMs: opts.leaseMs ?? 1_500, concurrency: opts.concurrency ?? 4, perCompanyConcurrency: 4 },
+    // The lease is the default (120 s) unless a test asks: a dead process's claims must end with its connection.
+    pipeline: { pollMs: 100, ...opts.pipeline, concurrency: opts.concurrency ?? 4, perCompanyConcurrency: 4 },
     companies: sandbox.companies.map((c) => ({
       id: c.id,
       concur: {
@@ -170,4 +171,15 @@ export function dropContents(root: string): Map<string, string> {
   };
   walk(root);
   return out;
+}
+
+/** Polls `probe` until it answers (a condition in the database, not a fixed sleep). */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
