@@ -7,6 +7,8 @@ import { expectSettled } from './settled.js';
 
 /** Another live process (a session of the test's own) holding the discovery claim of a company for an hour. */
 async function holdDiscovery(world: World, company: string, holderId: string): Promise<{ kill(): Promise<void> }> {
+  const migrated = await runCli(world.configPath, ['migrate']).done;
+  expect(migrated.code, migrated.output.slice(-2000)).toBe(0);
   const other = await killableHolder(world.databaseUrl, holderId);
   await world.query(`INSERT INTO claims (kind, key, holder, session, expires_at) VALUES ('discovery', $1, $2, $3, now() + interval '1 hour')`, [
     company, holderId, other.holder.session,

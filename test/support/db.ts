@@ -68,6 +68,7 @@ export function useMigratedDatabase(): { url: () => string; ds: () => DataSource
  */
 export async function killableHolder(url: string, id: string): Promise<{ holder: { id: string; session: string }; kill(): Promise<void> }> {
   const c = new pg.Client({ connectionString: url });
+  c.on('error', () => undefined); // the database may be dropped under it at the end of the file
   await c.connect();
   const session = String(1_000_000 + Math.floor(Math.random() * 1e12));
   await c.query('SELECT pg_advisory_lock($1::bigint)', [session]);
