@@ -1,8 +1,10 @@
 // Claims die with their holder, and run-once tells the truth about work another live process holds: it waits for
 // it (bounded), finishes it once that process is gone, or reports who holds it and exits 1. Default lease (120 s).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killableHolder } from '../support/db.js';
-import { runCli, startWorld, waitForOutput, type World } from './world.js';
+import { runCli, startWorld, until, waitForOutput, type World } from './world.js';
+import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
 import { expectSettled } from './settled.js';
 
 /** Another live process (a session of the test's own) holding the discovery claim of a company for an hour. */
@@ -48,5 +50,40 @@ describe('run-once while another live process holds a company', () => {
     } finally {
       await other.kill();
     }
+  });
+});
+
+describe('a Saferpay close whose process was SIGKILLed mid-call', () => {
+  let world: World | undefined;
+  let saferpay: SaferpaySandbox | undefined;
+  afterEach(async () => {
+    await world?.close();
+    await saferpay?.close();
+    world = undefined;
+  });
+
+  it('is retried by the next run at once (RetryIndicator 1, one close), not after the dead lease (100 s + 60 s)', async () => {
+    world = await startWorld();
+    saferpay = await startSaferpaySandbox();
+    const customer = saferpay.customers[0]!;
+    const config = JSON.parse(readFileSync(world.configPath, 'utf8'));
+    config.saferpay = {
+      terminals: [{ name: 'shop', baseUrl: saferpay.url, username: customer.username, password: customer.password, customerId: customer.customerId, terminalId: customer.terminalIds[0] }],
+    };
+    writeFileSync(world.configPath, JSON.stringify(config));
+    // Saferpay executes the close but answers only after a long while: the process is killed while it waits.
+    saferpay.controls.setFaults({ rate: 0, slowMs: 90_000 });
+    saferpay.controls.failNext('slow');
+    const first = runCli(world.configPath, ['saferpay', 'close', 'shop']);
+    await until(async () => (saferpay!.requests().length === 1 ? true : undefined), 'the close request');
+    first.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+
+    const again = await runCli(world.configPath, ['saferpay', 'close', 'shop']).done;
+    expect(again.code, again.output.slice(-3000)).toBe(0);
+    expect(again.output).toMatch(/shop \d{4}-\d{2}-\d{2}: closed \(RequestId [\w-]+, 2 attempts\)/);
+    expect(saferpay.requests().map((r) => r.retryIndicator)).toEqual([0, 1]);
+    expect(new Set(saferpay.requests().map((r) => r.requestId)).size).toBe(1);
+    expect(saferpay.counters.closes()).toBe(1);
   });
 });
