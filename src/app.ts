@@ -26,12 +26,15 @@ import { sweepFileStore } from './store/file-store.js';
 import type { BuiltInSandbox } from './defaults/sandbox.js';
 import { importOptional } from './optional.js';
 import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
+import { openHolder, type HolderSession } from './store/claims.js';
 
 export interface App {
   config: Config;
   companies: CompanyConfig[];
   worker: Worker;
   daemon: Daemon;
+  /** This process's claim session: its claims live as long as it does. */
+  holder: HolderSession;
   sandbox: BuiltInSandbox | null;
   drop: LocalDrop | null;
   close(): Promise<void>;
@@ -84,16 +87,19 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
   const dataDir = resolve(config.dataDir);
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
+  const holder = await openHolder(rt.databaseUrl, workerId, logger);
   const onSandbox = config.companies.filter((c) => !c.concur.baseUrl).map((c) => c.id);
-  const sandbox = onSandbox.length ? await (await loadBuiltInSandbox(onSandbox)).startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
-  const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
+  let sandbox: BuiltInSandbox | null = null;
   let drop: LocalDrop | null = null;
   try {
-    drop = companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
+    sandbox = onSandbox.length ? await (await loadBuiltInSandbox(onSandbox)).startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
+    drop = config.companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
   } catch (e) {
     await sandbox?.close();
+    await holder.close();
     throw e;
   }
+  const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
 
   const clients = new Map<string, ConcurClient>();
   const byId = new Map(companies.map((c) => [c.id, c]));
@@ -130,19 +136,20 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     },
     companies,
     policyFor,
-    workerId,
+    holder,
     now,
     logger,
     metrics: opts.metrics,
     leaseMs: config.pipeline.leaseMs,
     globalConcurrency: config.pipeline.concurrency,
     perCompanyConcurrency: config.pipeline.perCompanyConcurrency,
+    maxUnfinishedStarts: config.pipeline.maxUnfinishedStarts,
   });
   const daemon = new Daemon({
     ds: rt.ds,
     companies,
     worker,
-    workerId,
+    holder,
     clientFor: (c) => clientFor(c.id),
     now,
     logger,
@@ -163,11 +170,13 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     companies,
     worker,
     daemon,
+    holder,
     sandbox,
     drop,
     close: async () => {
       await drop?.close();
       await sandbox?.close();
+      await holder.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 // The erp-sync command line. Exit codes: 0 ok, 1 work failed, 2 usage or configuration error.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { commandContext, loadFromOptions, type GlobalOptions } from './commands/context.js';
@@ -20,6 +22,7 @@ import { runConfigCheck } from './commands/config-check.js';
 import { openRuntime } from './runtime.js';
 import { importOptional } from './optional.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './defaults/sandbox-profile.js';
+import { openHolder } from './store/claims.js';
 import { log } from './log.js';
 import { printableLines } from './printable.js';
 
@@ -146,9 +149,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       run(async ([terminal], o) => {
         const ctx = commandContext(o);
         const rt = await openRuntime(ctx.config, ctx.logger);
+        const holder = await openHolder(rt.databaseUrl, `${hostname()}:${process.pid}:cli:${randomBytes(3).toString('hex')}`, ctx.logger).catch(async (e: unknown) => {
+          await rt.close();
+          throw e;
+        });
         try {
-          return await runSaferpayClose({ ds: rt.ds, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(o.force) });
+          return await runSaferpayClose({ ds: rt.ds, holder, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(o.force) });
         } finally {
+          await holder.close();
           await rt.close();
         }
       }),

@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { ConcurClient } from './concur/client.js';
 import { claimDiscovery, finishDiscovery } from './store/companies.js';
+import type { Holder } from './store/claims.js';
 import { countByState } from './store/batches.js';
 import { discover } from './pipeline/discovery.js';
 import { nextRunAfter } from './pipeline/schedule.js';
@@ -20,7 +21,7 @@ export interface DaemonOptions {
   ds: DataSource;
   companies: CompanyConfig[];
   worker: Worker;
-  workerId: string;
+  holder: Holder;
   clientFor: (company: CompanyConfig) => Pick<ConcurClient, 'listBatches'>;
   now: () => Date;
   logger: Logger;
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   /** Removes stored files past their retention. */
   sweepFiles?: (() => Promise<void>) | null;
 }
+
+export type DiscoveryOutcome = { outcome: 'done' | 'not-due' } | { outcome: 'failed'; error: string } | { outcome: 'held'; heldBy: string | null };
 
 /** How often the periodic background jobs run (each at most once at a time). */
 const PERIODIC: Record<'xero-check' | 'file-sweep', number> = { 'xero-check': 5 * 60_000, 'file-sweep': 6 * 60 * 60_000 };
@@ -111,7 +114,7 @@ export class Daemon {
     }
     const saferpay = this.o.saferpay;
     if (saferpay?.terminals.length) {
-      this.runInBackground('saferpay', () => runSaferpayDue({ ds: this.o.ds, config: saferpay, now: this.o.now, logger: this.o.logger, workerId: this.o.workerId }));
+      this.runInBackground('saferpay', () => runSaferpayDue({ ds: this.o.ds, config: saferpay, now: this.o.now, logger: this.o.logger, holder: this.o.holder }));
     }
     for (const [name, job] of [['xero-check', this.o.xeroCheck], ['file-sweep', this.o.sweepFiles]] as const) {
       const now = this.o.now().getTime();
@@ -125,10 +128,14 @@ export class Daemon {
     await this.refreshGauges();
   }
 
-  /** Lists a company when its discovery is due and no other replica is listing it; `force` ignores the schedule. */
-  async discoverIfDue(company: CompanyConfig, force = false): Promise<'done' | 'not-due' | 'failed'> {
+  /**
+   * Lists a company when its discovery is due and no other replica is listing it; `force` ignores the schedule.
+   * `held`: another live process is listing it (`heldBy` names it when known).
+   */
+  async discoverIfDue(company: CompanyConfig, force = false): Promise<DiscoveryOutcome> {
     const now = this.o.now();
-    if (!(await claimDiscovery(this.o.ds, company.id, this.o.workerId, now, this.o.leaseMs, force))) return 'not-due';
+    const claim = await claimDiscovery(this.o.ds, company.id, this.o.holder, now, this.o.leaseMs, force);
+    if (!claim.taken) return claim.heldBy || force ? { outcome: 'held', heldBy: claim.heldBy } : { outcome: 'not-due' };
     const log = this.o.logger.child({ company: company.id, step: 'discover' });
     let error: string | null = null;
     try {
@@ -144,10 +151,10 @@ export class Daemon {
       log.error('discovery failed', { error: f.message, kind: f.kind });
     } finally {
       const next = nextRunAfter(company.concur.discovery.schedule === 'immediate' ? '* * * * *' : company.concur.discovery.schedule, company.timezone, now);
-      await finishDiscovery(this.o.ds, company.id, this.o.workerId, next, error);
+      await finishDiscovery(this.o.ds, company.id, this.o.holder, next, error);
       this.o.metrics?.cycleDuration.observe({ outcome: error === null ? 'done' : 'failed' }, (this.o.now().getTime() - now.getTime()) / 1000);
     }
-    return error === null ? 'done' : 'failed';
+    return error === null ? { outcome: 'done' } : { outcome: 'failed', error };
   }
 
   private async refreshGauges(): Promise<void> {
@@ -171,6 +178,6 @@ export class Daemon {
     const expired = new Promise<'timeout'>((r) => (timeout = setTimeout(() => r('timeout'), graceMs)));
     const outcome = await Promise.race([settled.then(() => 'done' as const), expired]);
     clearTimeout(timeout);
-    if (outcome === 'timeout') this.o.logger.warn('grace period over; abandoning steps in flight (their leases expire and another run resumes them)');
+    if (outcome === 'timeout') this.o.logger.warn('grace period over; abandoning steps in flight (their claims end with this process; another run resumes them)');
   }
 }

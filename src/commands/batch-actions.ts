@@ -34,7 +34,7 @@ async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b:
       return 1;
     }
     app = await assembleApp(rt, ctx.logger);
-    await settle(rt.ds, app.worker, [batch.companyId], { now: () => new Date(), maxWaitMs: 120_000 });
+    await settle(rt.ds, app.worker, [batch.companyId], { now: () => new Date(), maxWaitMs: rt.config.pipeline.runOnceWaitMs });
     const after = await getBatch(rt.ds, batch.id);
     process.stdout.write(printableLines(`${batch.companyId}/${batch.externalId}: ${after?.state}${after?.quarantineReason ? ` (${printable(after.quarantineReason)})` : ''}\n`));
     return after?.state === 'quarantined' ? 1 : 0;

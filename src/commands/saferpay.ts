@@ -1,15 +1,17 @@
 // `erp-sync saferpay close <terminal> [--force]` and the Saferpay lines of `erp-sync status`.
 import { hostname, userInfo } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Queryable } from '../db/sql.js';
 import type { FetchFn } from '../saferpay/client.js';
 import { terminalLabel, type SaferpayConfig } from '../saferpay/config.js';
 import { closeByHand } from '../saferpay/job.js';
 import type { SaferpayStatus } from '../store/saferpay.js';
+import type { Holder } from '../store/claims.js';
 
 export interface SaferpayCommandDeps {
   ds: Queryable;
+  /** This command's claim session. */
+  holder: Holder;
   saferpay: SaferpayConfig;
   logger: Logger;
   now?: () => Date;
@@ -39,7 +41,7 @@ export async function runSaferpayClose(deps: SaferpayCommandDeps, terminal: stri
       fetch: deps.fetch,
       sleep: deps.sleep,
       logger: deps.logger,
-      workerId: `${hostname()}:${process.pid}:cli:${randomBytes(3).toString('hex')}`,
+      holder: deps.holder,
     },
     t,
     opts.force ? (deps.actor ?? `${userInfo().username}@${hostname()}`) : null,

@@ -136,8 +136,15 @@ export const ConfigSchema = z.strictObject({
       /** Batches worked on at once by this daemon, and per company. */
       concurrency: z.number().int().min(1).max(1000).default(8),
       perCompanyConcurrency: z.number().int().min(1).max(100).default(2),
-      /** A claim on a batch expires this long after its holder stopped renewing it (a crashed replica). */
+      /**
+       * A claim (batch step, discovery) is freed when its holder's database session ends (a dead process) or, for a
+       * holder alive but cut off from the database, this long after it stopped renewing it.
+       */
       leaseMs: z.number().int().min(1_000).default(120_000),
+      /** A step begun this many times without finishing (the process died each time) quarantines its batch. */
+      maxUnfinishedStarts: z.number().int().min(1).max(100).default(3),
+      /** How long run-once waits for work another live process holds, and sits out shorter waits (a short back-off). */
+      runOnceWaitMs: z.number().int().min(0).default(120_000),
       /** How often due work is looked for between schedule times. */
       pollMs: z.number().int().min(50).default(2_000),
       /** Grace period for steps in flight at SIGTERM. */

@@ -83,6 +83,15 @@ export function closeIntent(now: Date): Transition {
   return move('closing', 'close_requested', now, { closeRequestedAt: now, stateData: { closeRequestedAt: now.toISOString() } }, {});
 }
 
+/**
+ * A step begun `limit` times without ever reaching a transition: the process stopped inside it each time (killed,
+ * out of memory). Quarantine instead of a crash loop; null while the step may still be tried.
+ */
+export function unfinishedStarts(batch: { stepStarted: string | null; stepStarts: number }, step: Step, limit: number): Outcome | null {
+  if (batch.stepStarted !== step || batch.stepStarts < limit) return null;
+  return { kind: 'invalid', reason: `step ${step} did not finish in ${batch.stepStarts} attempts (the process stopped each time)` };
+}
+
 function failure(batch: BatchView, step: Step, error: StepFailure, now: Date, policy: Policy): Transition {
   const attempts = batch.attempts + 1;
   if (!error.retryable || attempts >= policy.backoff.maxAttempts) {

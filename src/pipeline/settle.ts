@@ -1,27 +1,26 @@
 // Drives the worker until every batch of the given companies is done, quarantined or waiting: for its close
-// window (discovered, empty) or for longer than maxWaitMs.
+// window (discovered, empty), for longer than maxWaitMs, or held by another live process for longer than that.
 import type { DataSource } from 'typeorm';
 import type { Worker } from './worker.js';
-
-export async function nextDueAt(ds: DataSource, companies: string[]): Promise<Date | null> {
-  const [row]: Array<{ at: Date | null }> = await ds.query(
-    `SELECT min(COALESCE(next_attempt_at, '-infinity')) AS at FROM batches WHERE company_id = ANY($1) AND state NOT IN ('done', 'quarantined', 'discovered', 'empty')`,
-    [companies],
-  );
-  return row?.at ?? null;
-}
+import { nextDueAt } from '../store/batches.js';
 
 export async function settle(ds: DataSource, worker: Worker, companies: string[], opts: { now: () => Date; maxWaitMs: number; sleep?: (ms: number) => Promise<void> }): Promise<void> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let idleSince: number | null = null;
   for (;;) {
     const claimed = await worker.tick();
     await worker.drain();
-    if (claimed > 0) continue;
-    const due = await nextDueAt(ds, companies);
+    if (claimed > 0) {
+      idleSince = null;
+      continue;
+    }
+    const now = opts.now();
+    const due = await nextDueAt(ds, companies, now);
     if (!due) return;
-    const wait = due.getTime() - opts.now().getTime();
-    if (wait > opts.maxWaitMs) return;
-    // Due but not claimable: another worker (or a dead one's lease, until it expires) holds it.
+    idleSince ??= now.getTime();
+    const wait = due.getTime() - now.getTime();
+    // Due but not claimable (another live process works on it), or a short wait: sat out, but not for ever.
+    if (wait > opts.maxWaitMs || now.getTime() - idleSince >= opts.maxWaitMs) return;
     await sleep(Math.min(Math.max(wait, 200), 1_000));
   }
 }

@@ -1,11 +1,13 @@
-// Runs due batches one step at a time: claim (lease) → step side effect → commit the transition → release.
+// Runs due batches one step at a time: claim → commit that the step begins → step side effect → commit the
+// transition → release. A batch whose step was begun before without finishing runs alone (see tick).
 import type { DataSource } from 'typeorm';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Queryable } from '../db/sql.js';
-import { applyTransition, claimDue, getBatch, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
-import { closeIntent, transition, type Outcome, type Policy, type Transition } from './machine.js';
+import { applyTransition, beginStep, claimDue, getBatch, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
+import type { Holder } from '../store/claims.js';
+import { closeIntent, transition, unfinishedStarts, type Outcome, type Policy, type Transition } from './machine.js';
 import { stepFor, TERMINAL_STATES, type Step } from './states.js';
 import { classify } from './classify.js';
 import { faultPoint } from '../faults.js';
@@ -28,19 +30,23 @@ export interface WorkerOptions {
   handlers: StepHandlers;
   companies: CompanyConfig[];
   policyFor: (company: CompanyConfig) => Policy;
-  workerId: string;
+  holder: Holder;
   now: () => Date;
   logger: Logger;
   metrics?: Metrics;
   leaseMs: number;
   globalConcurrency: number;
   perCompanyConcurrency: number;
+  /** A step begun this many times without finishing (the process died each time) quarantines its batch. */
+  maxUnfinishedStarts: number;
 }
 
 export class Worker {
   private inFlight = new Set<Promise<void>>();
   private readonly companies: Map<string, CompanyConfig>;
   private stopping = false;
+  /** A batch whose step was interrupted before runs alone: if it kills the process again, no other batch's step dies with it. */
+  private isolated = false;
 
   constructor(private readonly o: WorkerOptions) {
     this.companies = new Map(o.companies.map((c) => [c.id, c]));
@@ -49,20 +55,31 @@ export class Worker {
   /** Claims what is due up to the free capacity and starts it; resolves once claimed (not when finished). */
   async tick(): Promise<number> {
     const free = this.o.globalConcurrency - this.inFlight.size;
-    if (free <= 0 || this.stopping) return 0;
-    const claimed = await claimDue(this.o.ds, {
-      worker: this.o.workerId,
-      now: this.o.now(),
-      leaseMs: this.o.leaseMs,
-      limit: free,
-      perCompany: this.o.perCompanyConcurrency,
-      companies: [...this.companies.keys()],
-    });
-    for (const batch of claimed) {
-      const p: Promise<void> = this.drive(batch).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
+    if (free <= 0 || this.stopping || this.isolated) return 0;
+    const claim = (limit: number, suspects: boolean) =>
+      claimDue(this.o.ds, {
+        holder: this.o.holder, now: this.o.now(), leaseMs: this.o.leaseMs, limit, perCompany: this.o.perCompanyConcurrency,
+        companies: [...this.companies.keys()], suspects,
+      });
+    if (this.inFlight.size === 0) {
+      const [suspect] = await claim(1, true);
+      if (suspect) {
+        this.isolated = true;
+        this.start(suspect, () => (this.isolated = false));
+        return 1;
+      }
     }
+    const claimed = await claim(free, false);
+    for (const batch of claimed) this.start(batch);
     return claimed.length;
+  }
+
+  private start(batch: BatchRow, done?: () => void): void {
+    const p: Promise<void> = this.drive(batch).finally(() => {
+      this.inFlight.delete(p);
+      done?.();
+    });
+    this.inFlight.add(p);
   }
 
   /** Waits for the steps in flight (used by run-once and at shutdown). */
@@ -89,7 +106,7 @@ export class Worker {
       if (e instanceof LostClaimError) log.warn('claim lost; another worker has the batch', { error: e.message });
       else log.error('step crashed', { error: e });
     } finally {
-      await releaseClaim(this.o.ds, initial.id, this.o.workerId).catch((e) => log.error('releasing claim failed', { error: e }));
+      await releaseClaim(this.o.ds, initial.id, this.o.holder).catch((e) => log.error('releasing claim failed', { error: e }));
     }
   }
 
@@ -99,7 +116,7 @@ export class Worker {
     const policy = this.o.policyFor(company);
     const slog = log.child({ step });
     const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
-      await applyTransition(db, from, this.o.workerId, t, step);
+      await applyTransition(db, from, this.o.holder, t, step);
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
       const level = t.event === 'close_deferred' ? 'debug' : 'info';
@@ -116,8 +133,17 @@ export class Worker {
       faultPoint('close:after-intent');
     }
 
+    // A step that never finished N times in a row is a poison pill: quarantined (its file kept) instead of a crash loop.
+    const poisoned = unfinishedStarts(current, step, this.o.maxUnfinishedStarts);
+    if (poisoned) {
+      this.o.metrics?.errors.inc({ step, kind: 'unfinished' });
+      await commit(this.o.ds, current, transition(current, step, poisoned, this.o.now(), policy));
+      return null;
+    }
+    await beginStep(this.o.ds, current, this.o.holder, step);
+
     const heartbeat = setInterval(() => {
-      void renewClaim(this.o.ds, batch.id, this.o.workerId, new Date(this.o.now().getTime() + this.o.leaseMs)).catch(() => undefined);
+      void renewClaim(this.o.ds, batch.id, this.o.holder, this.o.now(), this.o.leaseMs).catch(() => undefined);
     }, Math.max(1000, this.o.leaseMs / 3));
     const started = process.hrtime.bigint();
     let result: StepResult;
@@ -129,7 +155,7 @@ export class Worker {
         logger: slog,
         commitWithin: async (db, outcome) => {
           const t = transition(current, step, outcome, this.o.now(), policy);
-          await applyTransition(db, current, this.o.workerId, t, step);
+          await applyTransition(db, current, this.o.holder, t, step);
           return t;
         },
       });
@@ -165,7 +191,7 @@ export class Worker {
   /** The batch as committed: the next step sees every column the transition set (reconciliation, times, URL). */
   private async reread(batch: BatchRow): Promise<BatchRow> {
     const fresh = await getBatch(this.o.ds, batch.id);
-    if (!fresh || fresh.claimedBy !== this.o.workerId) throw new LostClaimError(`batch ${batch.id}: claim lost after a transition`);
+    if (!fresh) throw new LostClaimError(`batch ${batch.id}: gone after a transition`);
     return fresh;
   }
 }

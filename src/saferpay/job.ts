@@ -18,6 +18,7 @@ import {
   type CloseState,
   type TerminalRef,
 } from '../store/saferpay.js';
+import type { Holder } from '../store/claims.js';
 import { sendClose, type CloseAnswer, type FetchFn } from './client.js';
 import { terminalLabel, type SaferpayConfig, type SaferpayTerminal } from './config.js';
 import { decide, errorFields, MAX_ATTEMPTS, NO_ERROR, type Decision } from './decide.js';
@@ -34,7 +35,8 @@ export interface SaferpayDeps {
   random?: () => number;
   newRequestId?: () => string;
   logger: Logger;
-  workerId: string;
+  /** Whose claims these closes are (the process's claim session). */
+  holder: Holder;
 }
 
 export interface CloseSummary {
@@ -66,7 +68,7 @@ async function closeIfDue(deps: SaferpayDeps, t: SaferpayTerminal): Promise<Clos
   if (await openDayClose(deps.ds, refOf(t), businessDay, (deps.newRequestId ?? randomUUID)(), now)) {
     deps.logger.info('saferpay close opened', { job: JOB_NAME, terminal: terminalLabel(t), businessDay });
   }
-  const row = await claimPending(deps.ds, t.terminalId, deps.workerId, now, leaseMs(t));
+  const row = await claimPending(deps.ds, t.terminalId, deps.holder, now, leaseMs(t));
   return row && work(deps, t, row);
 }
 
@@ -92,7 +94,7 @@ export async function closeByHand(deps: SaferpayDeps, t: SaferpayTerminal, force
   } else {
     await openDayClose(deps.ds, refOf(t), day, newId, now);
   }
-  const row = await claimPending(deps.ds, t.terminalId, deps.workerId, now, leaseMs(t), true);
+  const row = await claimPending(deps.ds, t.terminalId, deps.holder, now, leaseMs(t), true);
   if (row) return { summary: await work(deps, t, row), note: null };
   const last = (await dayCloses(deps.ds, t.terminalId, day)).at(-1);
   if (!last) return { summary: null, note: `a close of terminal ${label} for an earlier day is being worked on by another runner` };
@@ -122,18 +124,18 @@ function answerLog(a: CloseAnswer): Record<string, unknown> {
 /** Sends (and re-sends) a claimed close until it has an outcome, a later retry is scheduled, or the lease is lost. */
 async function work(deps: SaferpayDeps, t: SaferpayTerminal, row: CloseRow): Promise<CloseSummary> {
   registerSecret(t.password);
-  const { ds, workerId } = deps;
+  const { ds, holder } = deps;
   const log = deps.logger.child({ job: JOB_NAME, terminal: terminalLabel(t), businessDay: row.businessDay, requestId: row.requestId });
   const sleep = deps.sleep ?? realSleep;
   if (row.attempts >= MAX_ATTEMPTS) {
     // Every RetryIndicator was used by runs that died before an answer: nothing may be sent under this RequestId.
     const reason = `${MAX_ATTEMPTS} sends without a recorded answer; outcome unknown, check the Saferpay Backoffice`;
-    await finishClose(ds, row.id, workerId, 'failed', { ...NO_ERROR, lastError: reason }, deps.now());
+    await finishClose(ds, row.id, holder, 'failed', { ...NO_ERROR, lastError: reason }, deps.now());
     log.error('saferpay close failed: needs a person', { reason });
     return summaryOf(t, row, 'failed', row.attempts, reason);
   }
   for (let soon = 0; ; soon++) {
-    const attempt = await beginAttempt(ds, row.id, workerId, deps.now(), leaseMs(t));
+    const attempt = await beginAttempt(ds, row.id, holder, deps.now(), leaseMs(t));
     if (attempt === null) {
       log.warn('saferpay close taken over by another runner (lease lost)');
       return summaryOf(t, row, 'pending', row.attempts, 'lease lost');
@@ -145,12 +147,12 @@ async function work(deps: SaferpayDeps, t: SaferpayTerminal, row: CloseRow): Pro
     const fields: AnswerFields = { ...errorFields(answer), lastError: reason };
     const now = deps.now();
     if (d.action === 'closed') {
-      await finishClose(ds, row.id, workerId, 'closed', { ...NO_ERROR, httpStatus: fields.httpStatus, lastError: null }, now);
+      await finishClose(ds, row.id, holder, 'closed', { ...NO_ERROR, httpStatus: fields.httpStatus, lastError: null }, now);
       log.info('saferpay batch closed', { retryIndicator, attempts: attempt });
       return summaryOf(t, row, 'closed', attempt, null);
     }
     if (d.action === 'stop') {
-      await finishClose(ds, row.id, workerId, d.outcome, fields, now);
+      await finishClose(ds, row.id, holder, d.outcome, fields, now);
       // The close is final: each of these alerts once for the business day.
       const what =
         d.outcome === 'already-closed'
@@ -163,11 +165,11 @@ async function work(deps: SaferpayDeps, t: SaferpayTerminal, row: CloseRow): Pro
     }
     if (!d.inRun) {
       const nextAt = new Date(now.getTime() + d.delayMs);
-      await scheduleRetry(ds, row.id, workerId, nextAt, fields);
+      await scheduleRetry(ds, row.id, holder, nextAt, fields);
       log.warn('saferpay close will be retried later', { retryIndicator, reason, nextAttemptAt: nextAt.toISOString(), ...answerLog(answer) });
       return summaryOf(t, row, 'pending', attempt, reason);
     }
-    await recordAnswer(ds, row.id, workerId, fields, new Date(now.getTime() + d.delayMs + leaseMs(t)));
+    await recordAnswer(ds, row.id, holder, fields, new Date(now.getTime() + d.delayMs + leaseMs(t)));
     log.warn('saferpay close will be retried', { retryIndicator, reason, delayMs: d.delayMs, ...answerLog(answer) });
     await sleep(d.delayMs);
   }

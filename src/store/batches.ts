@@ -1,9 +1,10 @@
-// SQL for batches: discovery upserts, claims with leases, transitions with their audit events, status reads.
+// SQL for batches: discovery upserts, claims (src/store/claims.ts), step starts, transitions with their audit events, status reads.
 import type { DataSource } from 'typeorm';
 import type { BatchState } from '../pipeline/states.js';
 import type { Transition } from '../pipeline/machine.js';
 import type { Reconciliation } from '../model/reconciliation.js';
 import { update, type Queryable } from '../db/sql.js';
+import { acquire, fencedBy, held, notHeld, release, renew, type Holder } from './claims.js';
 
 export interface BatchRow {
   id: string;
@@ -25,13 +26,16 @@ export interface BatchRow {
   quarantineReason: string | null;
   reconciliation: Reconciliation | null;
   closedAt: Date | null;
-  claimedBy: string | null;
+  /** The step last begun and how many times it was begun without a transition since (the process died each time). */
+  stepStarted: string | null;
+  stepStarts: number;
 }
 
 const COLUMNS = `id::text AS "id", company_id AS "companyId", external_id AS "externalId", name, batch_url AS "batchUrl", type,
   payment_method AS "paymentMethod", currency, batch_total::text AS "batchTotal", payment_demands AS "paymentDemands", state,
   state_data AS "stateData", file_url AS "fileUrl", attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError",
-  quarantine_reason AS "quarantineReason", reconciliation, closed_at AS "closedAt", claimed_by AS "claimedBy"`;
+  quarantine_reason AS "quarantineReason", reconciliation, closed_at AS "closedAt", step_started AS "stepStarted",
+  step_starts AS "stepStarts"`;
 
 export interface DiscoveredBatch {
   companyId: string;
@@ -90,51 +94,73 @@ export async function knownExternalIds(db: Queryable, companyId: string): Promis
 }
 
 export interface ClaimOptions {
-  worker: string;
+  holder: Holder;
   now: Date;
   leaseMs: number;
   limit: number;
   perCompany: number;
   /** Restrict to these companies (run-once for a subset); all when absent. */
   companies?: string[];
+  /** Only batches whose step was begun without finishing (true), only the others (false), or any (absent). */
+  suspects?: boolean;
 }
 
 /**
- * Claims due batches for this worker. Candidates are chosen under the per-company limit; the UPDATE re-checks
- * the lease, so two workers racing for a row never both get it (the loser's UPDATE sees the new lease).
+ * Claims due batches for this holder. Candidates are chosen under the per-company limit, then claimed; a candidate
+ * another worker claimed first, or that moved on before the claim, is not returned (and not kept).
  */
 export async function claimDue(db: Queryable, o: ClaimOptions): Promise<BatchRow[]> {
-  const { rows } = await update<BatchRow>(
-    db,
+  const candidates: Array<{ id: string }> = await db.query(
     `WITH active AS (
-       SELECT company_id, count(*)::int AS n FROM batches WHERE claim_expires_at > $2 GROUP BY company_id
+       SELECT b.company_id, count(*)::int AS n FROM claims c JOIN batches b ON c.kind = 'batch' AND b.id::text = c.key
+       WHERE ${held('c', '$1')} GROUP BY b.company_id
      ), ranked AS (
        SELECT b.id, b.company_id, COALESCE(a.n, 0) AS busy,
               row_number() OVER (PARTITION BY b.company_id ORDER BY b.next_attempt_at NULLS FIRST, b.id) AS rn
        FROM batches b LEFT JOIN active a USING (company_id)
        WHERE b.state NOT IN ('done', 'quarantined')
-         AND (b.next_attempt_at IS NULL OR b.next_attempt_at <= $2)
-         AND (b.claim_expires_at IS NULL OR b.claim_expires_at <= $2)
-         AND ($6::text[] IS NULL OR b.company_id = ANY($6))
-     ), chosen AS (
-       SELECT id FROM ranked WHERE rn + busy <= $5 ORDER BY rn, id LIMIT $4
+         AND (b.next_attempt_at IS NULL OR b.next_attempt_at <= $1)
+         AND ${notHeld('batch', 'b.id::text', '$1')}
+         AND ($4::text[] IS NULL OR b.company_id = ANY($4))
+         AND ($5::boolean IS NULL OR (b.step_starts > 0) = $5)
      )
-     UPDATE batches b SET claimed_by = $1, claim_expires_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000)
-     FROM chosen WHERE b.id = chosen.id AND (b.claim_expires_at IS NULL OR b.claim_expires_at <= $2)
-     RETURNING ${COLUMNS.replace(/\bid::text/, 'b.id::text')}`,
-    [o.worker, o.now, o.leaseMs, o.limit, o.perCompany, o.companies ?? null],
+     SELECT id::text AS id FROM ranked WHERE rn + busy <= $3 ORDER BY rn, id LIMIT $2`,
+    [o.now, o.limit, o.perCompany, o.companies ?? null, o.suspects ?? null],
   );
+  const won = await acquire(db, 'batch', candidates.map((c) => c.id), o.holder, o.now, o.leaseMs);
+  if (won.length === 0) return [];
+  const rows: BatchRow[] = await db.query(
+    `SELECT ${COLUMNS} FROM batches WHERE id::text = ANY($1) AND state NOT IN ('done', 'quarantined') AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id`,
+    [won, o.now],
+  );
+  const moved = won.filter((id) => !rows.some((r) => r.id === id));
+  await release(db, 'batch', moved, o.holder);
   return rows;
 }
 
-/** Extends this worker's lease on a batch during a long step; false when the lease was lost. */
-export async function renewClaim(db: Queryable, batchId: string, worker: string, until: Date): Promise<boolean> {
-  const { count } = await update(db, `UPDATE batches SET claim_expires_at = $3 WHERE id = $1 AND claimed_by = $2`, [batchId, worker, until]);
-  return count === 1;
+/** Extends this holder's lease on a batch during a long step; false when the claim was lost. */
+export async function renewClaim(db: Queryable, batchId: string, holder: Holder, now: Date, leaseMs: number): Promise<boolean> {
+  return renew(db, 'batch', batchId, holder, now, leaseMs);
 }
 
-export async function releaseClaim(db: Queryable, batchId: string, worker: string): Promise<void> {
-  await db.query(`UPDATE batches SET claimed_by = NULL, claim_expires_at = NULL WHERE id = $1 AND claimed_by = $2`, [batchId, worker]);
+export async function releaseClaim(db: Queryable, batchId: string, holder: Holder): Promise<void> {
+  await release(db, 'batch', [batchId], holder);
+}
+
+/**
+ * Commits that `step` begins, before it does anything: a process that dies inside the step leaves the count
+ * behind. Fenced like a transition; returns the starts without a finish so far, this one included.
+ */
+export async function beginStep(db: Queryable, batch: Pick<BatchRow, 'id' | 'state'>, holder: Holder, step: string): Promise<number> {
+  const { rows } = await update<{ n: number }>(
+    db,
+    `UPDATE batches SET step_starts = CASE WHEN step_started = $3 THEN step_starts + 1 ELSE 1 END, step_started = $3
+     WHERE id = $1 AND state = $4 AND ${fencedBy('batch', '$1::bigint::text', '$2')}
+     RETURNING step_starts AS n`,
+    [batch.id, holder.id, step, batch.state],
+  );
+  if (!rows[0]) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${step} began`);
+  return rows[0].n;
 }
 
 export class LostClaimError extends Error {
@@ -145,7 +171,7 @@ export class LostClaimError extends Error {
  * Commits a transition and its audit event. Fenced: only the claim holder, from the state it read, may move the
  * batch; otherwise LostClaimError (another worker took over after our lease expired).
  */
-export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, worker: string, t: Transition, step: string): Promise<void> {
+export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string): Promise<void> {
   const s = t.set;
   const { count } = await update(
     db,
@@ -155,10 +181,10 @@ export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' 
        done_at = COALESCE($13, done_at), reconciliation = COALESCE($14, reconciliation),
        quarantine_reason = CASE WHEN $3 = 'quarantined' THEN $15 ELSE NULL END,
        state_data = CASE WHEN $16::jsonb IS NULL THEN state_data ELSE state_data || $16::jsonb END,
-       updated_at = now()
-     WHERE id = $1 AND claimed_by = $2 AND state = $17`,
+       step_started = NULL, step_starts = 0, updated_at = now()
+     WHERE id = $1 AND state = $17 AND ${fencedBy('batch', '$1::bigint::text', '$2')}`,
     [
-      batch.id, worker, t.state, t.attempts, t.nextAttemptAt, t.lastError,
+      batch.id, holder.id, t.state, t.attempts, t.nextAttemptAt, t.lastError,
       s.fileUrl ?? null, s.closeRequestedAt ?? null, s.closedAt ?? null, s.fetchedAt ?? null, s.loadedAt ?? null,
       s.deliveredAt ?? null, s.doneAt ?? null, s.reconciliation ?? null, s.quarantineReason ?? null,
       s.stateData ? JSON.stringify(s.stateData) : null, batch.state,
@@ -166,7 +192,7 @@ export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' 
   );
   if (count !== 1) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
   await db.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    batch.id, batch.companyId, t.event, batch.state, t.state, { step, worker, ...t.detail },
+    batch.id, batch.companyId, t.event, batch.state, t.state, { step, worker: holder.id, ...t.detail },
   ]);
 }
 
@@ -182,7 +208,8 @@ export async function requeue(db: DataSource, batchId: string, toState: BatchSta
   return db.transaction(async (m) => {
     const { rows } = await update<{ company_id: string }>(
       m,
-      `UPDATE batches SET state = $2, attempts = 0, next_attempt_at = now(), quarantine_reason = NULL, last_error = NULL, updated_at = now()
+      `UPDATE batches SET state = $2, attempts = 0, next_attempt_at = now(), quarantine_reason = NULL, last_error = NULL,
+         step_started = NULL, step_starts = 0, updated_at = now()
        WHERE id = $1 AND state = 'quarantined' RETURNING company_id`,
       [batchId, toState],
     );
@@ -216,7 +243,7 @@ export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]>
 
 /** A company's batches waiting to be closed (state discovered) that no worker holds. */
 export async function waitingToClose(db: Queryable, companyId: string, now: Date): Promise<BatchRow[]> {
-  return db.query(`SELECT ${COLUMNS} FROM batches WHERE company_id = $1 AND state = 'discovered' AND (claim_expires_at IS NULL OR claim_expires_at <= $2)`, [companyId, now]);
+  return db.query(`SELECT ${COLUMNS} FROM batches b WHERE company_id = $1 AND state = 'discovered' AND ${notHeld('batch', 'b.id::text', '$2')}`, [companyId, now]);
 }
 
 /** Moves a waiting batch's next attempt earlier (a changed configuration made it due sooner); false if it moved on. */
@@ -252,7 +279,8 @@ export async function reopenForDelivery(db: DataSource, batchId: string, sink: s
   return db.transaction(async (m) => {
     const { rows } = await update<{ company_id: string; prev: string }>(
       m,
-      `UPDATE batches b SET state = 'loaded', attempts = 0, next_attempt_at = now(), quarantine_reason = NULL, last_error = NULL, done_at = NULL, updated_at = now()
+      `UPDATE batches b SET state = 'loaded', attempts = 0, next_attempt_at = now(), quarantine_reason = NULL, last_error = NULL, done_at = NULL,
+         step_started = NULL, step_starts = 0, updated_at = now()
        FROM (SELECT id, state AS prev FROM batches WHERE id = $1 FOR UPDATE) old
        WHERE b.id = old.id AND old.prev IN ('done', 'loaded', 'quarantined') AND b.loaded_at IS NOT NULL
        RETURNING b.company_id, old.prev`,
@@ -266,4 +294,45 @@ export async function reopenForDelivery(db: DataSource, batchId: string, sink: s
     ]);
     return true;
   });
+}
+
+/** When the earliest unfinished batch of these companies is due (in the past when due now); null when none waits for work. */
+export async function nextDueAt(db: Queryable, companies: string[], now: Date): Promise<Date | null> {
+  // Discovered and empty batches wait for their close window: only counted once it is open.
+  const [row]: Array<{ at: Date | null }> = await db.query(
+    `SELECT min(COALESCE(next_attempt_at, '-infinity')) AS at FROM batches
+     WHERE company_id = ANY($1) AND state NOT IN ('done', 'quarantined') AND (state NOT IN ('discovered', 'empty') OR next_attempt_at <= $2)`,
+    [companies, now],
+  );
+  return row?.at ?? null;
+}
+
+export interface UnfinishedBatch {
+  companyId: string;
+  externalId: string;
+  state: BatchState;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  heldBy: string | null;
+}
+
+/** The batches of these companies that are not done or quarantined, with the live holder of their claim. */
+export async function unfinishedBatches(db: Queryable, companies: string[], now: Date): Promise<UnfinishedBatch[]> {
+  return db.query(
+    `SELECT b.company_id AS "companyId", b.external_id AS "externalId", b.state, b.next_attempt_at AS "nextAttemptAt", b.last_error AS "lastError",
+            c.holder AS "heldBy"
+     FROM batches b LEFT JOIN claims c ON c.kind = 'batch' AND c.key = b.id::text AND ${held('c', '$2')}
+     WHERE b.company_id = ANY($1) AND b.state NOT IN ('done', 'quarantined')
+     ORDER BY b.company_id, b.id`,
+    [companies, now],
+  );
+}
+
+/** Batches of these companies that became done or quarantined since `since`, per company. */
+export async function finishedSince(db: Queryable, companies: string[], since: Date): Promise<Array<{ companyId: string; kind: 'done' | 'quarantined'; n: number }>> {
+  return db.query(
+    `SELECT company_id AS "companyId", kind, count(*)::int AS n FROM batch_events
+     WHERE kind IN ('done', 'quarantined') AND at >= $2 AND company_id = ANY($1) GROUP BY 1, 2`,
+    [companies, since],
+  );
 }

@@ -1,27 +1,36 @@
-// SQL for companies: the discovery schedule and its lease, authorisation state, cycle bookkeeping.
+// SQL for companies: the discovery schedule and its claim (src/store/claims.ts), authorisation state, cycle bookkeeping.
 import type { Queryable } from '../db/sql.js';
-import { update } from '../db/sql.js';
+import { acquire, holdersOf, release, type Holder } from './claims.js';
 
-/** Takes the discovery of a company when it is due and nobody else holds it; false otherwise. */
-export async function claimDiscovery(db: Queryable, companyId: string, worker: string, now: Date, leaseMs: number, force = false): Promise<boolean> {
-  const { count } = await update(
-    db,
-    `UPDATE companies SET discovery_claimed_by = $2, discovery_claim_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000)
-     WHERE id = $1 AND ($5 OR next_discovery_at <= $3)
-       AND (discovery_claim_expires_at IS NULL OR discovery_claim_expires_at <= $3 OR discovery_claimed_by = $2)`,
-    [companyId, worker, now, leaseMs, force],
-  );
-  return count === 1;
+export type DiscoveryClaim = { taken: true } | { taken: false; heldBy: string | null };
+
+/**
+ * Takes the discovery of a company when it is due (or `force`) and nobody else holds it. When not taken, `heldBy`
+ * names the live holder, or is null when the discovery is simply not due.
+ */
+export async function claimDiscovery(db: Queryable, companyId: string, holder: Holder, now: Date, leaseMs: number, force = false): Promise<DiscoveryClaim> {
+  const due = async () => {
+    const rows: unknown[] = await db.query(`SELECT 1 FROM companies WHERE id = $1 AND ($2 OR next_discovery_at <= $3)`, [companyId, force, now]);
+    return rows.length === 1;
+  };
+  if (!(await due())) return { taken: false, heldBy: null };
+  if ((await acquire(db, 'discovery', [companyId], holder, now, leaseMs)).length === 1) {
+    // Re-read under the claim: a replica that listed the company meanwhile has moved its next discovery on.
+    if (await due()) return { taken: true };
+    await release(db, 'discovery', [companyId], holder);
+    return { taken: false, heldBy: null };
+  }
+  return { taken: false, heldBy: (await holdersOf(db, 'discovery', [companyId], now)).get(companyId)?.holder ?? null };
 }
 
-/** Records the end of a discovery and when the next one is due; releases the lease. */
-export async function finishDiscovery(db: Queryable, companyId: string, worker: string, nextAt: Date, error: string | null): Promise<void> {
+/** Records the end of a discovery and when the next one is due, and releases the claim, in one statement. */
+export async function finishDiscovery(db: Queryable, companyId: string, holder: Holder, nextAt: Date, error: string | null): Promise<void> {
   await db.query(
-    `UPDATE companies SET next_discovery_at = $3, discovery_claimed_by = NULL, discovery_claim_expires_at = NULL,
-       last_discovery_error = $4, last_cycle_at = now(), last_success_at = CASE WHEN $4::text IS NULL THEN now() ELSE last_success_at END,
-       updated_at = now()
-     WHERE id = $1 AND discovery_claimed_by = $2`,
-    [companyId, worker, nextAt, error],
+    `WITH released AS (DELETE FROM claims WHERE kind = 'discovery' AND key = $1 AND holder = $2 RETURNING key)
+     UPDATE companies SET next_discovery_at = $3, last_discovery_error = $4, last_cycle_at = now(),
+       last_success_at = CASE WHEN $4::text IS NULL THEN now() ELSE last_success_at END, updated_at = now()
+     WHERE id IN (SELECT key FROM released)`,
+    [companyId, holder.id, nextAt, error],
   );
 }
 

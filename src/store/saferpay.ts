@@ -1,8 +1,9 @@
-// SQL for Saferpay batch closes: a row per close committed before the first send, a lease while one replica works
-// on it, the outcome of every attempt, and the status read model.
+// SQL for Saferpay batch closes: a row per close committed before the first send, a claim (src/store/claims.ts)
+// while one replica works on it, the outcome of every attempt, and the status read model.
 import type { Queryable } from '../db/sql.js';
 import { update } from '../db/sql.js';
 import type { ErrorFields } from '../saferpay/decide.js';
+import { acquire, notHeld, release, type Holder } from './claims.js';
 
 export type CloseState = 'pending' | 'closed' | 'already-closed' | 'failed' | 'config-error';
 
@@ -60,63 +61,58 @@ export async function openForcedClose(db: Queryable, t: TerminalRef, businessDay
 }
 
 /** Takes the terminal's pending close when it is due (or `anyTime`) and nobody holds it. */
-export async function claimPending(db: Queryable, terminalId: string, worker: string, now: Date, leaseMs: number, anyTime = false): Promise<CloseRow | null> {
-  const { rows } = await update<CloseRow>(
-    db,
-    `UPDATE saferpay_closes SET claimed_by = $2, claim_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000), updated_at = now()
-     WHERE terminal_id = $1 AND state = 'pending' AND ($5 OR next_attempt_at <= $3)
-       AND (claim_expires_at IS NULL OR claim_expires_at <= $3)
-     RETURNING ${ROW}`,
-    [terminalId, worker, now, leaseMs, anyTime],
-  );
-  return rows[0] ?? null;
+export async function claimPending(db: Queryable, terminalId: string, holder: Holder, now: Date, leaseMs: number, anyTime = false): Promise<CloseRow | null> {
+  const pending = (extra: string): Promise<CloseRow[]> =>
+    db.query(`SELECT ${ROW} FROM saferpay_closes c WHERE terminal_id = $1 AND state = 'pending' AND ($2 OR next_attempt_at <= $3) ${extra}`, [terminalId, anyTime, now]);
+  const [candidate] = await pending(`AND ${notHeld('saferpay', 'c.id::text', '$3')}`);
+  if (!candidate) return null;
+  if ((await acquire(db, 'saferpay', [candidate.id], holder, now, leaseMs)).length === 0) return null;
+  // Re-read under the claim: the close may have been finished by the replica that held it until just now.
+  const [row] = await pending(`AND c.id = ${Number(candidate.id)}`);
+  if (!row) await release(db, 'saferpay', [candidate.id], holder);
+  return row ?? null;
 }
+
+/** Runs `sql` (an UPDATE of saferpay_closes … WHERE id = $1) only while `holder` ($2) has the claim, renewing it until $3. */
+const whileHeld = (sql: string) =>
+  `WITH renewed AS (UPDATE claims SET expires_at = $3 WHERE kind = 'saferpay' AND key = $1::bigint::text AND holder = $2 RETURNING key)
+   ${sql} AND id::text IN (SELECT key FROM renewed)`;
+
+/** Ends the claim and runs `sql` (an UPDATE … WHERE id = $1) when `holder` ($2) had it. */
+const releasing = (sql: string) =>
+  `WITH released AS (DELETE FROM claims WHERE kind = 'saferpay' AND key = $1::bigint::text AND holder = $2 RETURNING key)
+   ${sql} AND id::text IN (SELECT key FROM released)`;
 
 /**
  * Counts a send before it happens and renews the lease; returns the attempt number (RetryIndicator + 1), or null
- * when the lease was lost or the ten sends are spent. A crash after this commit makes the next send a retry.
+ * when the claim was lost or the ten sends are spent. A crash after this commit makes the next send a retry.
  */
-export async function beginAttempt(db: Queryable, id: string, worker: string, now: Date, leaseMs: number): Promise<number | null> {
+export async function beginAttempt(db: Queryable, id: string, holder: Holder, now: Date, leaseMs: number): Promise<number | null> {
   const { rows } = await update<{ attempts: number }>(
     db,
-    `UPDATE saferpay_closes SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, $3), last_attempt_at = $3,
-       claim_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000), updated_at = now()
-     WHERE id = $1 AND claimed_by = $2 AND state = 'pending' AND attempts < 10
-     RETURNING attempts`,
-    [id, worker, now, leaseMs],
+    whileHeld(`UPDATE saferpay_closes SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, $4), last_attempt_at = $4, updated_at = now()
+     WHERE id = $1 AND state = 'pending' AND attempts < 10`) + ' RETURNING attempts',
+    [id, holder.id, new Date(now.getTime() + leaseMs), now],
   );
   return rows[0]?.attempts ?? null;
 }
 
-const FIELDS = `error_name = $3, behavior = $4, http_status = $5, last_error = $6, error_message = $7, error_detail = $8, updated_at = now()`;
+const FIELDS = `error_name = $4, behavior = $5, http_status = $6, last_error = $7, error_message = $8, error_detail = $9, updated_at = now()`;
 const fieldParams = (f: AnswerFields) => [f.errorName, f.behavior, f.httpStatus, f.lastError, f.errorMessage, f.errorDetail === null ? null : JSON.stringify(f.errorDetail)];
 
-/** Records an answer that will be retried in this run, holding the lease until `holdUntil`. */
-export async function recordAnswer(db: Queryable, id: string, worker: string, f: AnswerFields, holdUntil: Date): Promise<void> {
-  await db.query(`UPDATE saferpay_closes SET ${FIELDS}, claim_expires_at = $9 WHERE id = $1 AND claimed_by = $2`, [id, worker, ...fieldParams(f), holdUntil]);
+/** Records an answer that will be retried in this run, holding the claim until `holdUntil`. */
+export async function recordAnswer(db: Queryable, id: string, holder: Holder, f: AnswerFields, holdUntil: Date): Promise<void> {
+  await db.query(whileHeld(`UPDATE saferpay_closes SET ${FIELDS} WHERE id = $1`), [id, holder.id, holdUntil, ...fieldParams(f)]);
 }
 
-/** Schedules the next attempt and releases the lease. */
-export async function scheduleRetry(db: Queryable, id: string, worker: string, nextAt: Date, f: AnswerFields): Promise<void> {
-  await db.query(
-    `UPDATE saferpay_closes SET ${FIELDS}, next_attempt_at = $9, claimed_by = NULL, claim_expires_at = NULL
-     WHERE id = $1 AND claimed_by = $2 AND state = 'pending'`,
-    [id, worker, ...fieldParams(f), nextAt],
-  );
+/** Schedules the next attempt and releases the claim. */
+export async function scheduleRetry(db: Queryable, id: string, holder: Holder, nextAt: Date, f: AnswerFields): Promise<void> {
+  await db.query(releasing(`UPDATE saferpay_closes SET ${FIELDS}, next_attempt_at = $3 WHERE id = $1 AND state = 'pending'`), [id, holder.id, nextAt, ...fieldParams(f)]);
 }
 
-/** Records the final outcome and releases the lease. */
-export async function finishClose(db: Queryable, id: string, worker: string, state: Exclude<CloseState, 'pending'>, f: AnswerFields, now: Date): Promise<void> {
-  await db.query(
-    `UPDATE saferpay_closes SET ${FIELDS}, state = $9, finished_at = $10, claimed_by = NULL, claim_expires_at = NULL
-     WHERE id = $1 AND claimed_by = $2 AND state = 'pending'`,
-    [id, worker, ...fieldParams(f), state, now],
-  );
-}
-
-/** Releases the lease without a decision (a run that stops early leaves the close to the next one). */
-export async function releaseClaim(db: Queryable, id: string, worker: string): Promise<void> {
-  await db.query(`UPDATE saferpay_closes SET claimed_by = NULL, claim_expires_at = NULL, updated_at = now() WHERE id = $1 AND claimed_by = $2`, [id, worker]);
+/** Records the final outcome and releases the claim. */
+export async function finishClose(db: Queryable, id: string, holder: Holder, state: Exclude<CloseState, 'pending'>, f: AnswerFields, now: Date): Promise<void> {
+  await db.query(releasing(`UPDATE saferpay_closes SET ${FIELDS}, state = $3, finished_at = $10 WHERE id = $1 AND state = 'pending'`), [id, holder.id, state, ...fieldParams(f), now]);
 }
 
 /** The closes of a terminal for one business day, in order. */

@@ -90,6 +90,6 @@ describe('the daemon', () => {
     expect(exit.output).not.toMatch(/"message":"discovered → discovered"/);
     expect(saferpay.counters.closes()).toBe(1); // many passes, one close for the business day
     // Claims were released: nothing is left held by the stopped daemon.
-    expect(await world.query(`SELECT id FROM batches WHERE claimed_by IS NOT NULL`)).toEqual([]);
+    expect(await world.query(`SELECT kind, key FROM claims`)).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { companies?: number; leaseMs?: number; concurrency?: number } = {}): Promise<World> {
+export async function startWorld(opts: { companies?: number; concurrency?: number; pipeline?: Record<string, unknown> } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'erp-sync-e2e-'));
   const db = await createDatabase();
   const sandbox = await startConcurSandbox({ companies: opts.companies ?? 1, closeDelayMs: 300 });
@@ -39,7 +39,8 @@ export async function startWorld(opts: { companies?: number; leaseMs?: number; c
     dataDir,
     database: { url: db.url, poolSize: 5 },
     http: { port: 0, host: '127.0.0.1' },
-    pipeline: { pollMs: 100, leaseMs: opts.leaseMs ?? 1_500, concurrency: opts.concurrency ?? 4, perCompanyConcurrency: 4 },
+    // The lease is the default (120 s) unless a test asks: a dead process's claims must end with its connection.
+    pipeline: { pollMs: 100, ...opts.pipeline, concurrency: opts.concurrency ?? 4, perCompanyConcurrency: 4 },
     companies: sandbox.companies.map((c) => ({
       id: c.id,
       concur: {
@@ -79,7 +80,7 @@ export async function startWorld(opts: { companies?: number; leaseMs?: number; c
   };
 }
 
-/** Polls `probe` until it gives a value (a condition seen from outside a child process), or fails after `timeoutMs`. */
+/** Polls `probe` until it gives a value (a condition in the database or seen from outside a child process), or fails after `timeoutMs`. */
 export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -149,3 +150,4 @@ export function dropContents(root: string): Map<string, string> {
   walk(root);
   return out;
 }
+

@@ -57,12 +57,12 @@ describe('metrics', () => {
       },
     };
     const metrics = createMetrics();
-    const worker = new Worker({ ds: db.ds(), handlers: {} as never, companies: [company], policyFor: () => ({}) as Policy, workerId: 'w', now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 1, perCompanyConcurrency: 1 });
-    const daemon = new Daemon({ ds: db.ds(), companies: [company], worker, workerId: 'w', clientFor: () => client, now: () => now, logger: quietLogger, metrics, pollMs: 1_000, leaseMs: 60_000 });
+    const worker = new Worker({ ds: db.ds(), handlers: {} as never, companies: [company], policyFor: () => ({}) as Policy, holder: await db.holder('w'), maxUnfinishedStarts: 3, now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 1, perCompanyConcurrency: 1 });
+    const daemon = new Daemon({ ds: db.ds(), companies: [company], worker, holder: await db.holder('w'), clientFor: () => client, now: () => now, logger: quietLogger, metrics, pollMs: 1_000, leaseMs: 60_000 });
 
-    expect(await daemon.discoverIfDue(company, true)).toBe('done');
+    expect(await daemon.discoverIfDue(company, true)).toEqual({ outcome: 'done' });
     fail = true;
-    expect(await daemon.discoverIfDue(company, true)).toBe('failed');
+    expect(await daemon.discoverIfDue(company, true)).toMatchObject({ outcome: 'failed' });
 
     const text = await metrics.registry.metrics();
     // Two listings (open and closed batches) of 2.5 s each: 5 s per cycle.

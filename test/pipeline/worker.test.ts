@@ -37,12 +37,12 @@ describe('worker', () => {
     await seed('replicas', 12, now);
     const company = CompanySchema.parse({ id: 'replicas', concur: { close: { schedule: '* * * * *' } } });
     const calls = new Map<string, number>();
-    const workers = ['w1', 'w2', 'w3'].map(
-      (id) => new Worker({
-        ds: db.ds(), handlers: countingHandlers(calls), companies: [company], policyFor: () => policy, workerId: id,
-        now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 3, perCompanyConcurrency: 12,
+    const workers = await Promise.all(['w1', 'w2', 'w3'].map(
+      async (id) => new Worker({
+        ds: db.ds(), handlers: countingHandlers(calls), companies: [company], policyFor: () => policy, holder: await db.holder(id),
+        now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 3, perCompanyConcurrency: 12, maxUnfinishedStarts: 3,
       }),
-    );
+    ));
     for (let round = 0; round < 10; round++) {
       await Promise.all(workers.map((w) => w.tick()));
       await Promise.all(workers.map((w) => w.drain()));
@@ -59,23 +59,23 @@ describe('worker', () => {
   it('respects the per-company concurrency limit when claiming', async () => {
     const now = new Date('2026-11-22T10:00:00Z');
     await seed('limited', 5, now);
-    const first = await claimDue(db.ds(), { worker: 'a', now, leaseMs: 60_000, limit: 10, perCompany: 2, companies: ['limited'] });
+    const first = await claimDue(db.ds(), { holder: await db.holder('a'), now, leaseMs: 60_000, limit: 10, perCompany: 2, companies: ['limited'] });
     expect(first).toHaveLength(2);
-    const second = await claimDue(db.ds(), { worker: 'b', now, leaseMs: 60_000, limit: 10, perCompany: 2, companies: ['limited'] });
+    const second = await claimDue(db.ds(), { holder: await db.holder('b'), now, leaseMs: 60_000, limit: 10, perCompany: 2, companies: ['limited'] });
     expect(second).toHaveLength(0);
-    const afterLease = await claimDue(db.ds(), { worker: 'b', now: new Date(now.getTime() + 61_000), leaseMs: 60_000, limit: 10, perCompany: 2, companies: ['limited'] });
+    const afterLease = await claimDue(db.ds(), { holder: await db.holder('b'), now: new Date(now.getTime() + 61_000), leaseMs: 60_000, limit: 10, perCompany: 2, companies: ['limited'] });
     expect(afterLease).toHaveLength(2);
   });
 
   it('fences a worker whose lease was taken over', async () => {
     const now = new Date('2026-11-22T10:00:00Z');
     await seed('fenced', 1, now);
-    const [mine] = await claimDue(db.ds(), { worker: 'slow', now, leaseMs: 1_000, limit: 1, perCompany: 1, companies: ['fenced'] });
-    const [theirs] = await claimDue(db.ds(), { worker: 'fast', now: new Date(now.getTime() + 2_000), leaseMs: 60_000, limit: 1, perCompany: 1, companies: ['fenced'] });
+    const [mine] = await claimDue(db.ds(), { holder: await db.holder('slow'), now, leaseMs: 1_000, limit: 1, perCompany: 1, companies: ['fenced'] });
+    const [theirs] = await claimDue(db.ds(), { holder: await db.holder('fast'), now: new Date(now.getTime() + 2_000), leaseMs: 60_000, limit: 1, perCompany: 1, companies: ['fenced'] });
     expect(theirs!.id).toBe(mine!.id);
     const t = { state: 'closing', event: 'close_requested', detail: {}, nextAttemptAt: now, attempts: 0, lastError: null, set: {} } as const;
-    await expect(applyTransition(db.ds(), mine!, 'slow', t, 'close')).rejects.toBeInstanceOf(LostClaimError);
-    await expect(applyTransition(db.ds(), theirs!, 'fast', t, 'close')).resolves.toBeUndefined();
+    await expect(applyTransition(db.ds(), mine!, await db.holder('slow'), t, 'close')).rejects.toBeInstanceOf(LostClaimError);
+    await expect(applyTransition(db.ds(), theirs!, await db.holder('fast'), t, 'close')).resolves.toBeUndefined();
   });
 
   it('retries with back-off on the injected clock and quarantines after the bound', async () => {
@@ -88,7 +88,7 @@ describe('worker', () => {
       fetches++;
       throw Object.assign(new Error('connection reset'), { retryable: true, kind: 'network' });
     };
-    const w = new Worker({ ds: db.ds(), handlers, companies: [company], policyFor: () => policy, workerId: 'w', now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 1, perCompanyConcurrency: 1 });
+    const w = new Worker({ ds: db.ds(), handlers, companies: [company], policyFor: () => policy, holder: await db.holder('w'), now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 1, perCompanyConcurrency: 1, maxUnfinishedStarts: 3 });
     await w.tick();
     await w.drain();
     expect(fetches).toBe(1);
@@ -103,5 +103,63 @@ describe('worker', () => {
     expect(fetches).toBe(3);
     const [row] = await db.ds().query(`SELECT state, quarantine_reason FROM batches WHERE company_id = 'flaky'`);
     expect(row).toEqual({ state: 'quarantined', quarantine_reason: 'fetch failed 3 times; last: connection reset' });
+  });
+
+  it('a step begun N times without finishing quarantines its batch, without running the step again', async () => {
+    const now = new Date('2026-11-22T10:00:00Z');
+    await seed('poison', 1, now);
+    await db.ds().query(`UPDATE batches SET state = 'fetched', step_started = 'load', step_starts = 3 WHERE company_id = 'poison'`);
+    const company = CompanySchema.parse({ id: 'poison', concur: { close: { schedule: '* * * * *' } } });
+    const calls = new Map<string, number>();
+    const w = new Worker({ ds: db.ds(), handlers: countingHandlers(calls), companies: [company], policyFor: () => policy, holder: await db.holder('p'), now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 2, perCompanyConcurrency: 2, maxUnfinishedStarts: 3 });
+    await w.tick();
+    await w.drain();
+    expect(calls.size).toBe(0);
+    const [row] = await db.ds().query(`SELECT state, quarantine_reason FROM batches WHERE company_id = 'poison'`);
+    expect(row).toEqual({ state: 'quarantined', quarantine_reason: 'step load did not finish in 3 attempts (the process stopped each time)' });
+  });
+
+  it('counts each start before the step runs and clears the count with the transition', async () => {
+    const now = new Date('2026-11-22T10:00:00Z');
+    await seed('counted', 1, now);
+    await db.ds().query(`UPDATE batches SET state = 'fetched' WHERE company_id = 'counted'`);
+    const company = CompanySchema.parse({ id: 'counted', concur: { close: { schedule: '* * * * *' } } });
+    const seen: unknown[] = [];
+    const handlers = countingHandlers(new Map());
+    handlers.load = async ({ batch }) => {
+      seen.push(...(await db.ds().query(`SELECT step_started, step_starts FROM batches WHERE id = $1`, [batch.id])));
+      throw Object.assign(new Error('database went away'), { retryable: true, kind: 'network' });
+    };
+    const w = new Worker({ ds: db.ds(), handlers, companies: [company], policyFor: () => policy, holder: await db.holder('c'), now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 1, perCompanyConcurrency: 1, maxUnfinishedStarts: 3 });
+    await w.tick();
+    await w.drain();
+    expect(seen).toEqual([{ step_started: 'load', step_starts: 1 }]);
+    expect(await db.ds().query(`SELECT step_started, step_starts FROM batches WHERE company_id = 'counted'`)).toEqual([{ step_started: null, step_starts: 0 }]);
+  });
+
+  it('runs a batch whose step was interrupted before alone, so a second crash cannot take others with it', async () => {
+    const now = new Date('2026-11-22T10:00:00Z');
+    await seed('alone', 3, now);
+    await db.ds().query(`UPDATE batches SET state = 'fetched' WHERE company_id = 'alone'`);
+    await db.ds().query(`UPDATE batches SET step_started = 'load', step_starts = 1 WHERE company_id = 'alone' AND external_id = 'B2'`);
+    const company = CompanySchema.parse({ id: 'alone', concur: { close: { schedule: '* * * * *' } } });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const running: string[] = [];
+    const handlers = countingHandlers(new Map());
+    handlers.load = async ({ batch }) => {
+      running.push(batch.externalId);
+      if (batch.externalId === 'B2') await gate;
+      return { kind: 'loaded', rows: 1, replaced: 0, reconciliation: { status: 'reconciled', rows: 1, totals: {}, difference: {}, checks: [], warnings: [] } };
+    };
+    const w = new Worker({ ds: db.ds(), handlers, companies: [company], policyFor: () => policy, holder: await db.holder('alone'), now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 3, perCompanyConcurrency: 3, maxUnfinishedStarts: 3 });
+    expect(await w.tick()).toBe(1);
+    expect(await w.tick()).toBe(0); // nothing beside it while it runs
+    open();
+    await w.drain();
+    expect(await w.tick()).toBe(2);
+    await w.drain();
+    expect(running[0]).toBe('B2');
+    expect(running.slice(1).sort()).toEqual(['B0', 'B1']);
   });
 });

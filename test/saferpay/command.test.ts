@@ -15,8 +15,8 @@ function cli(saferpay: SaferpayConfig, now = AFTER_CLOSE_TIME) {
   const err = new PassThrough();
   const text = (s: PassThrough) => (s.read() as Buffer | null)?.toString() ?? '';
   const log = capturedLogger();
-  const run = (terminal: string, force = false) =>
-    runSaferpayClose({ ds: db.ds(), saferpay, logger: log.logger, now: () => now, sleep: async () => undefined, actor: 'alice@ops', out, err }, terminal, { force });
+  const run = async (terminal: string, force = false) =>
+    runSaferpayClose({ ds: db.ds(), holder: await db.holder('cli'), saferpay, logger: log.logger, now: () => now, sleep: async () => undefined, actor: 'alice@ops', out, err }, terminal, { force });
   return { run, out: () => text(out), err: () => text(err), log };
 }
 
@@ -44,7 +44,7 @@ describe('erp-sync saferpay close <terminal>', () => {
     const id = config.terminals[0]!.terminalId;
     expect(await cli(config, new Date('2025-06-10T13:00:00Z')).run(id)).toBe(0);
     const log = capturedLogger();
-    await runSaferpayDue({ ds: db.ds(), config, now: () => AFTER_CLOSE_TIME, logger: log.logger, workerId: 'daemon', sleep: async () => undefined });
+    await runSaferpayDue({ ds: db.ds(), config, now: () => AFTER_CLOSE_TIME, logger: log.logger, holder: await db.holder('daemon'), sleep: async () => undefined });
     const days = await db.ds().query(`SELECT to_char(business_day, 'YYYY-MM-DD') AS d FROM saferpay_closes WHERE terminal_id = $1 ORDER BY 1`, [id]);
     expect(days.map((r: { d: string }) => r.d)).toEqual(['2025-06-10']);
     expect(sandbox().counters.closes(id)).toBe(1);

@@ -7,6 +7,7 @@ import { SaferpayConfigSchema, type SaferpayConfig } from '../../src/saferpay/co
 import type { SaferpayDeps } from '../../src/saferpay/job.js';
 import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
 import type { DataSource } from 'typeorm';
+import type { Holder } from '../../src/store/claims.js';
 
 export const customer = {
   customerId: '123123',
@@ -45,19 +46,23 @@ export function capturedLogger() {
 }
 
 /** Runner deps with a fixed clock and a sleep that returns at once, recording the delays asked for. */
-export function runner(ds: DataSource, config: SaferpayConfig, o: { now?: Date; workerId?: string; fetch?: FetchFn } = {}) {
+/** A claim holder and its ids: `useMigratedDatabase()`'s `holder`. */
+type Holders = { ds: () => DataSource; holder: (id: string) => Promise<Holder> };
+
+export async function runner(db: Holders, config: SaferpayConfig, o: { now?: Date; holderId?: string; ds?: DataSource; fetch?: FetchFn } = {}) {
+  const holder = await db.holder(o.holderId ?? 'replica-a');
   const sleeps: number[] = [];
   const log = capturedLogger();
   let now = o.now ?? AFTER_CLOSE_TIME;
   const deps: SaferpayDeps = {
-    ds,
+    ds: o.ds ?? db.ds(),
     config,
     now: () => now,
     fetch: o.fetch,
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     logger: log.logger,
-    workerId: o.workerId ?? 'replica-a',
+    holder,
   };
   return { deps, sleeps, log, setNow: (d: Date) => (now = d), terminalId: config.terminals[0]!.terminalId };
 }

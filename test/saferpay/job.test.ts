@@ -5,7 +5,7 @@ import { runSaferpayDue } from '../../src/saferpay/job.js';
 import { registerSaferpayMetrics } from '../../src/saferpay/metrics.js';
 import { renderSaferpayStatus } from '../../src/commands/saferpay.js';
 import { openDayClose, saferpayStatus } from '../../src/store/saferpay.js';
-import { useMigratedDatabase } from '../support/db.js';
+import { killableHolder, useMigratedDatabase } from '../support/db.js';
 import { AFTER_CLOSE_TIME, customer, dyingFetch, oneTerminal, runner, useSaferpaySandbox } from './harness.js';
 
 const db = useMigratedDatabase();
@@ -23,7 +23,7 @@ const rows = async (terminalId: string) =>
 
 describe('the saferpay-batch-close job', () => {
   it('closes once per business day: not before the scheduled time, once after it however often it runs, again the next day', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox()));
+    const r = await runner(db, oneTerminal(sandbox()));
     r.setNow(new Date('2025-06-10T19:29:00Z'));
     await runSaferpayDue(r.deps);
     // 21:29: the latest scheduled time is yesterday's: that day's close runs (once), today's does not yet.
@@ -48,7 +48,7 @@ describe('the saferpay-batch-close job', () => {
 
   it('sends the RequestId committed before the first attempt (a crash between commit and send changes nothing)', async () => {
     const config = oneTerminal(sandbox());
-    const r = runner(db.ds(), config);
+    const r = await runner(db, config);
     const t = config.terminals[0]!;
     await openDayClose(db.ds(), { terminalId: t.terminalId, terminalName: t.terminalId, customerId: t.customerId }, '2025-06-10', 'committed-before-death', AFTER_CLOSE_TIME);
     await runSaferpayDue(r.deps);
@@ -59,23 +59,38 @@ describe('the saferpay-batch-close job', () => {
   it.each([
     ['before the request reached Saferpay', false],
     ['after Saferpay executed it (the answer was lost)', true],
-  ])('resumes a close whose runner died mid-send %s: same RequestId, RetryIndicator 1, one close', async (_label, executed) => {
+  ])('resumes a close whose runner died mid-send %s: at once, same RequestId, RetryIndicator 1, one close', async (_label, executed) => {
     const config = oneTerminal(sandbox());
     const dying = dyingFetch(executed);
-    const dead = runner(db.ds(), config, { workerId: 'dead-replica', fetch: dying.fetch });
-    void runSaferpayDue(dead.deps);
+    const dead = await killableHolder(db.url(), `dead-replica-${String(executed)}`);
+    const runnerOfDead = await runner({ ds: db.ds, holder: async () => dead.holder }, config, { fetch: dying.fetch });
+    void runSaferpayDue(runnerOfDead.deps);
     await dying.sent;
 
-    // While the dead runner's lease lasts (it might still be waiting for an answer) nobody sends anything.
-    const alive = runner(db.ds(), config, { workerId: 'replica-b', now: later(30_000) });
+    // While its runner lives (it might still be waiting for an answer) nobody sends anything.
+    const alive = await runner(db, config, { holderId: 'replica-b', now: later(30_000) });
     expect(await runSaferpayDue(alive.deps)).toEqual([]);
 
-    alive.setNow(later(config.terminals[0]!.requestTimeoutMs + 61_000));
+    // The runner's process dies (its connection drops): the close is retried at once, its lease (minutes) notwithstanding.
+    await dead.kill();
     const [summary] = await runSaferpayDue(alive.deps);
     expect(summary).toMatchObject({ outcome: 'closed', attempts: 2 });
     const requests = sent(alive.terminalId);
     expect(requests.map((s) => s.retryIndicator)).toEqual(executed ? [0, 1] : [1]);
     expect(new Set(requests.map((s) => s.requestId))).toEqual(new Set([summary!.requestId]));
+    expect(sandbox().counters.closes(alive.terminalId)).toBe(1);
+  });
+
+  it('a runner alive but cut off from the database loses the close when its lease runs out', async () => {
+    const config = oneTerminal(sandbox());
+    const dying = dyingFetch(false);
+    const stuck = await runner(db, config, { holderId: 'stuck-replica', fetch: dying.fetch });
+    void runSaferpayDue(stuck.deps);
+    await dying.sent;
+    const alive = await runner(db, config, { holderId: 'replica-c', now: later(30_000) });
+    expect(await runSaferpayDue(alive.deps)).toEqual([]);
+    alive.setNow(later(config.terminals[0]!.requestTimeoutMs + 61_000));
+    expect((await runSaferpayDue(alive.deps))[0]).toMatchObject({ outcome: 'closed', attempts: 2 });
     expect(sandbox().counters.closes(alive.terminalId)).toBe(1);
   });
 
@@ -85,8 +100,8 @@ describe('the saferpay-batch-close job', () => {
       const configs = Array.from({ length: 6 }, () => oneTerminal(sandbox()));
       const config = { terminals: configs.map((c) => c.terminals[0]!) };
       for (const day of [0, 1, 2]) {
-        const a = runner(db.ds(), config, { workerId: 'replica-a', now: later(day * DAY) });
-        const b = runner(other, config, { workerId: 'replica-b', now: later(day * DAY) });
+        const a = await runner(db, config, { holderId: 'replica-a', now: later(day * DAY) });
+        const b = await runner(db, config, { ds: other, holderId: 'replica-b', now: later(day * DAY) });
         const [ra, rb] = await Promise.all([runSaferpayDue(a.deps), runSaferpayDue(b.deps), runSaferpayDue(a.deps), runSaferpayDue(b.deps)]);
         expect(ra!.length + rb!.length).toBeLessThanOrEqual(6);
       }
@@ -100,7 +115,7 @@ describe('the saferpay-batch-close job', () => {
   });
 
   it('a timeout after Saferpay executed the close: the retry (RetryIndicator 1) is answered as the first, nothing closes twice', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox(), { requestTimeoutMs: 250 }));
+    const r = await runner(db, oneTerminal(sandbox(), { requestTimeoutMs: 250 }));
     sandbox().controls.setFaults({ rate: 0, slowMs: 1_500 });
     sandbox().controls.failNext('slow');
     const [summary] = await runSaferpayDue(r.deps);
@@ -115,7 +130,7 @@ describe('the saferpay-batch-close job', () => {
   });
 
   it('a dropped connection after execution is retried under the same RequestId without a second close', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox()));
+    const r = await runner(db, oneTerminal(sandbox()));
     sandbox().controls.failNext('drop');
     const [summary] = await runSaferpayDue(r.deps);
     expect(summary).toMatchObject({ outcome: 'closed', attempts: 2 });
@@ -124,7 +139,7 @@ describe('the saferpay-batch-close job', () => {
   });
 
   it('Behavior RETRY: retried soon, in the same run, with RetryIndicator raised and the error recorded until success', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox()));
+    const r = await runner(db, oneTerminal(sandbox()));
     sandbox().controls.failNext({ status: 500, errorName: 'INTERNAL_ERROR', behavior: 'RETRY' }, 'internal-500');
     const [summary] = await runSaferpayDue(r.deps);
     expect(summary).toMatchObject({ outcome: 'closed', attempts: 3 });
@@ -139,7 +154,7 @@ describe('the saferpay-batch-close job', () => {
 
   it('Behavior RETRY_LATER: the next attempt is scheduled in the database; nothing is sent before then', async () => {
     const config = oneTerminal(sandbox());
-    const r = runner(db.ds(), config);
+    const r = await runner(db, config);
     sandbox().controls.failNext({ status: 402, errorName: 'ACTION_NOT_POSSIBLE_YET', behavior: 'RETRY_LATER' });
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'pending', attempts: 1 });
     expect(await rows(r.terminalId)).toMatchObject([{ state: 'pending', errorName: 'ACTION_NOT_POSSIBLE_YET', behavior: 'RETRY_LATER', httpStatus: 402 }]);
@@ -153,7 +168,7 @@ describe('the saferpay-batch-close job', () => {
   });
 
   it.each(['DO_NOT_RETRY', 'ABORT', 'OTHER_MEANS', 'NEW_BEHAVIOR'])('Behavior %s: stops after one send, records ErrorName and Behavior, alerts, never sends again', async (behavior) => {
-    const r = runner(db.ds(), oneTerminal(sandbox()));
+    const r = await runner(db, oneTerminal(sandbox()));
     sandbox().controls.failNext({ status: 402, errorName: 'TERMINAL_LOCKED', behavior });
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'failed', attempts: 1 });
     r.setNow(later(3600_000));
@@ -166,7 +181,7 @@ describe('the saferpay-batch-close job', () => {
 
   it("keeps what Saferpay said about a failed close (ErrorName, Behavior, ErrorMessage, ErrorDetail, HTTP status) for status, the report view, /metrics and the alert", async () => {
     const config = oneTerminal(sandbox(), { name: 'shop-bern' });
-    const r = runner(db.ds(), config);
+    const r = await runner(db, config);
     const said = { status: 402, errorName: 'TERMINAL_LOCKED', behavior: 'DO_NOT_RETRY', message: 'Das Terminal ist gesperrt', details: ['Terminal locked by support', 'Ticket 4711'] };
     sandbox().controls.failNext(said);
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'failed' });
@@ -183,7 +198,7 @@ describe('the saferpay-batch-close job', () => {
   });
 
   it('an "already closed" answer (the Backoffice or the automatic closure closed first) is recorded as such and alerts once', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox()));
+    const r = await runner(db, oneTerminal(sandbox()));
     sandbox().controls.closeElsewhere(r.terminalId);
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'already-closed', attempts: 1 });
     expect(sandbox().counters.closes(r.terminalId)).toBe(0);
@@ -203,14 +218,14 @@ describe('the saferpay-batch-close job', () => {
   });
 
   it('401 (a wrong password) is a configuration error, and the password never reaches the log', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox(), { password: 'wrong-password-42' }));
+    const r = await runner(db, oneTerminal(sandbox(), { password: 'wrong-password-42' }));
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'config-error', attempts: 1 });
     expect(r.log.text()).toMatch(/configuration error/);
     expect(r.log.text()).not.toContain('wrong-password-42');
   });
 
   it('a firewall page (403, not JSON) is an error logged with its status and first bytes; a proxy 502 page is retried', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox()));
+    const r = await runner(db, oneTerminal(sandbox()));
     sandbox().controls.failNext('firewall-403');
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'failed' });
     const alert = r.log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'error');
@@ -218,14 +233,14 @@ describe('the saferpay-batch-close job', () => {
     expect(alert?.bodyStart).toMatch(/^<!DOCTYPE html><html><head><title>403 Forbidden/);
     expect(await rows(r.terminalId)).toMatchObject([{ state: 'failed', httpStatus: 403, errorName: null }]);
 
-    const p = runner(db.ds(), oneTerminal(sandbox()));
+    const p = await runner(db, oneTerminal(sandbox()));
     sandbox().controls.failNext('proxy-502');
     expect((await runSaferpayDue(p.deps))[0]).toMatchObject({ outcome: 'closed', attempts: 2 });
     expect(p.log.text()).toMatch(/"status":502/);
   });
 
   it('gives up after RetryIndicator 9 (ten sends of one RequestId)', async () => {
-    const r = runner(db.ds(), oneTerminal(sandbox(), { retry: { soonAttempts: 9 } }));
+    const r = await runner(db, oneTerminal(sandbox(), { retry: { soonAttempts: 9 } }));
     sandbox().controls.failNext(...Array.from({ length: 10 }, () => 'internal-500' as const));
     expect((await runSaferpayDue(r.deps))[0]).toMatchObject({ outcome: 'failed', attempts: 10 });
     expect(sent(r.terminalId).map((s) => s.retryIndicator)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -235,7 +250,7 @@ describe('the saferpay-batch-close job', () => {
 
   it('shows every close in status, in reporting.saferpay_closes and on /metrics', async () => {
     const config = oneTerminal(sandbox(), { name: 'shop-zurich' });
-    const r = runner(db.ds(), config);
+    const r = await runner(db, config);
     await runSaferpayDue(r.deps);
     const status = (await saferpayStatus(db.ds())).find((s) => s.terminalId === r.terminalId);
     expect(status).toMatchObject({ terminalName: 'shop-zurich', businessDay: '2025-06-10', outcome: 'closed', attempts: 1, lastClosedAt: '2025-06-10T19:31:00Z' });

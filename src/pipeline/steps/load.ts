@@ -46,7 +46,7 @@ async function* allRows(parts: BatchFilePart[], ctx: StepContext): AsyncGenerato
     }
   }
   // Crash-suite fault point: inside the COPY (earlier chunks are on the server), before the commit.
-  faultPoint('load:mid-copy');
+  faultPoint('load:mid-copy', ctx.batch.externalId);
 }
 
 function listFigures(batch: BatchRow): ListFigures {
