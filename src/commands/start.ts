@@ -13,8 +13,10 @@ import { ConfigError } from '../config/errors.js';
 function shutdownSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
   let on: (s: NodeJS.Signals) => void = () => undefined;
   const received = new Promise<NodeJS.Signals>((resolve) => (on = resolve));
-  process.once('SIGTERM', on);
-  process.once('SIGINT', on);
+  // `on`, not `once`: under `npm start` the group's Ctrl-C reaches the daemon twice (directly, and relayed by tsx);
+  // with no listener left, the second would kill the graceful stop half-way.
+  process.on('SIGTERM', on);
+  process.on('SIGINT', on);
   return { received, dispose: () => void process.removeListener('SIGTERM', on).removeListener('SIGINT', on) };
 }
 
