@@ -31,6 +31,15 @@ describe('SaferpayConfigSchema', () => {
     }
     expect(SaferpayConfigSchema.safeParse({ terminals: [base, { ...base, name: 'shop' }] }).success).toBe(false);
   });
+
+  it('sends its credentials only over https, or plain http to a loopback sandbox', () => {
+    const at = (baseUrl: string) => SaferpayConfigSchema.safeParse({ terminals: [{ ...base, baseUrl }] });
+    const refused = at('http://saferpay.example.com/api');
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['terminals', 0, 'baseUrl'], message: expect.stringContaining('http is not https') });
+    expect(at('https://proxy.example.com/api').success).toBe(true);
+    expect(at('http://127.0.0.1:8080/api').success).toBe(true);
+  });
 });
 
 describe('the close request', () => {
