@@ -41,6 +41,9 @@ export interface WorkerOptions {
   maxUnfinishedStarts: number;
 }
 
+/** A quarantine needs a person: it shows at LOG_LEVEL=warn. */
+const levelOf = (t: Transition): 'warn' | 'info' => (t.state === 'quarantined' ? 'warn' : 'info');
+
 export class Worker {
   private inFlight = new Set<Promise<void>>();
   private readonly companies: Map<string, CompanyConfig>;
@@ -119,7 +122,7 @@ export class Worker {
       await applyTransition(db, from, this.o.holder, t, step);
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
-      const level = t.event === 'close_deferred' ? 'debug' : 'info';
+      const level = t.event === 'close_deferred' ? 'debug' : levelOf(t);
       slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
       return this.reread(from);
     };
@@ -173,7 +176,7 @@ export class Worker {
     if (result.kind === 'committed') {
       const t = result.transition;
       this.count(company, t);
-      slog.info(`${current.state} → ${t.state}`, { event: t.event });
+      slog[levelOf(t)](`${current.state} → ${t.state}`, { event: t.event, ...(t.set.quarantineReason ? { reason: t.set.quarantineReason } : {}) });
       faultPoint(`step:${step}:after-commit`);
       return this.reread(current);
     }
