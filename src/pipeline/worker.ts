@@ -43,6 +43,7 @@ export interface WorkerOptions {
 
 /** A quarantine needs a person: it shows at LOG_LEVEL=warn. */
 const levelOf = (t: Transition): 'warn' | 'info' => (t.state === 'quarantined' ? 'warn' : 'info');
+const reasonOf = (t: Transition) => (t.set.quarantineReason ? { reason: t.set.quarantineReason } : {});
 
 export class Worker {
   private inFlight = new Set<Promise<void>>();
@@ -123,7 +124,7 @@ export class Worker {
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
       const level = t.event === 'close_deferred' ? 'debug' : levelOf(t);
-      slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
+      slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : reasonOf(t)), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
       return this.reread(from);
     };
 
@@ -176,7 +177,7 @@ export class Worker {
     if (result.kind === 'committed') {
       const t = result.transition;
       this.count(company, t);
-      slog[levelOf(t)](`${current.state} → ${t.state}`, { event: t.event, ...(t.set.quarantineReason ? { reason: t.set.quarantineReason } : {}) });
+      slog[levelOf(t)](`${current.state} → ${t.state}`, { event: t.event, ...reasonOf(t) });
       faultPoint(`step:${step}:after-commit`);
       return this.reread(current);
     }

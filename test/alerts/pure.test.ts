@@ -6,6 +6,9 @@ import { renderBody, type AlertMessage } from '../../src/alerts/render.js';
 import { signature, verifySignature } from '../../src/alerts/sign.js';
 import { consoleUrl } from '../../src/alerts/engine.js';
 import { ConfigSchema } from '../../src/config/schema.js';
+import { interpolateTree } from '../../src/config/interpolate.js';
+import { parse as parseYaml } from 'yaml';
+import { readmeBlocks } from '../support/readme.js';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
@@ -155,5 +158,19 @@ describe('the configuration', () => {
     expect(consoleUrl(config({}))).toBe('http://127.0.0.1:8080');
     expect(consoleUrl(config({ http: { host: '::1', port: 9000 } }))).toBe('http://[::1]:9000');
     expect(consoleUrl(config({ alerts: { consoleUrl: 'https://erp-sync.example.com/' } }))).toBe('https://erp-sync.example.com');
+  });
+});
+
+describe('the README', () => {
+  it('configures alerts as the schema reads them, and shows the generic webhook body as it is sent', () => {
+    const block = readmeBlocks('yaml').find((b) => b.text.startsWith('alerts:'))!;
+    const env = { ALERT_WEBHOOK_URL: 'https://hooks.example.com/erp', ALERT_WEBHOOK_SECRET: 's'.repeat(32), SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', TEAMS_WORKFLOW_URL: 'https://x.powerautomate.com/y' };
+    const config = ConfigSchema.parse({ companies: [{ id: 'acme' }], ...(interpolateTree(parseYaml(block.text), env) as object) });
+    expect(config.alerts.targets.map((t) => [t.type, t.name])).toEqual([['webhook', 'ops'], ['slack', 'slack'], ['teams', 'teams']]);
+    const body = JSON.parse(readmeBlocks('json').find((b) => b.text.includes('"event":"opened"'))!.text);
+    const m: AlertMessage = { ...body };
+    expect(Object.keys(JSON.parse(renderBody('webhook', m)))).toEqual(Object.keys(body));
+    expect(openCauses({ ...none, batches: [{ id: '17', companyId: 'acme', externalId: body.batch, name: 'Employee EUR', state: 'quarantined', quarantineReason: body.reason, mismatch: null }] }, thresholds, now)[0])
+      .toEqual({ key: body.cause, kind: body.kind, company: body.company, batch: body.batch, summary: body.summary, reason: body.reason, link: new URL(body.link).pathname });
   });
 });
