@@ -58,8 +58,7 @@ export async function readAlertFacts(q: Queryable, companies: string[]): Promise
   return { batches, deliveries, companies: companyRows, sinks, saferpay };
 }
 
-export interface StoredAlert {
-  id: string;
+export interface NewAlert {
   cause: string;
   kind: string;
   company: string | null;
@@ -67,6 +66,10 @@ export interface StoredAlert {
   summary: string;
   reason: string;
   link: string;
+}
+
+export interface StoredAlert extends NewAlert {
+  id: string;
   openedAt: Date;
 }
 
@@ -85,16 +88,6 @@ export function underAlertLock<T>(ds: DataSource, fn: (m: EntityManager) => Prom
 
 export async function openAlerts(q: Queryable): Promise<StoredAlert[]> {
   return q.query(`SELECT ${ALERT} FROM alerts ORDER BY id`);
-}
-
-export interface NewAlert {
-  cause: string;
-  kind: string;
-  company: string | null;
-  batch: string | null;
-  summary: string;
-  reason: string;
-  link: string;
 }
 
 export async function insertAlerts(q: Queryable, alerts: NewAlert[], now: Date): Promise<StoredAlert[]> {
