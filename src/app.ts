@@ -38,6 +38,8 @@ export interface App {
   holder: HolderSession;
   sandbox: BuiltInSandbox | null;
   drop: LocalDrop | null;
+  /** The alerts' evaluation and delivery (run by the daemon every `everyMs`; once at the end by run-once). */
+  alerts: { run: () => Promise<void>; everyMs: number } | null;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     return xeroClients.get(key)!;
   };
 
+  const alerts = alertsJob(rt, companies, sandbox, logger, now, opts.metrics);
   const concur = concurSteps(clientFor);
   const worker = new Worker({
     ds: rt.ds,
@@ -170,7 +173,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     xeroCheck: companies.some((c) => c.sinks.some((s) => s.type === 'xero'))
       ? () => checkXeroPayments({ ds: rt.ds, clientFor: xeroClientFor, logger, now: () => now().getTime() }).then(() => undefined)
       : null,
-    alerts: alertsJob(rt, companies, sandbox, logger, now, opts.metrics),
+    alerts,
     sweepFiles: async () => {
       const r = await sweepFileStore(rt.ds, dataDir, { retentionDays: config.fileStore.retentionDays, now: now() });
       if (r.removed.length) logger.info('file store: files past retention removed', { removed: r.removed.length, retentionDays: config.fileStore.retentionDays });
@@ -184,6 +187,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     holder,
     sandbox,
     drop,
+    alerts,
     close: async () => {
       await drop?.close();
       await sandbox?.close();
