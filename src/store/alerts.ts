@@ -22,7 +22,7 @@ export async function readAlertFacts(q: Queryable, companies: string[]): Promise
   const batches: BatchFact[] = await q.query(
     `SELECT id::text AS id, company_id AS "companyId", external_id AS "externalId", name, state, quarantine_reason AS "quarantineReason",
             CASE WHEN reconciliation->>'status' = 'mismatch' THEN reconciliation->'difference' END AS mismatch
-     FROM batches WHERE (state = 'quarantined' OR (reconciliation->>'status') = 'mismatch') AND company_id = ANY($1) ORDER BY id`,
+     FROM batches WHERE (state = 'quarantined' OR (reconciliation->>'status') = 'mismatch') AND company_id = ANY($1) ORDER BY batches.id`,
     [companies],
   );
   const deliveries: DeliveryFact[] = await q.query(
@@ -87,15 +87,15 @@ export function underAlertLock<T>(ds: DataSource, fn: (m: EntityManager) => Prom
 }
 
 export async function openAlerts(q: Queryable): Promise<StoredAlert[]> {
-  return q.query(`SELECT ${ALERT} FROM alerts ORDER BY id`);
+  return q.query(`SELECT ${ALERT} FROM alerts ORDER BY alerts.id`);
 }
 
 export async function insertAlerts(q: Queryable, alerts: NewAlert[], now: Date): Promise<StoredAlert[]> {
   if (alerts.length === 0) return [];
   return q.query(
     `INSERT INTO alerts (cause, kind, company_id, batch, summary, reason, link, opened_at)
-     SELECT a.cause, a.kind, a.company, a.batch, a.summary, a.reason, a.link, $2 FROM jsonb_to_recordset($1::jsonb)
-       AS a(cause text, kind text, company text, batch text, summary text, reason text, link text)
+     SELECT a->>'cause', a->>'kind', a->>'company', a->>'batch', a->>'summary', a->>'reason', a->>'link', $2
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(a, n) ORDER BY e.n
      ON CONFLICT (cause) DO NOTHING RETURNING ${ALERT}`,
     [JSON.stringify(alerts), now],
   );
@@ -103,7 +103,8 @@ export async function insertAlerts(q: Queryable, alerts: NewAlert[], now: Date):
 
 export async function deleteAlerts(q: Queryable, causes: string[]): Promise<StoredAlert[]> {
   if (causes.length === 0) return [];
-  return (await update<StoredAlert>(q, `DELETE FROM alerts WHERE cause = ANY($1) RETURNING ${ALERT}`, [causes])).rows;
+  const { rows } = await update<StoredAlert>(q, `DELETE FROM alerts WHERE cause = ANY($1) RETURNING ${ALERT}`, [causes]);
+  return rows.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 export interface OutboxEntry {
@@ -116,7 +117,7 @@ export async function enqueueAlerts(q: Queryable, entries: OutboxEntry[], now: D
   if (entries.length === 0) return;
   await q.query(
     `INSERT INTO alert_outbox (target, message, bytes, created_at, next_attempt_at)
-     SELECT e.target, e.message, e.bytes, $2, $2 FROM jsonb_to_recordset($1::jsonb) AS e(target text, message jsonb, bytes int)`,
+     SELECT e.v->>'target', e.v->'message', (e.v->>'bytes')::int, $2, $2 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n`,
     [JSON.stringify(entries), now],
   );
 }
