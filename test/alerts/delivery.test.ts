@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { useMigratedDatabase } from '../support/db.js';
 import { createLogger } from '../../src/log.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createMetrics, registerDatabaseMetrics } from '../../src/metrics.js';
 import { Worker, type StepHandlers } from '../../src/pipeline/worker.js';
 import { requeue, upsertDiscovered } from '../../src/store/batches.js';
 import { claimOutboxHead } from '../../src/store/alerts.js';
@@ -158,6 +158,11 @@ describe('alerts', () => {
     const metrics = createMetrics();
     const d = deps('down', `http://127.0.0.1:${hanging.port}/hook`, { metrics, alerts: { requestTimeoutMs: 600_000 } });
     expect(await evaluateAlerts(d)).toEqual({ opened: 1, resolved: 0 });
+    registerDatabaseMetrics(metrics.registry, db.ds());
+    const scrape = await metrics.registry.metrics();
+    expect(scrape).toMatch(/^erp_sync_alerts_pending\{target="ops"\} 1$/m);
+    expect(scrape).toMatch(/^erp_sync_alerts_open\{kind="batch_quarantined"\} 1$/m);
+    expect(scrape).toMatch(/^erp_sync_alerts_oldest_pending_seconds\{target="ops"\} \S+$/m);
 
     // The delivery hangs on the receiver; meanwhile the pipeline takes a new batch all the way.
     let delivered = false;
