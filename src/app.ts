@@ -27,6 +27,7 @@ import type { BuiltInSandbox } from './defaults/sandbox.js';
 import { importOptional } from './optional.js';
 import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
 import { openHolder, type HolderSession } from './store/claims.js';
+import { consoleUrl, runAlerts } from './alerts/engine.js';
 
 export interface App {
   config: Config;
@@ -37,6 +38,8 @@ export interface App {
   holder: HolderSession;
   sandbox: BuiltInSandbox | null;
   drop: LocalDrop | null;
+  /** The alerts' evaluation and delivery (run by the daemon every `everyMs`; once at the end by run-once). */
+  alerts: { run: () => Promise<void>; everyMs: number } | null;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,15 @@ function loadBuiltInSandbox(companies: string[]) {
     'the built-in Concur sandbox',
     `set concur.baseUrl (and concur.auth) for ${companies.map((c) => `company ${c}`).join(', ')}`,
   );
+}
+
+/** The alerts' periodic job, when a target is configured (or the demo's receiver stands in for one). */
+function alertsJob(rt: Runtime, companies: CompanyConfig[], sandbox: BuiltInSandbox | null, logger: Logger, now: () => Date, metrics?: Metrics) {
+  const configured = rt.config.alerts;
+  const config = sandbox?.alertTarget ? { ...configured, targets: [sandbox.alertTarget] } : configured;
+  if (config.targets.length === 0) return null;
+  const deps = { ds: rt.ds, config, consoleUrl: consoleUrl(rt.config), companies: companies.map((c) => c.id), now, logger, metrics };
+  return { everyMs: config.evaluateEveryMs, run: () => runAlerts(deps) };
 }
 
 export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions = {}): Promise<App> {
@@ -125,6 +137,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     return xeroClients.get(key)!;
   };
 
+  const alerts = alertsJob(rt, companies, sandbox, logger, now, opts.metrics);
   const concur = concurSteps(clientFor);
   const worker = new Worker({
     ds: rt.ds,
@@ -160,6 +173,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     xeroCheck: companies.some((c) => c.sinks.some((s) => s.type === 'xero'))
       ? () => checkXeroPayments({ ds: rt.ds, clientFor: xeroClientFor, logger, now: () => now().getTime() }).then(() => undefined)
       : null,
+    alerts,
     sweepFiles: async () => {
       const r = await sweepFileStore(rt.ds, dataDir, { retentionDays: config.fileStore.retentionDays, now: now() });
       if (r.removed.length) logger.info('file store: files past retention removed', { removed: r.removed.length, retentionDays: config.fileStore.retentionDays });
@@ -173,6 +187,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     holder,
     sandbox,
     drop,
+    alerts,
     close: async () => {
       await drop?.close();
       await sandbox?.close();

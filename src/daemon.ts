@@ -34,6 +34,8 @@ export interface DaemonOptions {
   xeroCheck?: (() => Promise<void>) | null;
   /** Removes stored files past their retention. */
   sweepFiles?: (() => Promise<void>) | null;
+  /** Evaluates the alerts and drains their outbox, every `everyMs`; null when no alert target is configured. */
+  alerts?: { run: () => Promise<void>; everyMs: number } | null;
 }
 
 export type DiscoveryOutcome = { outcome: 'done' | 'not-due' } | { outcome: 'failed'; error: string } | { outcome: 'held'; heldBy: string | null };
@@ -50,7 +52,7 @@ export class Daemon {
   private discovering = new Map<string, Promise<void>>();
   /** Background jobs beside the batches (Saferpay closes, the Xero check): one run of each at a time. */
   private background = new Map<string, Promise<void>>();
-  private lastRun: Record<keyof typeof PERIODIC, number> = { 'xero-check': 0, 'file-sweep': 0 };
+  private lastRun: Record<keyof typeof PERIODIC | 'alerts', number> = { 'xero-check': 0, 'file-sweep': 0, alerts: 0 };
 
   constructor(private readonly o: DaemonOptions) {}
 
@@ -116,9 +118,10 @@ export class Daemon {
     if (saferpay?.terminals.length) {
       this.runInBackground('saferpay', () => runSaferpayDue({ ds: this.o.ds, config: saferpay, now: this.o.now, logger: this.o.logger, holder: this.o.holder }));
     }
-    for (const [name, job] of [['xero-check', this.o.xeroCheck], ['file-sweep', this.o.sweepFiles]] as const) {
+    const alerts = this.o.alerts;
+    for (const [name, job, every] of [['xero-check', this.o.xeroCheck, PERIODIC['xero-check']], ['file-sweep', this.o.sweepFiles, PERIODIC['file-sweep']], ['alerts', alerts?.run, alerts?.everyMs ?? 0]] as const) {
       const now = this.o.now().getTime();
-      if (job && now - this.lastRun[name] >= PERIODIC[name]) {
+      if (job && now - this.lastRun[name] >= every) {
         this.lastRun[name] = now;
         this.runInBackground(name, job);
       }

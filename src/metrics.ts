@@ -6,6 +6,7 @@ import type { Queryable } from './db/sql.js';
 import { openBatchAge } from './store/batches.js';
 import { companyStatuses } from './store/companies.js';
 import { failingDeliveries } from './store/deliveries.js';
+import { openAlertsByKind, pendingAlerts } from './store/alerts.js';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -45,6 +46,12 @@ export function createMetrics() {
     }),
     tokenState: new Gauge({ name: 'erp_sync_company_needs_reauth', help: '1 when the company needs re-authorisation', labelNames: ['company'], registers: [registry] }),
     sinkAttention: new Gauge({ name: 'erp_sync_sink_needs_attention', help: "1 while a company's sink needs a person (e.g. a Xero scope missing)", labelNames: ['company', 'sink'], registers: [registry] }),
+    alertDeliveries: new Counter({
+      name: 'erp_sync_alert_deliveries_total',
+      help: 'Alert delivery attempts by target and outcome (delivered, failed: retried later, rejected: refused for good, dropped: outbox bound)',
+      labelNames: ['target', 'outcome'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -80,6 +87,40 @@ export function registerDatabaseMetrics(registry: Registry, db: Queryable): void
     async collect() {
       this.reset();
       for (const r of await failingDeliveries(db)) this.set({ company: r.companyId, sink: r.sink }, r.n);
+    },
+  });
+  registerAlertMetrics(registry, db);
+}
+
+function registerAlertMetrics(registry: Registry, db: Queryable): void {
+  new Gauge({
+    name: 'erp_sync_alerts_pending',
+    help: 'Alert announcements not yet delivered, by target',
+    labelNames: ['target'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await pendingAlerts(db)) this.set({ target: r.target }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'erp_sync_alerts_oldest_pending_seconds',
+    help: 'Age of the oldest alert announcement not yet delivered, by target (absent when none waits)',
+    labelNames: ['target'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await pendingAlerts(db)) this.set({ target: r.target }, r.oldestSeconds);
+    },
+  });
+  new Gauge({
+    name: 'erp_sync_alerts_open',
+    help: 'Open alerts (a cause announced and not yet resolved), by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await openAlertsByKind(db)) this.set({ kind: r.kind }, r.n);
     },
   });
 }

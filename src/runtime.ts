@@ -36,6 +36,8 @@ function registerConfigSecrets(config: Config): void {
   }
   for (const t of config.saferpay.terminals) registerSecret(t.password);
   registerSecret(config.webhooks.qitech?.secret);
+  // Slack and Teams webhook URLs carry their token.
+  for (const t of config.alerts.targets) [t.url, t.type === 'webhook' ? t.secret : undefined].forEach(registerSecret);
 }
 
 /** A database that is not there is a configuration problem: say which one and how to create it. */

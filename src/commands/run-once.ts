@@ -37,6 +37,8 @@ export async function runRunOnce(ctx: CommandContext): Promise<number> {
     // Listing is network-bound: as many companies at once as batches may be worked on at once.
     await forEachLimited(app.companies, concurrency, async (c) => void discovery.set(c.id, await list(c)));
     await settle(rt.ds, app.worker, ids, { now: () => new Date(), maxWaitMs: runOnceWaitMs });
+    // Run from a scheduler (the CronJob), it is the only process to tell people: what it could not deliver waits for the next run.
+    await app.alerts?.run();
     const now = new Date();
     summary = runSummary(discovery, await finishedSince(rt.ds, ids, started), await unfinishedBatches(rt.ds, ids, now), now);
   } finally {

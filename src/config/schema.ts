@@ -5,6 +5,7 @@ import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
 import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { QiTechSinkConfigSchema } from '../../sinks/qitech/config.js';
 import { SaferpayConfigSchema } from '../saferpay/config.js';
+import { AlertsConfigSchema } from '../alerts/config.js';
 import { parseSecretKey } from '../store/token-cipher.js';
 import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ParseLimitsSchema, ZipLimitsSchema } from '../../parsers/index.js';
 
@@ -170,6 +171,8 @@ export const ConfigSchema = z.strictObject({
       qitech: z.strictObject({ secret: z.string().min(16, 'use a secret of at least 16 characters') }).optional(),
     })
     .prefault({}),
+  /** Where alerts go (signed webhook, Slack, Teams) and when a condition becomes one. */
+  alerts: AlertsConfigSchema.prefault({}),
 }).superRefine((c, ctx) => {
   const ids = c.companies.map((x) => x.id);
   ids.forEach((id, i) => {

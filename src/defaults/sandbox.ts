@@ -5,12 +5,28 @@ import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { startConcurSandbox, type ConcurSandbox } from '../sandbox/concur/index.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
+import { startAlertReceiver, type AlertReceiver } from '../sandbox/alerts/receiver.js';
+import type { AlertTarget } from '../alerts/config.js';
 
 export interface BuiltInSandbox {
   sandbox: ConcurSandbox;
   /** The company's configuration pointed at the sandbox, with its credentials and CSV layout. */
   configure(company: CompanyConfig): CompanyConfig;
+  /** The demo's alert target (a receiver that prints what arrives) when no alert target is configured. */
+  alertTarget: AlertTarget | null;
   close(): Promise<void>;
+}
+
+/** A batch whose list total is off by 10.00 from its file: quarantined for the mismatch, so the demo shows an alert. */
+const DEMO_MISMATCH = { name: 'Employee Reimbursements EUR (list total off: demo alert)', kind: 'csv', currency: 'EUR', type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur', reports: 2, linesPerReport: 2, listTotalOff: '10.00' } as const;
+
+/** Demo mode without alert targets: a local receiver gets the alerts (signed, like a team's webhook) and prints them. */
+async function demoAlerts(rt: Runtime, logger: Logger, sandbox: ConcurSandbox, ids: string[]): Promise<AlertReceiver | null> {
+  if (rt.config.alerts.targets.length > 0) return null;
+  for (const id of ids) sandbox.controls.addBatch(id, DEMO_MISMATCH);
+  const receiver = await startAlertReceiver({ logger });
+  logger.info('sandbox alert receiver started: alerts are printed here (configure alerts.targets to send them elsewhere)', { url: receiver.url });
+  return receiver;
 }
 
 export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { demo: boolean }): Promise<BuiltInSandbox> {
@@ -28,6 +44,7 @@ export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { d
   await rt.ds.query(`DELETE FROM oauth_tokens WHERE company_id = ANY($1)`, [ids]);
   await rt.ds.query(`UPDATE companies SET auth_state = 'ok', auth_error = NULL WHERE id = ANY($1)`, [ids]);
   logger.info('built-in Concur sandbox started', { url: sandbox.url, companies: ids });
+  const receiver = opts.demo ? await demoAlerts(rt, logger, sandbox, ids).catch(async (e: unknown) => Promise.reject(await sandbox.close().then(() => e))) : null;
   const creds = new Map(sandbox.companies.map((c) => [c.id, c]));
   return {
     sandbox,
@@ -40,6 +57,10 @@ export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { d
         defaultCsvProfile: company.defaultCsvProfile ?? SANDBOX_PROFILE_NAME,
       };
     },
-    close: () => sandbox.close(),
+    alertTarget: receiver && { type: 'webhook', name: 'sandbox-receiver', url: receiver.url, secret: receiver.secret },
+    close: async () => {
+      await receiver?.close();
+      await sandbox.close();
+    },
   };
 }

@@ -41,6 +41,10 @@ export interface WorkerOptions {
   maxUnfinishedStarts: number;
 }
 
+/** A quarantine needs a person: it shows at LOG_LEVEL=warn. */
+const levelOf = (t: Transition): 'warn' | 'info' => (t.state === 'quarantined' ? 'warn' : 'info');
+const reasonOf = (t: Transition) => (t.set.quarantineReason ? { reason: t.set.quarantineReason } : {});
+
 export class Worker {
   private inFlight = new Set<Promise<void>>();
   private readonly companies: Map<string, CompanyConfig>;
@@ -119,8 +123,8 @@ export class Worker {
       await applyTransition(db, from, this.o.holder, t, step);
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
-      const level = t.event === 'close_deferred' ? 'debug' : 'info';
-      slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : {}), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
+      const level = t.event === 'close_deferred' ? 'debug' : levelOf(t);
+      slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : reasonOf(t)), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
       return this.reread(from);
     };
 
@@ -173,7 +177,7 @@ export class Worker {
     if (result.kind === 'committed') {
       const t = result.transition;
       this.count(company, t);
-      slog.info(`${current.state} → ${t.state}`, { event: t.event });
+      slog[levelOf(t)](`${current.state} → ${t.state}`, { event: t.event, ...reasonOf(t) });
       faultPoint(`step:${step}:after-commit`);
       return this.reread(current);
     }

@@ -12,13 +12,18 @@ export async function deliveriesOf(db: Queryable, batchId: string): Promise<Deli
   return db.query(`SELECT sink, state, attempts FROM deliveries WHERE batch_id = $1`, [batchId]);
 }
 
-/** Records one delivery attempt's result; delivered rows keep their first delivery time. */
+/**
+ * Records one delivery attempt's result; delivered rows keep their first delivery time. Failures in a row and since
+ * when are kept for the alerts (a success resets them).
+ */
 export async function recordDelivery(db: Queryable, batchId: string, sink: string, ok: boolean, result: unknown, error: string | null): Promise<void> {
   await db.query(
-    `INSERT INTO deliveries (batch_id, sink, state, attempts, result, last_error, delivered_at)
-     VALUES ($1, $2, $3, 1, $4, $5, CASE WHEN $3 = 'delivered' THEN now() END)
+    `INSERT INTO deliveries (batch_id, sink, state, attempts, result, last_error, delivered_at, failures, failing_since)
+     VALUES ($1, $2, $3, 1, $4, $5, CASE WHEN $3 = 'delivered' THEN now() END, CASE WHEN $3 = 'failed' THEN 1 ELSE 0 END, CASE WHEN $3 = 'failed' THEN now() END)
      ON CONFLICT (batch_id, sink) DO UPDATE SET state = EXCLUDED.state, attempts = deliveries.attempts + 1, result = EXCLUDED.result,
-       last_error = EXCLUDED.last_error, delivered_at = COALESCE(deliveries.delivered_at, EXCLUDED.delivered_at), updated_at = now()`,
+       last_error = EXCLUDED.last_error, delivered_at = COALESCE(deliveries.delivered_at, EXCLUDED.delivered_at), updated_at = now(),
+       failures = CASE WHEN EXCLUDED.state = 'failed' THEN deliveries.failures + 1 ELSE 0 END,
+       failing_since = CASE WHEN EXCLUDED.state = 'failed' THEN COALESCE(deliveries.failing_since, now()) END`,
     [batchId, sink, ok ? 'delivered' : 'failed', JSON.stringify(result), error],
   );
 }

@@ -23,4 +23,24 @@ describe('the built-in Concur sandbox', () => {
     expect(second).toHaveLength(5);
     expect(second.filter((id) => first.includes(id))).toEqual([]);
   });
+
+  it('in demo mode without alert targets, adds a batch that will not reconcile and a receiver for its alert', async () => {
+    const demo = async (raw: object) => {
+      const rt = { config: ConfigSchema.parse({ companies: [{ id: 'demo' }], ...raw }), ds: { query: async () => [] } } as unknown as Runtime;
+      const s = await startBuiltInSandbox(rt, quietLogger, { demo: true });
+      try {
+        return { target: s.alertTarget, batches: s.sandbox.controls.batches('demo') };
+      } finally {
+        await s.close();
+      }
+    };
+    const bare = await demo({});
+    expect(bare.target).toMatchObject({ type: 'webhook', name: 'sandbox-receiver', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/alerts$/) });
+    expect(bare.batches).toHaveLength(6);
+    const off = bare.batches.find((b) => b.name.includes('list total off'))!;
+    expect(off.total).not.toBe('0.00');
+    const configured = await demo({ alerts: { targets: [{ type: 'slack', url: 'https://hooks.slack.com/services/T/B/x' }] } });
+    expect(configured.target).toBeNull();
+    expect(configured.batches).toHaveLength(5);
+  });
 });

@@ -1,6 +1,6 @@
 // The sandbox's world: companies, their credentials and batches, issued tokens, generated files, and counters.
 import { createHash, randomBytes } from 'node:crypto';
-import { totalsByCurrency } from '../../money.js';
+import { Money, totalsByCurrency } from '../../money.js';
 import { generateLines, renderBatchFile, type BatchFileKind, type BatchSpec, type RenderedBatchFile } from '../files/index.js';
 import type { SandboxClock } from './clock.js';
 
@@ -14,6 +14,8 @@ export interface BatchSeed {
   linesPerReport: number;
   /** A file already on disk (e.g. a 1 GB SAE from writeSaeFile), served streamed instead of a generated one. */
   file?: DiskFile;
+  /** The list's BatchTotal is off by this from its file (a reconciliation mismatch, for the demo's alert). */
+  listTotalOff?: string;
 }
 
 export interface DiskFile {
@@ -223,7 +225,7 @@ export class SandboxState {
     let t = this.totals.get(b.id);
     if (t === undefined) {
       const sum = totalsByCurrency(generateLines(this.spec(b))).get(b.currency);
-      t = sum ? sum.toFixed(2) : '0.00';
+      t = (sum ?? new Money(0)).plus(b.listTotalOff ?? 0).toFixed(2);
       this.totals.set(b.id, t);
     }
     return t;
