@@ -125,17 +125,12 @@ function rawOf(line: string): Record<string, string> {
   return raw;
 }
 
-/** An SAE row whose `raw` record (up to 400 names) is made only when read: the load stores the line itself. */
-interface SaeTransaction extends Transaction {}
-class SaeTransaction {
-  constructor(values: Omit<Transaction, 'raw'>) {
-    Object.assign(this, values);
-  }
-
+/** What SAE rows share: `raw` (up to 400 names) is made only when read, since the load stores the line itself. */
+const SAE_ROW = {
   get raw(): Record<string, string> {
-    return rawOf(this.rawLine!);
-  }
-}
+    return rawOf((this as unknown as Transaction).rawLine!);
+  },
+};
 
 function toTransaction(fields: ReadonlyArray<string | undefined>, text: string, line: number, ctx: ParseContext, header: HeaderTotals): { t: Transaction; amount: Money } {
   const loc = { file: ctx.file, line };
@@ -146,7 +141,7 @@ function toTransaction(fields: ReadonlyArray<string | undefined>, text: string, 
   const name = [fields[SAE_COL.firstName], fields[SAE_COL.middleInitial], fields[SAE_COL.lastName]].map(blank).filter(Boolean).join(' ');
   const amount = money(fields[SAE_COL.amount], { ...loc, field: 'Journal Amount' });
   const journalKey = blank(fields[SAE_COL.journalKey]);
-  const t = new SaeTransaction({
+  const t: Transaction = Object.assign(Object.create(SAE_ROW) as typeof SAE_ROW, {
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: line,
