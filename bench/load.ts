@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,20 +20,10 @@ import { migrate } from '../src/db/migrate.js';
 import { createLogger } from '../src/log.js';
 import { loadTransactions } from '../src/store/load.js';
 import type { Transaction } from '../src/model/transaction.js';
-import { SAE_DETAIL_COLUMNS } from '../parsers/sae.js';
 import { loadedParts, openBatchFile } from '../parsers/index.js';
-import { renderBatchFile, SANDBOX_CSV_PROFILE, writeSaeFile, type BatchFileKind } from '../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../src/sandbox/files/index.js';
+import { BENCH_SPEC, generateBatchFile, psqlFloor } from './support/files.js';
 import { goalLine } from './support/goal.js';
-
-const spec = { batchId: '2001', batchName: 'load bench', closeDate: '2025-06-30', seed: 7, reports: 0, linesPerReport: 8 };
-
-/** Writes a batch file of `lines` transaction lines of `kind`. */
-async function generateBatchFile(kind: BatchFileKind, path: string, lines: number): Promise<{ bytes: number }> {
-  if (kind === 'sae') return writeSaeFile(path, { ...spec, detailLines: lines });
-  const file = renderBatchFile(kind, { ...spec, currency: 'EUR', reports: Math.ceil(lines / spec.linesPerReport) });
-  await writeFile(path, file.bytes);
-  return { bytes: file.bytes.length };
-}
 
 if (process.argv[2] === '--generate') {
   const result = await generateBatchFile(process.argv[3] as BatchFileKind, process.argv[4] ?? '', Number(process.argv[5]));
@@ -106,14 +96,6 @@ const LINES = Number(process.env.BENCH_LOAD_LINES ?? 200_000);
 const BIG_LINES = Number(process.env.BENCH_LOAD_BIG_LINES ?? 1_000_000);
 const KINDS = (process.env.BENCH_LOAD_KINDS ?? 'sae,csv,quickbooks-zip').split(',').filter(Boolean) as BatchFileKind[];
 
-/** The floor's table and `\copy` source for each kind: the same bytes into text columns. */
-function floorOf(kind: BatchFileKind, path: string): { columns: number; copy: (table: string) => string } {
-  if (kind === 'sae') return { columns: SAE_DETAIL_COLUMNS, copy: (t) => `\\copy ${t} FROM '${path}' WITH (FORMAT text, DELIMITER '|', HEADER true)` };
-  if (kind === 'csv') return { columns: 12, copy: (t) => `\\copy ${t} FROM '${path}' WITH (FORMAT csv, DELIMITER ';', HEADER true)` };
-  // The bundle's GL CSV is the part erp-sync loads (its IIF is kept and delivered).
-  return { columns: 11, copy: (t) => `\\copy ${t} FROM PROGRAM 'unzip -p ${path} *_GL.csv' WITH (FORMAT csv, HEADER true)` };
-}
-
 let table = 0;
 let batch = 0;
 const goals: string[] = [];
@@ -129,7 +111,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
   console.log(`${label}: generated ${(generated.bytes / 1024 / 1024).toFixed(0)} MB in ${seconds(tg).toFixed(1)} s (child process)`);
   let psqlSeconds = NaN;
   if (withFloor) {
-    const floor = floorOf(kind, path);
+    const floor = psqlFloor(kind, path);
     const name = `bench_raw_${++table}`;
     await ds.query(`CREATE TABLE ${name} (${Array.from({ length: floor.columns }, (_, i) => `c${i + 1} text`).join(', ')})`);
     const tb = performance.now();
@@ -140,7 +122,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
     console.log(`  psql \\copy into ${floor.columns} text columns: ${psqlSeconds.toFixed(2)} s, ${n} rows`);
   }
   const [{ id: batchId }] = (await ds.query(`INSERT INTO batches (company_id, external_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
-    `${spec.batchId}-${++batch}`,
+    `${BENCH_SPEC.batchId}-${++batch}`,
   ])) as [{ id: string }];
   // The pipeline hashes a file when it fetches it: the load starts from a known sha256.
   const result = JSON.parse(
