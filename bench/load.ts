@@ -1,8 +1,11 @@
-// `npm run bench:load`: an SAE of BENCH_LOAD_LINES DETAIL lines (default 200,000) loaded by erp-sync
-// (parse + COPY + merge, one transaction) against the floor measured in the same run on the same
-// server: `psql \copy` of the same raw file into a 400-column text table. Prints both times, the
-// ratio, rows/s and peak RSS. Uses DATABASE_URL when set, else an embedded PostgreSQL in a temp dir.
-// Generation and the load each run in a child process, so the peak RSS reported is the load's alone.
+// `npm run bench:load`: parse + load of one batch file by erp-sync (the load step's path: openBatchFile, COPY into
+// transactions, the state change in the same transaction) against the floor measured in the same run on the same
+// server: `psql \copy` of the same bytes into a table of text columns. Three kinds (BENCH_LOAD_KINDS): an SAE
+// (400 columns), the customer CSV (12 columns) and a QuickBooks bundle (its loaded GL CSV, 11 columns, read by psql
+// through `unzip -p`), each of BENCH_LOAD_LINES lines (default 200,000); then an SAE of BENCH_LOAD_BIG_LINES lines
+// (default 1,000,000; 0 skips) for the peak RSS at size. Prints the ratios and peak RSS next to issue 18's goals.
+// Uses DATABASE_URL when set, else an embedded PostgreSQL in a temp dir. Generation and each load run in child
+// processes of their own, so the peak RSS reported is the load's alone.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -16,14 +19,14 @@ import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createLogger } from '../src/log.js';
 import { loadTransactions } from '../src/store/load.js';
-import { SAE_DETAIL_COLUMNS, parseSae } from '../parsers/sae.js';
-import { newTally } from '../parsers/tally.js';
-import { writeSaeFile } from '../src/sandbox/files/index.js';
-
-const spec = { batchId: '2001', batchName: 'load bench', closeDate: '2025-06-30', seed: 7, reports: 0, linesPerReport: 8 };
+import type { Transaction } from '../src/model/transaction.js';
+import { loadedParts, openBatchFile } from '../parsers/index.js';
+import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../src/sandbox/files/index.js';
+import { BENCH_SPEC, generateBatchFile, psqlFloor } from './support/files.js';
+import { goalLine } from './support/goal.js';
 
 if (process.argv[2] === '--generate') {
-  const result = await writeSaeFile(process.argv[3] ?? '', { ...spec, detailLines: Number(process.argv[4]) });
+  const result = await generateBatchFile(process.argv[3] as BatchFileKind, process.argv[4] ?? '', Number(process.argv[5]));
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
 }
@@ -32,17 +35,20 @@ if (process.argv[2] === '--load') {
   const [url, path, batchId, fileSha256] = process.argv.slice(3) as [string, string, string, string];
   const ds = await openDatabase({ url, poolSize: 1 });
   const t0 = performance.now();
-  const rows = parseSae(createReadStream(path), { file: 'bench.sae', fileSha256 }, newTally());
-  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows }, async (client) => {
+  const parts = await openBatchFile(path, { sha256: fileSha256, csvProfile: SANDBOX_CSV_PROFILE, defaultCurrency: 'EUR' });
+  const load = loadedParts(parts);
+  async function* rows(): AsyncGenerator<Transaction> {
+    for (const part of parts) if (load(part)) yield* part.rows();
+  }
+  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows: rows() }, async (client) => {
     await client.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchId]);
   });
   const elapsed = (performance.now() - t0) / 1000;
   await ds.destroy();
-  process.stdout.write(JSON.stringify({ ...result, seconds: elapsed, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ parsed: result.parsed, seconds: elapsed, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
 }
 
-const DETAIL_LINES = Number(process.env.BENCH_LOAD_LINES ?? 200_000);
 const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 const logger = createLogger({ level: 'warn' });
 
@@ -86,50 +92,62 @@ const dbName = `erp_sync_bench_${randomBytes(4).toString('hex')}`;
 await adminQuery(server.url, `CREATE DATABASE ${dbName}`);
 const url = withDatabase(server.url, dbName);
 const ds = await openDatabase({ url, poolSize: 2 });
-try {
-  await migrate(ds, url, logger);
-  const path = join(dir, 'bench.sae');
+const LINES = Number(process.env.BENCH_LOAD_LINES ?? 200_000);
+const BIG_LINES = Number(process.env.BENCH_LOAD_BIG_LINES ?? 1_000_000);
+const KINDS = (process.env.BENCH_LOAD_KINDS ?? 'sae,csv,quickbooks-zip').split(',').filter(Boolean) as BatchFileKind[];
+
+let table = 0;
+let batch = 0;
+const goals: string[] = [];
+
+/** Generates one file, loads it by psql (the floor) and by erp-sync; prints both and the goals. */
+async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): Promise<void> {
+  const path = join(dir, `bench-${kind}-${lines}`);
   const tg = performance.now();
   const generated = JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--generate', path, String(DETAIL_LINES)], { encoding: 'utf8' }),
-  ) as { bytes: number; total: string };
-  const mb = generated.bytes / 1024 / 1024;
-  console.log(`generated ${DETAIL_LINES} DETAIL lines, ${mb.toFixed(0)} MB, in ${seconds(tg).toFixed(1)} s (child process)`);
-
-  // (b) the floor: the raw bytes into 400 text columns by psql's \copy.
-  const columns = Array.from({ length: SAE_DETAIL_COLUMNS }, (_, i) => `c${i + 1} text`).join(', ');
-  await ds.query(`CREATE TABLE bench_sae_raw (${columns})`);
-  const tb = performance.now();
-  await run(PSQL, [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy bench_sae_raw FROM '${path}' WITH (FORMAT text, DELIMITER '|', HEADER true)`]);
-  const psqlSeconds = seconds(tb);
-  const [{ n: psqlRows }] = (await ds.query(`SELECT count(*)::int AS n FROM bench_sae_raw`)) as [{ n: number }];
-
-  // (a) erp-sync: parse and load the same file, with the batch's state change in the same transaction.
-  await ds.query(`INSERT INTO companies (id, name) VALUES ('bench', 'Bench')`);
+    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--generate', kind, path, String(lines)], { encoding: 'utf8' }),
+  ) as { bytes: number };
+  const label = `${kind} ${lines / 1000}k`;
+  console.log(`${label}: generated ${(generated.bytes / 1024 / 1024).toFixed(0)} MB in ${seconds(tg).toFixed(1)} s (child process)`);
+  let psqlSeconds = NaN;
+  if (withFloor) {
+    const floor = psqlFloor(kind, path);
+    const name = `bench_raw_${++table}`;
+    await ds.query(`CREATE TABLE ${name} (${Array.from({ length: floor.columns }, (_, i) => `c${i + 1} text`).join(', ')})`);
+    const tb = performance.now();
+    await run(PSQL, [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', floor.copy(name)]);
+    psqlSeconds = seconds(tb);
+    const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM ${name}`)) as [{ n: number }];
+    await ds.query(`DROP TABLE ${name}`);
+    console.log(`  psql \\copy into ${floor.columns} text columns: ${psqlSeconds.toFixed(2)} s, ${n} rows`);
+  }
   const [{ id: batchId }] = (await ds.query(`INSERT INTO batches (company_id, external_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
-    spec.batchId,
+    `${BENCH_SPEC.batchId}-${++batch}`,
   ])) as [{ id: string }];
-  // The pipeline hashes a file when it fetches it; the load starts from a known sha256. The load runs
-  // in a child process of its own, so its peak RSS is the load's alone.
-  const fileSha256 = await sha256Of(path);
+  // The pipeline hashes a file when it fetches it: the load starts from a known sha256.
   const result = JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', url, path, batchId, fileSha256], {
+    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', url, path, batchId, await sha256Of(path)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
-  ) as { parsed: number; inserted: number; duplicates: number; seconds: number; maxRssMb: number };
-  const erpSeconds = result.seconds;
-  const ratio = erpSeconds / psqlSeconds;
-  console.log(`psql \\copy into ${SAE_DETAIL_COLUMNS} text columns: ${psqlSeconds.toFixed(2)} s, ${psqlRows} rows, ${Math.round(psqlRows / psqlSeconds)} rows/s`);
-  console.log(
-    `erp-sync parse + load:          ${erpSeconds.toFixed(2)} s, ${result.parsed} rows (${result.inserted} inserted, ${result.duplicates} duplicate keys in the file), ${Math.round(result.parsed / erpSeconds)} rows/s`,
-  );
-  console.log(`ratio erp-sync / psql: ${ratio.toFixed(2)}x (target <= 2x): ${ratio <= 2 ? 'ok' : 'OVER'}`);
-  console.log(`peak RSS of the loading process ${result.maxRssMb.toFixed(0)} MB (target < 200 MB): ${result.maxRssMb < 200 ? 'ok' : 'OVER'}`);
-  if (result.parsed !== DETAIL_LINES || psqlRows !== DETAIL_LINES) {
-    console.log('row counts differ from the generated file');
+  ) as { parsed: number; seconds: number; maxRssMb: number };
+  console.log(`  erp-sync parse + load: ${result.seconds.toFixed(2)} s, ${result.parsed} rows, ${Math.round(result.parsed / result.seconds)} rows/s`);
+  if (withFloor) goals.push(goalLine(`load ${label} / psql \\copy`, result.seconds / psqlSeconds, { max: 1.5 }));
+  goals.push(goalLine(`peak RSS of the load, ${label}`, result.maxRssMb, { max: 200 }, ' MB', 0));
+  if (result.parsed < lines) {
+    console.log(`  ${label}: ${result.parsed} rows loaded of ${lines}`);
     process.exitCode = 1;
   }
+  await ds.query(`DELETE FROM transactions WHERE batch_id = $1`, [batchId]);
+  await rm(path, { force: true });
+}
+
+try {
+  await migrate(ds, url, logger);
+  await ds.query(`INSERT INTO companies (id, name) VALUES ('bench', 'Bench')`);
+  for (const kind of KINDS) await measure(kind, LINES, true);
+  if (BIG_LINES > 0) await measure('sae', BIG_LINES, false);
+  console.log(goals.join('\n'));
 } finally {
   await ds.destroy();
   await adminQuery(server.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

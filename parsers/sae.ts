@@ -44,7 +44,7 @@ export const SAE_COL = {
 } as const;
 
 /** Raw keys: the column name, made unique with its 1-based number where the layout repeats a name. */
-const RAW_KEYS: readonly string[] = SAE_DETAIL_FIELDS.map((name, i) =>
+export const SAE_RAW_KEYS: readonly string[] = SAE_DETAIL_FIELDS.map((name, i) =>
   SAE_DETAIL_FIELDS.indexOf(name) === SAE_DETAIL_FIELDS.lastIndexOf(name) ? name : `${name} (${i + 1})`,
 );
 
@@ -95,65 +95,77 @@ function parseHeader(text: string, file: string): HeaderTotals {
   };
 }
 
+/** Columns the normalized row reads; the others stay in the line. */
+const READ = new Uint8Array(SAE_DETAIL_COLUMNS);
+for (const i of Object.values(SAE_COL)) READ[i] = 1;
+
 /**
- * Splits a DETAIL line into its raw record, leaving out empty columns: most of the 400 are empty in
- * any real extract and absent means empty. One scan, no 400-element array: this is the hot loop.
- * Stops at the first field beyond the layout (count is then SAE_DETAIL_COLUMNS + 1): the line is refused.
+ * Scans a DETAIL line and slices only the columns the normalized row reads into `fields` (by position; the others
+ * stay undefined, the line itself keeps them). Returns the number of fields, stopping at the first beyond the layout
+ * (SAE_DETAIL_COLUMNS + 1: the line is refused), so a hostile line of millions of pipes costs no more than a valid one.
  */
-function scanDetail(text: string): { raw: Record<string, string>; count: number } {
-  const raw: Record<string, string> = {};
-  const len = text.length;
-  let count = 0;
+function scanDetail(text: string, fields: Array<string | undefined>): number {
+  fields.fill(undefined);
   let start = 0;
-  for (let i = 0; i <= len; i++) {
-    if (i === len || text.charCodeAt(i) === 0x7c) {
-      if (count === SAE_DETAIL_COLUMNS) return { raw, count: count + 1 };
-      if (i > start) raw[RAW_KEYS[count] as string] = text.slice(start, i);
-      count++;
-      start = i + 1;
-    }
+  for (let count = 0; ; count++) {
+    if (count === SAE_DETAIL_COLUMNS) return count + 1;
+    const end = text.indexOf('|', start);
+    if (READ[count]) fields[count] = text.slice(start, end === -1 ? text.length : end);
+    if (end === -1) return count + 1;
+    start = end + 1;
   }
-  return { raw, count };
 }
 
-function col(raw: Record<string, string>, index: number): string | undefined {
-  return raw[RAW_KEYS[index] as string];
+/** The raw record: non-empty fields by column name (most of the 400 are empty in any real extract; absent means empty). */
+function rawOf(line: string): Record<string, string> {
+  const raw: Record<string, string> = {};
+  line.split('|', SAE_DETAIL_COLUMNS).forEach((v, i) => {
+    if (v) raw[SAE_RAW_KEYS[i] as string] = v;
+  });
+  return raw;
 }
 
-function toTransaction(raw: Record<string, string>, line: number, ctx: ParseContext, header: HeaderTotals): { t: Transaction; amount: Money } {
+/** What SAE rows share: `raw` (up to 400 names) is made only when read, since the load stores the line itself. */
+const SAE_ROW = {
+  get raw(): Record<string, string> {
+    return rawOf((this as unknown as Transaction).rawLine!);
+  },
+};
+
+function toTransaction(fields: ReadonlyArray<string | undefined>, text: string, line: number, ctx: ParseContext, header: HeaderTotals): { t: Transaction; amount: Money } {
   const loc = { file: ctx.file, line };
-  const batchId = blank(col(raw, SAE_COL.batchId));
+  const batchId = blank(fields[SAE_COL.batchId]);
   if (batchId !== header.batchId) {
     throw new ParseError('header-mismatch', `DETAIL batch id ${JSON.stringify(batchId)} differs from the EXTRACT header's ${header.batchId}`, { ...loc, field: 'Batch ID' });
   }
-  const name = [col(raw, SAE_COL.firstName), col(raw, SAE_COL.middleInitial), col(raw, SAE_COL.lastName)].map(blank).filter(Boolean).join(' ');
-  const amount = money(col(raw, SAE_COL.amount), { ...loc, field: 'Journal Amount' });
-  const journalKey = blank(col(raw, SAE_COL.journalKey));
-  const t: Transaction = {
+  const name = [fields[SAE_COL.firstName], fields[SAE_COL.middleInitial], fields[SAE_COL.lastName]].map(blank).filter(Boolean).join(' ');
+  const amount = money(fields[SAE_COL.amount], { ...loc, field: 'Journal Amount' });
+  const journalKey = blank(fields[SAE_COL.journalKey]);
+  const t: Transaction = Object.assign(Object.create(SAE_ROW) as typeof SAE_ROW, {
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: line,
     sourceBatchId: header.batchId,
-    employeeId: blank(col(raw, SAE_COL.employeeId)),
+    employeeId: blank(fields[SAE_COL.employeeId]),
     employeeName: name || null,
-    reportId: blank(col(raw, SAE_COL.reportId)),
-    reportKey: blank(col(raw, SAE_COL.reportKey)),
-    reportName: blank(col(raw, SAE_COL.reportName)),
-    entryId: blank(col(raw, SAE_COL.entryId)),
+    reportId: blank(fields[SAE_COL.reportId]),
+    reportKey: blank(fields[SAE_COL.reportKey]),
+    reportName: blank(fields[SAE_COL.reportName]),
+    entryId: blank(fields[SAE_COL.entryId]),
     journalKey,
-    transactionDate: isoDate(col(raw, SAE_COL.transactionDate), { ...loc, field: 'Report Entry Transaction Date' }),
-    expenseType: blank(col(raw, SAE_COL.expenseType)),
-    description: blank(col(raw, SAE_COL.description)),
-    vendor: blank(col(raw, SAE_COL.vendor)),
-    accountCode: blank(col(raw, SAE_COL.accountCode)),
-    debitCredit: debitCredit(col(raw, SAE_COL.debitCredit), loc),
+    transactionDate: isoDate(fields[SAE_COL.transactionDate], { ...loc, field: 'Report Entry Transaction Date' }),
+    expenseType: blank(fields[SAE_COL.expenseType]),
+    description: blank(fields[SAE_COL.description]),
+    vendor: blank(fields[SAE_COL.vendor]),
+    accountCode: blank(fields[SAE_COL.accountCode]),
+    debitCredit: debitCredit(fields[SAE_COL.debitCredit], loc),
     amount: moneyText(amount),
     // The journal amount is in the report's reimbursement currency, not the entry's spend currency.
-    currency: blank(col(raw, SAE_COL.reimbursementCurrency)) ?? blank(col(raw, SAE_COL.entryCurrency)) ?? ctx.defaultCurrency ?? null,
-    paymentType: blank(col(raw, SAE_COL.paymentTypeCode)),
-    raw,
+    currency: blank(fields[SAE_COL.reimbursementCurrency]) ?? blank(fields[SAE_COL.entryCurrency]) ?? ctx.defaultCurrency ?? null,
+    paymentType: blank(fields[SAE_COL.paymentTypeCode]),
+    rawLine: text,
     rowKey: rowKeyOf(journalKey, line),
-  };
+  });
   return { t, amount };
 }
 
@@ -165,6 +177,7 @@ function toTransaction(raw: Record<string, string>, line: number, ctx: ParseCont
 export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext, tally: FileTally, limits: ParseLimits = DEFAULT_PARSE_LIMITS): AsyncGenerator<Transaction> {
   let header: HeaderTotals | null = null;
   let details = 0;
+  const fields = new Array<string | undefined>(SAE_DETAIL_COLUMNS);
   for await (const batch of numberedLines(decodeLines(bytes, { encoding: 'auto', file: ctx.file, maxLineBytes: limits.maxLineBytes }))) for (const { line, text } of batch) {
     if (!header) {
       header = parseHeader(text, ctx.file);
@@ -173,14 +186,14 @@ export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext,
     }
     if (text === '') continue;
     if (!text.startsWith('DETAIL|')) throw new ParseError('syntax', `expected a DETAIL line, got ${JSON.stringify(text.slice(0, 20))}`, { file: ctx.file, line });
-    const { raw, count } = scanDetail(text);
+    const count = scanDetail(text, fields);
     // Some real extracts drop the last (empty) field: 399 is accepted.
     if (count !== SAE_DETAIL_COLUMNS && count !== SAE_DETAIL_COLUMNS - 1) {
       const found = count > SAE_DETAIL_COLUMNS ? `more than ${SAE_DETAIL_COLUMNS}` : String(count);
       throw new ParseError('syntax', `DETAIL line has ${found} fields, expected ${SAE_DETAIL_COLUMNS}`, { file: ctx.file, line });
     }
     details++;
-    const { t, amount } = toTransaction(raw, line, ctx, header);
+    const { t, amount } = toTransaction(fields, text, line, ctx, header);
     tally.rows++;
     addTotal(tally, t.currency, amount);
     yield t;

@@ -30,7 +30,8 @@ export async function startPostgres(dir: string): Promise<PgServer> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, cpuSeconds: () => null, stop: async () => undefined };
   const dataDir = join(dir, 'pg');
   const server = await startEmbeddedPostgres({ dataDir, persistent: false, logger: quiet });
-  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // server.dataDir: as root the cluster lives elsewhere (a directory the postgres user can reach).
+  const postmaster = Number(readFileSync(join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   return { url: server.url, cpuSeconds: () => cpuSecondsOf(postmaster, true), stop: () => server.stop() };
 }
 

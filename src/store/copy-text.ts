@@ -39,6 +39,7 @@ export const COPY_COLUMNS = [
   ['currency', 'text'],
   ['payment_type', 'text'],
   ['raw', 'jsonb'],
+  ['source_line', 'text'],
 ] as const;
 
 const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
@@ -126,6 +127,7 @@ export function copyLine(prefix: string, t: Transaction): string {
     t.amount + '\t' +
     text(t.currency, t, 'currency') + '\t' +
     text(t.paymentType, t, 'paymentType') + '\t' +
-    rawJson(t.raw, t) + '\n'
+    // A positional format's line is stored as it came (names from its layout when read), else raw by name.
+    (t.rawLine === undefined ? rawJson(t.raw, t) + '\t\\N\n' : '{}\t' + text(t.rawLine, t, 'line') + '\n')
   );
 }

@@ -64,6 +64,12 @@ export const REPORTS: readonly ReportDefinition[] = [
     description: 'every Saferpay terminal batch close: business day, RequestId, attempts, outcome, ErrorName/Behavior, times, who forced it',
     orderBy: 'business_day DESC, terminal_id, seq',
   },
+  {
+    name: 'sae-lines',
+    view: 'reporting.sae_lines',
+    description: 'every loaded SAE line with its 400 columns by their published names (empty = null)',
+    orderBy: 'batch_id, source_file, line_number',
+  },
 ];
 
 export function findReport(name: string): ReportDefinition | undefined {
