@@ -6,8 +6,8 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { SftpSinkConfigSchema } from '../sinks/sftp-config.js';
-import { createSftpSink } from '../sinks/sftp-sink.js';
+import { SftpSinkConfigSchema } from '../sinks/sftp/config.js';
+import { createSftpSink } from '../sinks/sftp/sink.js';
 import { createLogger } from '../src/log.js';
 import { startSshd } from '../test/support/sshd.js';
 

@@ -12,7 +12,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
 import { createConcurClient, type ConcurClient } from './concur/client.js';
-import { createSftpSink } from '../sinks/sftp-sink.js';
+import { createSftpSink } from '../sinks/sftp/sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { Worker } from './pipeline/worker.js';
 import { Daemon } from './daemon.js';

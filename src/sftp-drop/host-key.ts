@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
-import { sha256Fingerprint } from '../../sinks/known-hosts.js';
+import { sha256Fingerprint } from '../../sinks/sftp/known-hosts.js';
 import { generateEd25519 } from './keygen.js';
 
 export interface HostKey {

@@ -4,8 +4,8 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlin
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { temporaryPath } from '../../sinks/delivery-plan.js';
-import type { SftpSinkConfigInput } from '../../sinks/sftp-config.js';
+import { temporaryPath } from '../../sinks/sftp/plan.js';
+import type { SftpSinkConfigInput } from '../../sinks/sftp/config.js';
 import type { BatchToDeliver, LocalFile } from '../../sinks/sink.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { sha256Fingerprint } from '../../sinks/known-hosts.js';
+import { sha256Fingerprint } from '../../sinks/sftp/known-hosts.js';
 
 const SSHD = '/usr/sbin/sshd';
 const TEST_USER = 'erpsync-sftp';

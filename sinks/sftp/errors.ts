@@ -1,5 +1,5 @@
 // Maps what ssh2 / ssh2-sftp-client throw to typed SinkErrors (a pure decision on code and message).
-import { SinkError, type SinkErrorCode } from './sink.js';
+import { SinkError, type SinkErrorCode } from '../sink.js';
 
 // SFTP v3 status codes (draft-ietf-secsh-filexfer-02 §7).
 const SFTP_STATUS: Record<number, SinkErrorCode> = {

@@ -5,15 +5,15 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
-import type { Logger } from '../src/log.js';
-import { registerSecret } from '../src/log.js';
-import { type Sleep, withRetries } from './backoff.js';
+import type { Logger } from '../../src/log.js';
+import { registerSecret } from '../../src/log.js';
+import { type Sleep, withRetries } from '../backoff.js';
 import { checkKnownHosts, hostLookupName, normalizeFingerprint, parseKnownHosts, sha256Fingerprint } from './known-hosts.js';
-import type { SftpSinkConfig } from './sftp-config.js';
-import { classifyConnectError, classifySftpError } from './sftp-errors.js';
-import { SinkError } from './sink.js';
-import { faultPoint } from '../src/faults.js';
-import { progressReporter } from '../src/progress.js';
+import type { SftpSinkConfig } from './config.js';
+import { classifyConnectError, classifySftpError } from './errors.js';
+import { SinkError } from '../sink.js';
+import { faultPoint } from '../../src/faults.js';
+import { progressReporter } from '../../src/progress.js';
 
 export interface SessionDeps {
   log: Logger;

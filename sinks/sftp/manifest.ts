@@ -2,8 +2,8 @@
 // same bytes, so an already-delivered manifest is recognised as such instead of conflicting.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { BatchToDeliver, FileKind } from './sink.js';
-import { shownStatus } from '../src/model/reconciliation.js';
+import type { BatchToDeliver, FileKind } from '../sink.js';
+import { shownStatus } from '../../src/model/reconciliation.js';
 
 // 2: reconciliation in the one vocabulary (`reconciled`, not `matched`), differences by check, warnings.
 export const MANIFEST_FORMAT = 'erp-sync.manifest/2';

@@ -1,7 +1,7 @@
-// The `sftp` sink section of the configuration (the lead embeds SftpSinkConfigSchema in the YAML schema).
+// The `sftp` sink section of the configuration (src/config/schema.ts embeds SftpSinkConfigSchema in the YAML schema).
 import { z } from 'zod';
 import { templateProblems } from './path-template.js';
-import { JournalSettingsSchema, journalProblems } from './journal/config.js';
+import { JournalSettingsSchema, journalProblems } from '../journal/config.js';
 
 export const DEFAULT_PATH_TEMPLATE = '{company}/{closeDate:yyyy-MM-dd}/{batchName}_{batchId}/{file}';
 

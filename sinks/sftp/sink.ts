@@ -2,13 +2,13 @@
 // and only then renamed to its final name, so the drop never shows a partial file under a final name.
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { log as rootLog } from '../src/log.js';
-import { planDelivery, suffixedPath, temporaryPath, type DeliveryPlan } from './delivery-plan.js';
-import { renderFormat } from './journal/render.js';
+import { log as rootLog } from '../../src/log.js';
+import { planDelivery, suffixedPath, temporaryPath, type DeliveryPlan } from './plan.js';
+import { renderFormat } from '../journal/render.js';
 import { buildManifest, sha256Hex, type ManifestFile } from './manifest.js';
-import type { SftpSinkConfig } from './sftp-config.js';
-import { type SessionDeps, SftpSession } from './sftp-session.js';
-import { type BatchToDeliver, type DeliveredOutcome, type DeliveryReport, type FileKind, type FileResult, type Sink, SinkError } from './sink.js';
+import type { SftpSinkConfig } from './config.js';
+import { type SessionDeps, SftpSession } from './session.js';
+import { type BatchToDeliver, type DeliveredOutcome, type DeliveryReport, type FileKind, type FileResult, type Sink, SinkError } from '../sink.js';
 
 /** How many suffixed names (-1 … -N) the `suffix` policy tries before giving up. */
 const MAX_SUFFIX = 99;

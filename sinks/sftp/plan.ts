@@ -1,9 +1,9 @@
 // Which files a batch delivery writes, in which order, and under which remote paths (a pure decision).
-import type { BatchToDeliver, FileKind, LocalFile } from './sink.js';
-import { SinkError } from './sink.js';
+import type { BatchToDeliver, FileKind, LocalFile } from '../sink.js';
+import { SinkError } from '../sink.js';
 import { renderRemotePath } from './path-template.js';
-import type { DeliverWhat, SftpSinkConfig } from './sftp-config.js';
-import { formatName, journalFileName, type FormatConfig } from './journal/config.js';
+import type { DeliverWhat, SftpSinkConfig } from './config.js';
+import { formatName, journalFileName, type FormatConfig } from '../journal/config.js';
 
 export interface PlannedFile {
   kind: Extract<FileKind, 'original' | 'entry'>;
