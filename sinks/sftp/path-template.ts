@@ -2,6 +2,7 @@
 // Values are made safe for any server (ASCII letters, digits, '.', '_', '-'); the template's own text is
 // validated once, at configuration time.
 import { posix } from 'node:path';
+import { formatUtc, usesOnlyDateTokens } from '../date-format.js';
 
 export const TEMPLATE_FIELDS = ['company', 'batchId', 'batchName', 'closeDate', 'file'] as const;
 type Field = (typeof TEMPLATE_FIELDS)[number];
@@ -15,7 +16,6 @@ export interface TemplateValues {
 }
 
 const PLACEHOLDER = /\{(\w+)(?::([^}]*))?\}/g;
-const DATE_TOKEN = /yyyy|MM|dd|HH|mm|ss/g;
 const MAX_NAME = 200; // bytes; leaves room for our temporary-name decoration under common 255-byte limits
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
 
@@ -27,7 +27,7 @@ export function templateProblems(template: string): string[] {
     const [, field = '', format] = m;
     if (!(TEMPLATE_FIELDS as readonly string[]).includes(field)) problems.push(`unknown placeholder {${field}}`);
     if (format !== undefined && field !== 'closeDate') problems.push(`{${field}} takes no format`);
-    if (format !== undefined && format.replace(DATE_TOKEN, '').match(/[A-Za-z]/)) {
+    if (format !== undefined && !usesOnlyDateTokens(format)) {
       problems.push(`date format "${format}" may only use yyyy, MM, dd, HH, mm, ss`);
     }
     fields.add(field);
@@ -40,20 +40,6 @@ export function templateProblems(template: string): string[] {
   }
   if (/[^A-Za-z0-9._\-/]/.test(literal.replace(/x/g, ''))) problems.push('the template text may only use A-Z a-z 0-9 . _ - /');
   return problems;
-}
-
-/** Formats a date in UTC with the tokens yyyy MM dd HH mm ss. */
-export function formatUtc(date: Date, format: string): string {
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const parts: Record<string, string> = {
-    yyyy: pad(date.getUTCFullYear(), 4),
-    MM: pad(date.getUTCMonth() + 1),
-    dd: pad(date.getUTCDate()),
-    HH: pad(date.getUTCHours()),
-    mm: pad(date.getUTCMinutes()),
-    ss: pad(date.getUTCSeconds()),
-  };
-  return format.replace(DATE_TOKEN, (t) => parts[t] ?? t);
 }
 
 /** One path segment safe on any SFTP server and file system (Windows included). */
