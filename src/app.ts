@@ -7,7 +7,7 @@ import type { CompanyConfig, Config, SinkConfig } from './config/schema.js';
 import { createXeroClient, createXeroSink } from '../sinks/xero/sink.js';
 import type { XeroClient } from '../sinks/xero/client.js';
 import { createQiTechSink } from '../sinks/qitech/sink.js';
-import { checkXeroPayments, xeroSinkConfig } from './commands/xero.js';
+import { checkXeroPayments, xeroSinkConfig } from '../sinks/xero/payments.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';

@@ -2,7 +2,7 @@
 import type { DataSource } from 'typeorm';
 import { log as rootLog, type Logger } from '../../src/log.js';
 import { credentialFetch, hostsOf } from '../../src/net/credential-target.js';
-import { batchByExternalId, notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from '../../src/store/xero.js';
+import { batchByExternalId, notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from './store.js';
 import { type BatchToDeliver, type DeliveryReport, type Sink, SinkError, type SinkErrorCode } from '../sink.js';
 import { clearSinkAttention, markSinkAttention } from '../../src/store/sink-attention.js';
 import { createXeroTokens } from './auth.js';

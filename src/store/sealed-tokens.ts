@@ -3,7 +3,7 @@
 // current one at once, so after one start a rotated-out key is no longer needed.
 import type { Queryable } from '../db/sql.js';
 import { oauthContext } from './tokens.js';
-import { xeroContext } from './xero.js';
+import { xeroContext } from '../../sinks/xero/store.js';
 import { needsReseal, openToken, sealToken } from './token-cipher.js';
 
 type Column = 'access_token' | 'refresh_token';

@@ -2,17 +2,17 @@
 // `erp-sync reverse <batch> --sink xero`, which deletes the batch payment when an accountant asks for it.
 import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
-import type { XeroClient } from '../../sinks/xero/client.js';
-import { answerMessage, messagesOf } from '../../sinks/xero/client.js';
-import { XeroSinkConfigSchema, type XeroSinkConfig } from '../../sinks/xero/config.js';
-import { idempotencyKey } from '../../sinks/xero/mapping.js';
-import { createXeroClient } from '../../sinks/xero/sink.js';
-import type { Logger } from '../log.js';
-import { openRuntime } from '../runtime.js';
-import { printable } from '../printable.js';
-import { findBatch } from '../store/batches.js';
-import { paymentsToCheck, readXeroPayment, recordReversal, saveChecked } from '../store/xero.js';
-import type { CommandContext } from './context.js';
+import type { XeroClient } from './client.js';
+import { answerMessage, messagesOf } from './client.js';
+import { XeroSinkConfigSchema, type XeroSinkConfig } from './config.js';
+import { idempotencyKey } from './mapping.js';
+import { createXeroClient } from './sink.js';
+import type { Logger } from '../../src/log.js';
+import { openRuntime } from '../../src/runtime.js';
+import { printable } from '../../src/printable.js';
+import { findBatch } from '../../src/store/batches.js';
+import { paymentsToCheck, readXeroPayment, recordReversal, saveChecked } from './store.js';
+import type { CommandContext } from '../../src/commands/context.js';
 
 /** Builds the Xero client of a company's sink; null when the company has no such xero sink. */
 export type XeroClientFor = (companyId: string, sink: string) => XeroClient | null;

@@ -1,7 +1,7 @@
 // SQL of the Xero sink: its OAuth tokens, the batch's lines grouped by report, and the posted batch payments.
-import type { ReportLine } from '../../sinks/xero/mapping.js';
-import { update, type Queryable } from '../db/sql.js';
-import { openToken, sealToken } from './token-cipher.js';
+import type { ReportLine } from './mapping.js';
+import { update, type Queryable } from '../../src/db/sql.js';
+import { openToken, sealToken } from '../../src/store/token-cipher.js';
 
 export interface XeroTokenRow {
   accessToken: string | null;
