@@ -2,6 +2,7 @@
 import type { ReportLine } from './mapping.js';
 import { update, type Queryable } from '../../src/db/sql.js';
 import { openToken, sealToken } from '../../src/store/token-cipher.js';
+import { xeroContext } from '../../src/store/sealed-tokens.js';
 
 export interface XeroTokenRow {
   accessToken: string | null;
@@ -13,8 +14,6 @@ export interface XeroTokenRow {
 
 type Key = { companyId: string; sink: string };
 
-/** The encryption context of a token column: a sealed value only opens in its own row and column. */
-export const xeroContext = (k: Key, column: 'access_token' | 'refresh_token') => `xero_tokens/${k.companyId}/${k.sink}/${column}`;
 
 /** Stores the configured refresh token the first time only: afterwards the rotated one in the database wins. */
 export async function seedXeroRefreshToken(q: Queryable, k: Key, refreshToken: string): Promise<void> {

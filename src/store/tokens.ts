@@ -1,9 +1,8 @@
 // Per-company OAuth tokens and auth state in PostgreSQL: the only copy of a rotated refresh token.
 import type { Queryable } from '../db/sql.js';
 import { openToken, sealToken } from './token-cipher.js';
+import { oauthContext } from './sealed-tokens.js';
 
-/** The encryption context of a token column: a sealed value only opens in its own row and column. */
-export const oauthContext = (companyId: string, column: 'access_token' | 'refresh_token') => `oauth_tokens/${companyId}/${column}`;
 
 export interface StoredTokens {
   accessToken: string | null;
