@@ -13,7 +13,7 @@ import { runRunOnce } from './commands/run-once.js';
 import { runReplay, runRetry } from './commands/batch-actions.js';
 import { runParse } from './commands/parse.js';
 import { runReport } from './commands/report.js';
-import { runXeroReverse } from '../sinks/xero/payments.js';
+import { runXeroReverse } from './commands/reverse.js';
 import { runSaferpayClose } from './commands/saferpay.js';
 import { runReauth } from './commands/reauth.js';
 import { runExport } from './commands/export.js';

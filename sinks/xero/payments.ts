@@ -1,18 +1,11 @@
-// Xero follow-up: the scheduled read-back of posted batch payments (Status, IsReconciled), and
-// `erp-sync reverse <batch> --sink xero`, which deletes the batch payment when an accountant asks for it.
-import { userInfo } from 'node:os';
+// Xero follow-up: the scheduled read-back of posted batch payments (Status, IsReconciled), and the reversal
+// (`erp-sync reverse <batch> --sink xero`), which deletes the batch payment when an accountant asks for it.
 import type { DataSource } from 'typeorm';
 import type { XeroClient } from './client.js';
 import { answerMessage, messagesOf } from './client.js';
-import { XeroSinkConfigSchema, type XeroSinkConfig } from './config.js';
 import { idempotencyKey } from './mapping.js';
-import { createXeroClient } from './sink.js';
 import type { Logger } from '../../src/log.js';
-import { openRuntime } from '../../src/runtime.js';
-import { printable } from '../../src/printable.js';
-import { findBatch } from '../../src/store/batches.js';
 import { paymentsToCheck, readXeroPayment, recordReversal, saveChecked } from './store.js';
-import type { CommandContext } from '../../src/commands/context.js';
 
 /** Builds the Xero client of a company's sink; null when the company has no such xero sink. */
 export type XeroClientFor = (companyId: string, sink: string) => XeroClient | null;
@@ -76,42 +69,4 @@ export async function reverseXeroBatch(ds: DataSource, client: XeroClient, sink:
   }
   await ds.transaction((m) => recordReversal(m, { batchId: batch.id, sink, companyId: batch.companyId, batchPaymentId: row.batchPaymentId!, actor, batchState: batch.state }));
   return null;
-}
-
-/** The company's xero sink config named `sink`, validated (the config union may not know it yet). */
-export function xeroSinkConfig(sinks: readonly unknown[], sink: string): XeroSinkConfig | null {
-  for (const s of sinks) {
-    const parsed = XeroSinkConfigSchema.safeParse(s);
-    if (parsed.success && parsed.data.name === sink) return parsed.data;
-  }
-  return null;
-}
-
-/** `erp-sync reverse <batch> --sink xero`: exit 0 done, 1 refused, 2 no such batch or sink. */
-export async function runXeroReverse(ctx: CommandContext, ref: string, sink = 'xero'): Promise<number> {
-  const rt = await openRuntime(ctx.config, ctx.logger);
-  try {
-    const found = await findBatch(rt.ds, ref);
-    const batch = found.length === 1 ? found[0]! : null;
-    if (!batch) {
-      process.stderr.write(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch\n` : `erp-sync: no batch "${ref}"\n`);
-      return 2;
-    }
-    const company = ctx.config.companies.find((c) => c.id === batch.companyId);
-    const config = company && xeroSinkConfig(company.sinks, sink);
-    if (!config) {
-      process.stderr.write(`erp-sync: company ${batch.companyId} has no xero sink named ${sink}\n`);
-      return 2;
-    }
-    const client = createXeroClient(config, batch.companyId, { ds: rt.ds, logger: ctx.logger });
-    const refused = await reverseXeroBatch(rt.ds, client, sink, batch, userInfo().username);
-    if (refused) {
-      process.stderr.write(`erp-sync: ${refused}\n`);
-      return 1;
-    }
-    process.stdout.write(`${batch.companyId}/${printable(batch.externalId)}: Xero batch payment deleted\n`);
-    return 0;
-  } finally {
-    await rt.close();
-  }
 }
