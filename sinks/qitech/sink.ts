@@ -5,7 +5,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DataSource } from 'typeorm';
 import { log as rootLog, registerSecret, type Logger } from '../../src/log.js';
-import { batchRowId, demandRows, recordDiscarded, savedSettlements, savePaymentBatch, saveSettlement } from '../../src/store/qitech.js';
+import { batchRowId, demandRows, recordDiscarded, savedSettlements, savePaymentBatch, saveSettlement } from './store.js';
 import { type Sleep, withRetries } from '../backoff.js';
 import type { BatchToDeliver, DeliveryReport, Sink } from '../sink.js';
 import { SinkError } from '../sink.js';

@@ -6,7 +6,7 @@ import { migrationsApplied } from '../db/migrate.js';
 import { assembleApp } from '../app.js';
 import type { CommandContext } from './context.js';
 import { registerSaferpayMetrics } from '../saferpay/metrics.js';
-import { createQiTechWebhookRoute } from '../http/qitech-webhook.js';
+import { createQiTechWebhookRoute } from '../../sinks/qitech/webhook.js';
 import { ConfigError } from '../config/errors.js';
 
 /** Resolves on the first SIGTERM or SIGINT; `dispose` gives the signals back (a failed start must stay stoppable). */

@@ -1,9 +1,9 @@
 // SQL for QI Tech payouts: the payment batch and settlements the sink created, their statuses as QI Tech
 // reports them, the webhook events received, and the audit events of discarded batches.
 import type { DataSource } from 'typeorm';
-import { TRANSACTION_COLUMNS, type TransactionField } from '../../sinks/qitech/config.js';
-import type { DemandRow } from '../../sinks/qitech/plan.js';
-import { update, type Queryable } from '../db/sql.js';
+import { TRANSACTION_COLUMNS, type TransactionField } from './config.js';
+import type { DemandRow } from './plan.js';
+import { update, type Queryable } from '../../src/db/sql.js';
 
 /** Statuses only move forward: a late or replayed answer never takes a paid batch back to pending. */
 const BATCH_RANK = `CASE %s WHEN 'pending_settlements_insertion' THEN 1 WHEN 'paid' THEN 3 WHEN 'discarded' THEN 3 ELSE 2 END`;

@@ -4,11 +4,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { registerSecret, type Logger } from '../log.js';
-import { applyWebhookEvent, type WebhookEvent } from '../store/qitech.js';
-import type { Route } from './server.js';
-import { payloadProblem } from './payload-guard.js';
-import { secretMatcher, sha256 } from './secret-match.js';
+import { registerSecret, type Logger } from '../../src/log.js';
+import { applyWebhookEvent, type WebhookEvent } from './store.js';
+import type { Route } from '../../src/http/server.js';
+import { payloadProblem } from '../../src/http/payload-guard.js';
+import { secretMatcher, sha256 } from '../../src/http/secret-match.js';
 
 export interface QiTechWebhookOptions {
   ds: DataSource;
