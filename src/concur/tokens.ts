@@ -1,7 +1,7 @@
-// Per-company OAuth tokens and auth state in PostgreSQL: the only copy of a rotated refresh token.
+// SQL of the Concur OAuth tokens and auth state per company: the only copy of a rotated refresh token.
 import type { Queryable } from '../db/sql.js';
-import { openToken, sealToken } from './token-cipher.js';
-import { oauthContext } from './sealed-tokens.js';
+import { openToken, sealToken } from '../store/token-cipher.js';
+import { oauthContext } from '../store/sealed-tokens.js';
 
 
 export interface StoredTokens {
