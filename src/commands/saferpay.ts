@@ -5,7 +5,7 @@ import type { Queryable } from '../db/sql.js';
 import type { FetchFn } from '../saferpay/client.js';
 import { terminalLabel, type SaferpayConfig } from '../saferpay/config.js';
 import { closeByHand } from '../saferpay/job.js';
-import type { SaferpayStatus } from '../store/saferpay.js';
+import type { SaferpayStatus } from '../saferpay/store.js';
 import type { Holder } from '../store/claims.js';
 
 export interface SaferpayCommandDeps {

@@ -2,8 +2,8 @@
 // while one replica works on it, the outcome of every attempt, and the status read model.
 import type { Queryable } from '../db/sql.js';
 import { update } from '../db/sql.js';
-import type { ErrorFields } from '../saferpay/decide.js';
-import { acquire, notHeld, release, type Holder } from './claims.js';
+import type { ErrorFields } from './decide.js';
+import { acquire, notHeld, release, type Holder } from '../store/claims.js';
 
 export type CloseState = 'pending' | 'closed' | 'already-closed' | 'failed' | 'config-error';
 
