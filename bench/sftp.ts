@@ -66,6 +66,7 @@ try {
     const report = await sink.deliver({
       company: 'Bench',
       batchId: 'bench',
+      batchRowId: '1',
       batchName: 'bench',
       closeDate: new Date(),
       original: { name: 'payload.bin', path: file, sha256, size: SIZE },
