@@ -12,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY parsers ./parsers
 COPY sinks ./sinks
+COPY sandboxes ./sandboxes
 COPY migrations ./migrations
 RUN npm run build
 
@@ -28,7 +29,7 @@ CMD ["start"]
 
 # The production output: the test-only sandboxes removed.
 FROM build AS pruned
-RUN rm -r dist/src/sandbox dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
+RUN rm -r dist/sandboxes/concur dist/sandboxes/files dist/sandboxes/clock.js dist/sandboxes/clock.js.map dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
 
 # Dependency stage: production dependencies without the optional ones (embedded-postgres and its binaries).
 FROM node:26-slim AS deps

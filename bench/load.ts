@@ -18,7 +18,7 @@ import { createLogger } from '../src/log.js';
 import { loadTransactions } from '../src/store/load.js';
 import { SAE_DETAIL_COLUMNS, parseSae } from '../parsers/sae.js';
 import { newTally } from '../parsers/tally.js';
-import { writeSaeFile } from '../src/sandbox/files/index.js';
+import { writeSaeFile } from '../sandboxes/files/index.js';
 
 const spec = { batchId: '2001', batchName: 'load bench', closeDate: '2025-06-30', seed: 7, reports: 0, linesPerReport: 8 };
 

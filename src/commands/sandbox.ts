@@ -1,5 +1,5 @@
 // `erp-sync sandbox`: the Concur sandbox as its own process, for trying the daemon against it or for benchmarks.
-import { startConcurSandbox } from '../sandbox/concur/index.js';
+import { startConcurSandbox } from '../../sandboxes/concur/index.js';
 
 export async function runSandbox(opts: { port: number; companies: number; latencyMs: number; faultRate: number }): Promise<number> {
   const sandbox = await startConcurSandbox({

@@ -1,5 +1,5 @@
-// The built-in sandbox's CSV layout. Outside src/sandbox/ because the configuration loader gives it to sandbox
-// companies, and the production image leaves src/sandbox/ out.
+// The built-in sandbox's CSV layout. Outside sandboxes/ because the configuration loader gives it to sandbox
+// companies, and the production image leaves sandboxes/ out.
 import { CsvProfileSchema, type CsvProfile } from '../../parsers/csv-profile.js';
 
 /** The name the sandbox's CSV layout goes by in a configuration. */

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
-import { startConcurSandbox, type ConcurSandbox } from '../sandbox/concur/index.js';
+import { startConcurSandbox, type ConcurSandbox } from '../../sandboxes/concur/index.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
 
 export interface BuiltInSandbox {

@@ -8,10 +8,10 @@ import { temporaryPath } from '../../sinks/sftp/plan.js';
 import type { SftpSinkConfigInput } from '../../sinks/sftp/config.js';
 import type { BatchToDeliver, LocalFile } from '../../sinks/sink.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
+import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.js';
 import { startSshd, type SshdServer } from '../support/sshd.js';
 import { type CutProxy, startCutProxy } from './cut-proxy.js';
-import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `erp-sync-${prefix}-`));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkXeroPayments, reverseXeroBatch } from '../../sinks/xero/payments.js';
-import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/index.js';
+import { startXeroSandbox, type XeroSandbox } from '../../sandboxes/xero/index.js';
 import { readXeroPayment } from '../../sinks/xero/store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { crashingFetch, manualClock, newClient, newSink, processDeps, quiet, seedBatch, sinkConfig, TENANT, type Line } from './harness.js';

@@ -1,8 +1,8 @@
 // The sandbox's world: companies, their credentials and batches, issued tokens, generated files, and counters.
 import { createHash, randomBytes } from 'node:crypto';
-import { totalsByCurrency } from '../../money.js';
+import { totalsByCurrency } from '../../src/money.js';
 import { generateLines, renderBatchFile, type BatchFileKind, type BatchSpec, type RenderedBatchFile } from '../files/index.js';
-import type { SandboxClock } from './clock.js';
+import type { SandboxClock } from '../clock.js';
 
 export interface BatchSeed {
   name: string;

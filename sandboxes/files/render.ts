@@ -4,8 +4,8 @@ import { stringify } from 'csv-stringify/sync';
 import { generateLines, reportAt, totalsOf, type BatchSpec, type GeneratedLine } from './lines.js';
 import { renderSae } from './sae.js';
 import { zipBuffer } from './zip.js';
-import { Money, moneyText } from '../../money.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../../defaults/sandbox-profile.js';
+import { Money, moneyText } from '../../src/money.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../../src/defaults/sandbox-profile.js';
 
 export { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME };
 

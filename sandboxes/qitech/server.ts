@@ -2,8 +2,8 @@
 // client's public key (body MD5, method, uri, time), documented error bodies, and injected faults.
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
-import { md5Hex, verifyJwt } from '../../../sinks/qitech/jwt.js';
-import { seededRandom, type SandboxClock } from '../concur/clock.js';
+import { md5Hex, verifyJwt } from '../../sinks/qitech/jwt.js';
+import { seededRandom, type SandboxClock } from '../clock.js';
 import { qiErrors, type QiError } from './errors.js';
 import { batchJson, type QiTechState, type Result, settlementJson } from './state.js';
 

@@ -2,8 +2,8 @@
 // rate limits with 429s, Idempotency-Key replay and fault injection.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { parseExact, stringifyExact, type JsonOut } from '../../../sinks/xero/json.js';
-import { seededRandom, type SandboxClock } from '../concur/clock.js';
+import { parseExact, stringifyExact, type JsonOut } from '../../sinks/xero/json.js';
+import { seededRandom, type SandboxClock } from '../clock.js';
 import { batchPaymentJson, deleteBatchPayment, invoiceJson, validateBatchPayment, validateInvoice, xeroDateText, type SandboxTenant } from './state.js';
 import { parseWhere, WhereError } from './where.js';
 import { scopeAllows } from './scopes.js';

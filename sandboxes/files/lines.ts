@@ -1,5 +1,5 @@
 // Deterministic, realistic expense lines for a batch: every value is a pure function of (seed, batch, index).
-import { Money, moneyText } from '../../money.js';
+import { Money, moneyText } from '../../src/money.js';
 
 export interface GeneratedLine {
   employeeId: string;

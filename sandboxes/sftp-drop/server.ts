@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { type FileHandle, link, lstat, mkdir, open, opendir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import ssh2, { type Attributes, type AuthContext, type Connection, type ParsedKey, type SFTPWrapper } from 'ssh2';
-import { type Logger, log as rootLog } from '../log.js';
+import { type Logger, log as rootLog } from '../../src/log.js';
 import { loadOrCreateHostKey } from './host-key.js';
 import { Jail, JailError } from './jail.js';
 

@@ -1,8 +1,8 @@
 // A stateful Xero Accounting API sandbox (bills, batch payments, OAuth2, per-tenant limits), in-process for tests.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { Money, moneyText } from '../../money.js';
-import { systemClock, type SandboxClock } from '../concur/clock.js';
+import { Money, moneyText } from '../../src/money.js';
+import { systemClock, type SandboxClock } from '../clock.js';
 import { createXeroServer, type LoseAnswers, type XeroFaultOptions, type XeroServerState } from './server.js';
 import { amountDue, newTenant, validateInvoice, type SandboxAccount } from './state.js';
 import { appScopes, type SandboxAppKind } from './scopes.js';

@@ -1,8 +1,8 @@
 // SAE rendering: the EXTRACT header and 400-field DETAIL lines at the positions of sae-layout.csv.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { Money, moneyText } from '../../money.js';
-import { SAE_DETAIL_COLUMNS } from '../../../parsers/sae.js';
+import { Money, moneyText } from '../../src/money.js';
+import { SAE_DETAIL_COLUMNS } from '../../parsers/sae.js';
 import { amountAt, lineAt, reportAt, type BatchSpec, type GeneratedReport } from './lines.js';
 
 function reportTotal(spec: BatchSpec, report: number): string {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { seededRandom } from './clock.js';
+import { seededRandom } from '../clock.js';
 import { bump, EMPTY_BATCH_MESSAGE, type SandboxBatch, type SandboxCompany, type SandboxState } from './state.js';
 import { batchListXml, batchStatusXml, errorXml } from './xml.js';
 

@@ -1,7 +1,7 @@
 // Webhook delivery back to the daemon, as QI Tech does it: POST JSON, retried with back-off on non-2xx
 // or no answer. Sleeping is injected so tests never wait.
-import { realSleep, type Sleep } from '../../../sinks/backoff.js';
-import { backoffDelay } from '../../backoff.js';
+import { realSleep, type Sleep } from '../../sinks/backoff.js';
+import { backoffDelay } from '../../src/backoff.js';
 
 export interface WebhookTarget {
   url: string;

@@ -1,8 +1,8 @@
 // The Xero sandbox's organisations: chart of accounts, contacts, bills and batch payments, with Xero's rules
 // for creating bills and paying them in a batch.
 import { randomUUID } from 'node:crypto';
-import { Money, moneyText, parseMoney, ZERO } from '../../money.js';
-import { JsonDecimal, type JsonOut } from '../../../sinks/xero/json.js';
+import { Money, moneyText, parseMoney, ZERO } from '../../src/money.js';
+import { JsonDecimal, type JsonOut } from '../../sinks/xero/json.js';
 
 export interface SandboxAccount {
   AccountID: string;

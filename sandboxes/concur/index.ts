@@ -1,11 +1,11 @@
 // A stateful SAP Concur Payment Batch sandbox, in-process or behind `erp-sync sandbox --port N`.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type SandboxClock } from './clock.js';
+import { systemClock, type SandboxClock } from '../clock.js';
 import { createSandboxServer, type FaultKind, type FaultOptions } from './server.js';
 import { SandboxState, type BatchSeed, type SandboxBatch } from './state.js';
 
-export { manualClock, systemClock, type ManualClock, type SandboxClock } from './clock.js';
+export { manualClock, systemClock, type ManualClock, type SandboxClock } from '../clock.js';
 export { DEFAULT_BATCHES, EMPTY_BATCH_MESSAGE, type BatchSeed, type DiskFile } from './state.js';
 export type { FaultKind, FaultOptions } from './server.js';
 

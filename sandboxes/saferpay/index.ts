@@ -1,7 +1,7 @@
 // A stateful Saferpay JSON API sandbox (Batch Close), in-process for tests or behind a port for demos.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type SandboxClock } from '../concur/clock.js';
+import { systemClock, type SandboxClock } from '../clock.js';
 import { createSaferpayServer, type ExecutedClose, type FaultOptions, type Injected, type SandboxCustomer, type SaferpayState, type SeenRequest } from './server.js';
 import { NEWEST_SPEC_MINOR } from './validate.js';
 

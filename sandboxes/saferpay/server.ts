@@ -1,7 +1,7 @@
 // The Saferpay sandbox's HTTP face: Basic auth, header and body validation with Saferpay's error shape and status
 // codes, RetryIndicator semantics, and fault injection (queued for tests, seeded at a rate for demos).
 import http from 'node:http';
-import { seededRandom, type SandboxClock } from '../concur/clock.js';
+import { seededRandom, type SandboxClock } from '../clock.js';
 import { parseCloseRequest, type CloseRequestFields } from './validate.js';
 
 export const CLOSE_PATH = '/api/Payment/v1/Batch/Close';
