@@ -26,7 +26,7 @@ import { deliverStep } from './pipeline/steps/deliver.js';
 import { sweepFileStore } from './store/file-store.js';
 import type { BuiltInSandbox } from './defaults/sandbox.js';
 import { importOptional } from './optional.js';
-import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
+import type { LocalDrop } from './defaults/local-drop.js';
 import { openHolder, type HolderSession } from './store/claims.js';
 
 export interface App {
@@ -73,14 +73,11 @@ export function policyFor(company: CompanyConfig): Policy {
   };
 }
 
-/** The built-in Concur sandbox is for trying erp-sync out; the production image leaves it out. */
-function loadBuiltInSandbox(companies: string[]) {
-  return importOptional(
-    () => import('./defaults/sandbox.js'),
-    'the built-in Concur sandbox',
-    `set concur.baseUrl (and concur.auth) for ${companies.map((c) => `company ${c}`).join(', ')}`,
-  );
-}
+const named = (companies: string[]) => companies.map((c) => `company ${c}`).join(', ');
+
+// The built-in Concur sandbox and the local SFTP drop are for trying erp-sync out; the production image leaves them out.
+const loadBuiltInSandbox = (companies: string[]) => importOptional(() => import('./defaults/sandbox.js'), 'the built-in Concur sandbox', `set concur.baseUrl (and concur.auth) for ${named(companies)}`);
+const loadLocalDrop = (companies: string[]) => importOptional(() => import('./defaults/local-drop.js'), 'the local SFTP drop', `configure sinks for ${named(companies)}`);
 
 export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions = {}): Promise<App> {
   const { config } = rt;
@@ -90,11 +87,12 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
 
   const holder = await openHolder(rt.databaseUrl, workerId, logger);
   const onSandbox = config.companies.filter((c) => !c.concur.baseUrl).map((c) => c.id);
+  const onDrop = config.companies.filter((c) => c.sinks.length === 0).map((c) => c.id);
   let sandbox: BuiltInSandbox | null = null;
   let drop: LocalDrop | null = null;
   try {
     sandbox = onSandbox.length ? await (await loadBuiltInSandbox(onSandbox)).startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
-    drop = config.companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
+    drop = onDrop.length ? await (await loadLocalDrop(onDrop)).startLocalDrop(dataDir, logger) : null;
   } catch (e) {
     await sandbox?.close();
     await holder.close();

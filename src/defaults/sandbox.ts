@@ -1,4 +1,5 @@
-// The built-in Concur sandbox that companies without a Concur base URL run against (npm start, the demo).
+// The built-in Concur sandbox that companies without a Concur base URL run against (npm start, the demo), and
+// the one `erp-sync sandbox` runs on its own: the production code's only way to the Concur sandbox.
 import { randomInt } from 'node:crypto';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -11,6 +12,17 @@ export interface BuiltInSandbox {
   /** The company's configuration pointed at the sandbox, with its credentials and CSV layout. */
   configure(company: CompanyConfig): CompanyConfig;
   close(): Promise<void>;
+}
+
+/** `erp-sync sandbox`: the sandbox on its own, a new batch per company every two minutes. */
+export function startStandaloneSandbox(opts: { port: number; companies: number; latencyMs: number; faultRate: number }): Promise<ConcurSandbox> {
+  return startConcurSandbox({
+    port: opts.port,
+    companies: opts.companies,
+    latencyMs: opts.latencyMs,
+    faults: opts.faultRate > 0 ? { rate: opts.faultRate } : null,
+    newBatchEveryMs: 120_000,
+  });
 }
 
 export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { demo: boolean }): Promise<BuiltInSandbox> {
