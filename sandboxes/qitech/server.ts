@@ -2,9 +2,9 @@
 // client's public key (body MD5, method, uri, time), documented error bodies, and injected faults.
 import type { KeyObject } from 'node:crypto';
 import http from 'node:http';
-import { md5Hex, verifyJwt } from '../../sinks/qitech/jwt.js';
 import { seededRandom, type SandboxClock } from '../clock.js';
 import { qiErrors, type QiError } from './errors.js';
+import { signatureProblem } from './signature.js';
 import { batchJson, type QiTechState, type Result, settlementJson } from './state.js';
 
 export type Operation = 'createBatch' | 'getBatch' | 'setBatchStatus' | 'insertSettlement' | 'getSettlement' | 'setSettlementStatus';
@@ -71,29 +71,22 @@ export function createQiTechServer(opts: ServerOptions): { server: http.Server; 
   }
 
   /** The reason a request's signature is refused, or null when it holds. */
-  function signatureProblem(req: http.IncomingMessage, body: Buffer): string | null {
+  async function refusal(req: http.IncomingMessage, body: Buffer): Promise<string | null> {
     const clientKey = req.headers['api-client-key'];
     const publicKey = typeof clientKey === 'string' ? opts.clients.get(clientKey) : undefined;
     if (!publicKey) return 'unknown API-CLIENT-KEY';
     const token = req.headers.authorization;
     if (!token) return 'AUTHORIZATION header missing';
-    const v = verifyJwt(token, publicKey);
-    if (!v.ok) return v.reason;
-    if (v.claims.payload_md5 !== md5Hex(body)) return 'payload_md5 does not match the body';
-    if (v.claims.method !== req.method) return `method claim ${v.claims.method} is not ${req.method}`;
-    if (v.claims.uri !== req.url) return `uri claim ${v.claims.uri} is not ${req.url}`;
-    const at = Date.parse(v.claims.timestamp);
-    if (Number.isNaN(at) || Math.abs(at - opts.clock.now()) > opts.maxSkewMs) return `timestamp ${v.claims.timestamp} is too far from now`;
-    return null;
+    return signatureProblem({ token, publicKey, method: req.method ?? '', url: req.url ?? '', body, now: opts.clock.now(), maxSkewMs: opts.maxSkewMs });
   }
 
-  function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): Promise<void> {
     const method = req.method ?? 'GET';
     const m = ROUTE.exec(new URL(req.url ?? '/', 'http://sandbox').pathname);
     const op = m ? operationOf(method, m[2], m[3] !== undefined, m[4]) : null;
     if (!m || !op) return sendError(res, qiErrors.notFound());
     counters.requests.set(op, (counters.requests.get(op) ?? 0) + 1);
-    const problem = signatureProblem(req, raw);
+    const problem = await refusal(req, raw);
     if (problem) return sendError(res, qiErrors.unauthorized(problem));
     const pending = failures.get(op) ?? 0;
     if (pending > 0 || (faults && random() < faults.rate)) {
@@ -140,10 +133,10 @@ export function createQiTechServer(opts: ServerOptions): { server: http.Server; 
       size += c.length;
       if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on('end', () => {
+    req.on('end', async () => {
       try {
         if (size > MAX_BODY) return sendError(res, qiErrors.invalidField('body', 'too large'));
-        handle(req, res, Buffer.concat(chunks));
+        await handle(req, res, Buffer.concat(chunks));
       } catch (error) {
         if (!res.headersSent) sendJson(res, 500, JSON.stringify({ title: 'Sandbox failure', description: (error as Error).message, translation: '', code: 'SBX000500' }));
         else res.destroy();

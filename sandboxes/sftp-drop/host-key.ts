@@ -1,8 +1,8 @@
 // The embedded server's host key: loaded from disk, or generated once and kept, so clients can pin it.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
-import { sha256Fingerprint } from '../../sinks/sftp/known-hosts.js';
 import { generateEd25519 } from './keygen.js';
 
 export interface HostKey {
@@ -23,5 +23,7 @@ export function loadOrCreateHostKey(path: string): HostKey {
   const parsed = ssh2.utils.parseKey(privateKey);
   if (parsed instanceof Error) throw new Error(`host key ${path}: ${parsed.message}`);
   const publicBlob = parsed.getPublicSSH();
-  return { privateKey, publicBlob, keyType: parsed.type, sha256: sha256Fingerprint(publicBlob) };
+  // OpenSSH's form, computed here rather than with the sink's own code, so that the sink's pinning is checked.
+  const sha256 = `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
+  return { privateKey, publicBlob, keyType: parsed.type, sha256 };
 }
