@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from './config/errors.js';
+import { ConfigError } from './config-error.js';
 import { commandContext, loadFromOptions, type GlobalOptions } from './commands/context.js';
 import { runMigrate } from './commands/migrate.js';
 import { runStart } from './commands/start.js';

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFi
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { placeServer } from '../../src/db/server-place.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/config-error.js';
 
 const asRoot = userInfo().uid === 0;
 
