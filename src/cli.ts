@@ -21,7 +21,7 @@ import { runHealthcheck } from './commands/healthcheck.js';
 import { runConfigCheck } from './commands/config-check.js';
 import { openRuntime } from './runtime.js';
 import { importOptional } from './optional.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './defaults/sandbox-profile.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './config/sandbox-profile.js';
 import { openHolder } from './store/claims.js';
 import { log } from './log.js';
 import { printableLines } from './printable.js';

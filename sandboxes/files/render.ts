@@ -5,7 +5,7 @@ import { generateLines, reportAt, totalsOf, type BatchSpec, type GeneratedLine }
 import { renderSae } from './sae.js';
 import { zipBuffer } from './zip.js';
 import { Money, moneyText } from '../../src/money.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../../src/defaults/sandbox-profile.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../../src/config/sandbox-profile.js';
 
 export { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME };
 

@@ -6,7 +6,7 @@ import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError } from '../config-error.js';
 import { envValue, interpolateTree } from './interpolate.js';
 import { flagOverrides, fromEnvironment, globalOverrides, type ConfigFlags } from './env.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../defaults/sandbox-profile.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
 
 export interface LoadedConfig {
   config: Config;

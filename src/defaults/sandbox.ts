@@ -5,7 +5,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { startConcurSandbox, type ConcurSandbox } from '../../sandboxes/concur/index.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../config/sandbox-profile.js';
 
 export interface BuiltInSandbox {
   sandbox: ConcurSandbox;
