@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { SftpSinkConfigSchema } from '../sinks/sftp/config.js';
 import { createSftpSink } from '../sinks/sftp/sink.js';
 import { createLogger } from '../src/log.js';
-import { startSshd } from '../test/support/sshd.js';
+import { startSshd } from '../sandboxes/openssh/sshd.js';
 
 const SIZE = 256 * 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'erp-sync-bench-'));

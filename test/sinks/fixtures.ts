@@ -9,7 +9,7 @@ import type { SftpSinkConfigInput } from '../../sinks/sftp/config.js';
 import type { BatchToDeliver, LocalFile } from '../../sinks/sink.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.js';
-import { startSshd, type SshdServer } from '../support/sshd.js';
+import { startSshd, type SshdServer } from '../../sandboxes/openssh/sshd.js';
 import { type CutProxy, startCutProxy } from './cut-proxy.js';
 import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 

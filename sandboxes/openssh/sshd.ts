@@ -1,11 +1,10 @@
-// Starts OpenSSH's sshd on a free loopback port for tests and benchmarks: its own host key, config and
-// key-only user. As root (CI) it creates a dedicated unprivileged user, so file modes apply to it.
+// Starts OpenSSH's sshd on a free loopback port for tests and benchmarks (the SFTP sink against the real server):
+// its own host key, config and key-only user. As root (CI) it creates a dedicated unprivileged user, so file modes apply to it.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { sha256Fingerprint } from '../../sinks/sftp/known-hosts.js';
 
 const SSHD = '/usr/sbin/sshd';
 const TEST_USER = 'erpsync-sftp';
@@ -117,7 +116,8 @@ export async function startSshd(): Promise<SshdServer> {
     username: user.name,
     privateKeyPath: join(dir, 'client_key'),
     knownHostsFile,
-    hostKeySha256: sha256Fingerprint(Buffer.from(hostPub[1] ?? '', 'base64')),
+    // OpenSSH's own fingerprint of its host key, not the sink's computation it is there to check.
+    hostKeySha256: execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_key.pub')], { encoding: 'utf8' }).split(/\s+/)[1]!,
     dropDir,
     lockedDir,
     stop: async () => {
