@@ -52,7 +52,12 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'parsers/**/*.ts', 'sinks/**/*.ts', 'sandboxes/**/*.ts', 'migrations/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
+    settings: {
+      // The plugin's TypeScript settings (which files it parses to follow imports), with the resolver that maps `.js` to `.ts`.
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver': undefined,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
     rules: {
       'import-x/no-restricted-paths': ['error', { zones }],
       'import-x/no-cycle': 'error',
