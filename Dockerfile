@@ -1,5 +1,5 @@
 # The production image: compiled code and production dependencies only. The embedded PostgreSQL (an optional
-# dependency) and the sandboxes are left out: production sets DATABASE_URL and real Concur credentials.
+# dependency) and sandboxes/ are left out: production sets DATABASE_URL, real Concur credentials and its sinks.
 # test/deploy/image.test.ts builds the same tree (the pruned paths below, the same dependencies) and runs it.
 # Keep the Node.js major the same as .ci/run's second test run (NODE_IMAGE_MAJOR there).
 
@@ -12,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY parsers ./parsers
 COPY sinks ./sinks
+COPY sandboxes ./sandboxes
 COPY migrations ./migrations
 RUN npm run build
 
@@ -26,9 +27,9 @@ USER node
 ENTRYPOINT ["node", "bin/erp-sync.js"]
 CMD ["start"]
 
-# The production output: the test-only sandboxes removed.
+# The production output: sandboxes/ removed (the Concur sandbox and the local SFTP drop), with the defaults that open them.
 FROM build AS pruned
-RUN rm -r dist/src/sandbox dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
+RUN rm -r dist/sandboxes dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/defaults/local-drop.js dist/src/defaults/local-drop.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
 
 # Dependency stage: production dependencies without the optional ones (embedded-postgres and its binaries).
 FROM node:26-slim AS deps

@@ -21,7 +21,7 @@ import { createLogger } from '../src/log.js';
 import { loadTransactions } from '../src/store/load.js';
 import type { Transaction } from '../src/model/transaction.js';
 import { loadedParts, openBatchFile } from '../parsers/index.js';
-import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../sandboxes/files/index.js';
 import { BENCH_SPEC, generateBatchFile, psqlFloor } from './support/files.js';
 import { goalLine } from './support/goal.js';
 

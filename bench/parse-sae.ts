@@ -13,7 +13,7 @@ import { decodeLines } from '../parsers/decode.js';
 import { numberedLines } from '../parsers/lines.js';
 import { parseSae } from '../parsers/sae.js';
 import { newTally } from '../parsers/tally.js';
-import { writeSaeFile } from '../src/sandbox/files/index.js';
+import { writeSaeFile } from '../sandboxes/files/index.js';
 
 const spec = { batchId: '1001', batchName: 'bench', closeDate: '2025-06-30', seed: 1, reports: 0, linesPerReport: 8 };
 

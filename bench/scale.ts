@@ -11,8 +11,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConcurSandbox, type BatchSeed, type ConcurSandbox, type SandboxCompanySpec } from '../src/sandbox/concur/index.js';
-import { writeSaeFile } from '../src/sandbox/files/index.js';
+import { startConcurSandbox, type BatchSeed, type ConcurSandbox, type SandboxCompanySpec } from '../sandboxes/concur/index.js';
+import { writeSaeFile } from '../sandboxes/files/index.js';
 import {
   adminQuery, connectionSampler, machineBusySeconds, createBenchDatabase, runOnce, sampleMax, startBenchDrop, startPostgres, writeDaemonConfig, type BenchDrop, type PgServer,
 } from './support/world.js';

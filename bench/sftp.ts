@@ -6,10 +6,10 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { SftpSinkConfigSchema } from '../sinks/sftp-config.js';
-import { createSftpSink } from '../sinks/sftp-sink.js';
+import { SftpSinkConfigSchema } from '../sinks/sftp/config.js';
+import { createSftpSink } from '../sinks/sftp/sink.js';
 import { createLogger } from '../src/log.js';
-import { startSshd } from '../test/support/sshd.js';
+import { startSshd } from '../sandboxes/openssh/sshd.js';
 import { goalLine } from './support/goal.js';
 
 const SIZE = 256 * 1024 * 1024;
@@ -67,6 +67,7 @@ try {
     const report = await sink.deliver({
       company: 'Bench',
       batchId: 'bench',
+      batchRowId: '1',
       batchName: 'bench',
       closeDate: new Date(),
       original: { name: 'payload.bin', path: file, sha256, size: SIZE },

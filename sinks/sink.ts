@@ -18,6 +18,8 @@ export interface LocalFile {
 export interface BatchToDeliver {
   company: string;
   batchId: string;
+  /** The batch's row in the database (`batches.id`), for sinks that keep their own records of it. */
+  batchRowId: string;
   batchName: string;
   closeDate: Date;
   /** The batch file as downloaded (a ZIP or a plain extract). */

@@ -7,12 +7,13 @@ import type { CompanyConfig, Config, SinkConfig } from './config/schema.js';
 import { createXeroClient, createXeroSink } from '../sinks/xero/sink.js';
 import type { XeroClient } from '../sinks/xero/client.js';
 import { createQiTechSink } from '../sinks/qitech/sink.js';
-import { checkXeroPayments, xeroSinkConfig } from './commands/xero.js';
+import { xeroSinkConfig } from '../sinks/xero/config.js';
+import { checkXeroPayments } from '../sinks/xero/payments.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
 import { createConcurClient, type ConcurClient } from './concur/client.js';
-import { createSftpSink } from '../sinks/sftp-sink.js';
+import { createSftpSink } from '../sinks/sftp/sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { Worker } from './pipeline/worker.js';
 import { Daemon } from './daemon.js';
@@ -25,7 +26,7 @@ import { deliverStep } from './pipeline/steps/deliver.js';
 import { sweepFileStore } from './store/file-store.js';
 import type { BuiltInSandbox } from './defaults/sandbox.js';
 import { importOptional } from './optional.js';
-import { startLocalDrop, type LocalDrop } from './defaults/local-drop.js';
+import type { LocalDrop } from './defaults/local-drop.js';
 import { openHolder, type HolderSession } from './store/claims.js';
 import { consoleUrl, runAlerts } from './alerts/engine.js';
 
@@ -75,14 +76,11 @@ export function policyFor(company: CompanyConfig): Policy {
   };
 }
 
-/** The built-in Concur sandbox is for trying erp-sync out; the production image leaves it out. */
-function loadBuiltInSandbox(companies: string[]) {
-  return importOptional(
-    () => import('./defaults/sandbox.js'),
-    'the built-in Concur sandbox',
-    `set concur.baseUrl (and concur.auth) for ${companies.map((c) => `company ${c}`).join(', ')}`,
-  );
-}
+const named = (companies: string[]) => companies.map((c) => `company ${c}`).join(', ');
+
+// The built-in Concur sandbox and the local SFTP drop are for trying erp-sync out; the production image leaves them out.
+const loadBuiltInSandbox = (companies: string[]) => importOptional(() => import('./defaults/sandbox.js'), 'the built-in Concur sandbox', `set concur.baseUrl (and concur.auth) for ${named(companies)}`);
+const loadLocalDrop = (companies: string[]) => importOptional(() => import('./defaults/local-drop.js'), 'the local SFTP drop', `configure sinks for ${named(companies)}`);
 
 /** The alerts' periodic job, when a target is configured (or the demo's receiver stands in for one). */
 function alertsJob(rt: Runtime, companies: CompanyConfig[], sandbox: BuiltInSandbox | null, logger: Logger, now: () => Date, metrics?: Metrics) {
@@ -101,11 +99,12 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
 
   const holder = await openHolder(rt.databaseUrl, workerId, logger);
   const onSandbox = config.companies.filter((c) => !c.concur.baseUrl).map((c) => c.id);
+  const onDrop = config.companies.filter((c) => c.sinks.length === 0).map((c) => c.id);
   let sandbox: BuiltInSandbox | null = null;
   let drop: LocalDrop | null = null;
   try {
     sandbox = onSandbox.length ? await (await loadBuiltInSandbox(onSandbox)).startBuiltInSandbox(rt, logger, { demo: opts.demo ?? false }) : null;
-    drop = config.companies.some((c) => c.sinks.length === 0) ? await startLocalDrop(dataDir, logger) : null;
+    drop = onDrop.length ? await (await loadLocalDrop(onDrop)).startLocalDrop(dataDir, logger) : null;
   } catch (e) {
     await sandbox?.close();
     await holder.close();

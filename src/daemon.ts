@@ -9,7 +9,7 @@ import type { ConcurClient } from './concur/client.js';
 import { claimDiscovery, finishDiscovery } from './store/companies.js';
 import type { Holder } from './store/claims.js';
 import { countByState } from './store/batches.js';
-import { discover } from './pipeline/discovery.js';
+import { discover, type DiscoveryOutcome } from './pipeline/discovery.js';
 import { nextRunAfter } from './pipeline/schedule.js';
 import { Worker } from './pipeline/worker.js';
 import { classify } from './pipeline/classify.js';
@@ -37,8 +37,6 @@ export interface DaemonOptions {
   /** Evaluates the alerts and drains their outbox, every `everyMs`; null when no alert target is configured. */
   alerts?: { run: () => Promise<void>; everyMs: number } | null;
 }
-
-export type DiscoveryOutcome = { outcome: 'done' | 'not-due' } | { outcome: 'failed'; error: string } | { outcome: 'held'; heldBy: string | null };
 
 /** How often the periodic background jobs run (each at most once at a time). */
 const PERIODIC: Record<'xero-check' | 'file-sweep', number> = { 'xero-check': 5 * 60_000, 'file-sweep': 6 * 60 * 60_000 };

@@ -1,6 +1,6 @@
 // Parts left out of the production image (embedded PostgreSQL, the sandboxes) are loaded only when needed;
 // when absent, the command stops with a configuration error saying what to set instead.
-import { ConfigError } from './config/errors.js';
+import { ConfigError } from './config-error.js';
 
 function isModuleNotFound(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;

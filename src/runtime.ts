@@ -7,7 +7,7 @@ import { registerSecret } from './log.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { openDatabase } from './db/database.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
-import { ConfigError } from './config/errors.js';
+import { ConfigError } from './config-error.js';
 import { checkAndResealTokens } from './store/sealed-tokens.js';
 import { parseSecretKey, TokenKeyError, useTokenKeys } from './store/token-cipher.js';
 

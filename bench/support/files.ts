@@ -2,7 +2,7 @@
 // QuickBooks bundle rendered as the sandbox serves them. Each kind's floor is `psql \copy` of the same bytes.
 import { writeFile } from 'node:fs/promises';
 import { SAE_DETAIL_COLUMNS } from '../../parsers/sae.js';
-import { renderBatchFile, writeSaeFile, type BatchFileKind } from '../../src/sandbox/files/index.js';
+import { renderBatchFile, writeSaeFile, type BatchFileKind } from '../../sandboxes/files/index.js';
 
 export const BENCH_SPEC = { batchId: '2001', batchName: 'load bench', closeDate: '2025-06-30', seed: 7, reports: 0, linesPerReport: 8, currency: 'EUR' };
 

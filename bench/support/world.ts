@@ -11,10 +11,10 @@ import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/log.js';
-import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
-import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
-import type { ConcurSandbox } from '../../src/sandbox/concur/index.js';
-import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.js';
+import { SANDBOX_CSV_PROFILE } from '../../sandboxes/files/index.js';
+import type { ConcurSandbox } from '../../sandboxes/concur/index.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const quiet = createLogger({ level: 'error' });

@@ -1,12 +1,13 @@
 // The normalized journal export's settings (`formats:`, `balanced:`, `payable:` of an SFTP sink): which files,
 // which columns, which number/date/text conventions. Presets are plain defaults a configuration may override.
 import { z } from 'zod';
+import { usesOnlyDateTokens } from '../date-format.js';
 import { JOURNAL_FIELDS, type PayableSettings } from './lines.js';
 
 const DATE_FORMAT = z
   .string()
   .min(1)
-  .refine((f) => !/[A-Za-z]/.test(f.replace(/yyyy|MM|dd|HH|mm|ss/g, '')), 'a date format may only use yyyy, MM, dd, HH, mm, ss');
+  .refine(usesOnlyDateTokens, 'a date format may only use yyyy, MM, dd, HH, mm, ss');
 
 /** A column: a journal field (or `raw:<source column>`), with the heading it gets in the file. */
 const ColumnSchema = z.union([

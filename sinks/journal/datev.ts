@@ -4,7 +4,7 @@
 // A booking carries both sides (Konto = the expense account, Gegenkonto = the payable account), so no payable
 // lines are added here.
 import { Money } from '../../src/money.js';
-import { formatUtc } from '../path-template.js';
+import { formatUtc } from '../date-format.js';
 import { SinkError } from '../sink.js';
 import type { DatevFormat } from './config.js';
 import { payableAccountOf, type JournalLine, type PayableSettings, type StoredJournal } from './lines.js';

@@ -1,6 +1,6 @@
 // Text and number conventions of the journal files: encodings, decimal separators, dates. Pure.
 import iconv from 'iconv-lite';
-import { formatUtc } from '../path-template.js';
+import { formatUtc } from '../date-format.js';
 
 export type Encoding = 'utf-8' | 'windows-1252';
 

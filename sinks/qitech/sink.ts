@@ -5,7 +5,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DataSource } from 'typeorm';
 import { log as rootLog, registerSecret, type Logger } from '../../src/log.js';
-import { batchRowId, demandRows, recordDiscarded, savedSettlements, savePaymentBatch, saveSettlement } from '../../src/store/qitech.js';
+import { demandRows, recordDiscarded, savedSettlements, savePaymentBatch, saveSettlement } from './store.js';
 import { type Sleep, withRetries } from '../backoff.js';
 import type { BatchToDeliver, DeliveryReport, Sink } from '../sink.js';
 import { SinkError } from '../sink.js';
@@ -101,11 +101,9 @@ class Delivery {
 
   async run(): Promise<DeliveryReport> {
     const { ds } = this.deps;
-    let rowId: string | null = null;
+    const rowId = this.batch.batchRowId;
     let remote: RemoteBatch | null = null;
     try {
-      rowId = await batchRowId(ds, this.batch.company, this.batch.batchId);
-      if (!rowId) throw new SinkError('local-file', `batch ${this.batch.batchId} of ${this.batch.company} is not stored`);
       const { settlement } = this.config;
       const plan = planSettlements(this.batch.company, this.batch.batchId, await demandRows(ds, rowId, { contract: settlement.contractNumberField, installment: settlement.installmentNumberField }));
       if (plan.skipped.length) this.logger.info('QI Tech: reports paying nothing are left out', { reports: plan.skipped });
@@ -128,7 +126,7 @@ class Delivery {
       return { sink: this.config.name, ok: true, files: [] };
     } catch (error) {
       const sinkError = toSinkError(error);
-      if (rowId && remote?.status === OPEN && !sinkError.retryable && sinkError.code !== 'auth' && this.config.discardOnPermanentFailure) {
+      if (remote?.status === OPEN && !sinkError.retryable && sinkError.code !== 'auth' && this.config.discardOnPermanentFailure) {
         await this.discard(rowId, sinkError.message);
       }
       return failed(this.config, this.logger, sinkError);

@@ -2,7 +2,7 @@
 // rotated refresh token is committed to the database before the new access token is used.
 import type { DataSource } from 'typeorm';
 import { registerSecret } from '../../src/log.js';
-import { markXeroNeedsReauth, readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from '../../src/store/xero.js';
+import { markXeroNeedsReauth, readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from './store.js';
 import type { XeroSinkConfig } from './config.js';
 import { SinkError } from '../sink.js';
 import { invalidScopeError, requestedScopes } from './scopes.js';

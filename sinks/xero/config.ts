@@ -1,4 +1,4 @@
-// The `xero` sink section of a company's configuration (the lead adds XeroSinkConfigSchema to the sink union).
+// The `xero` sink section of a company's configuration (src/config/schema.ts adds XeroSinkConfigSchema to the sink union).
 import { z } from 'zod';
 
 const bankAccountRef = z.union([z.strictObject({ code: z.string().min(1) }), z.strictObject({ accountId: z.uuid() })]);
@@ -83,3 +83,12 @@ export type XeroSinkConfigInput = z.input<typeof XeroSinkConfigSchema>;
 export type XeroSinkConfig = z.output<typeof XeroSinkConfigSchema>;
 export type ContactRef = z.output<typeof contactRef>;
 export type BankAccountRef = z.output<typeof bankAccountRef>;
+
+/** The company's xero sink config named `sink`, validated (the config union may not know it yet). */
+export function xeroSinkConfig(sinks: readonly unknown[], sink: string): XeroSinkConfig | null {
+  for (const s of sinks) {
+    const parsed = XeroSinkConfigSchema.safeParse(s);
+    if (parsed.success && parsed.data.name === sink) return parsed.data;
+  }
+  return null;
+}

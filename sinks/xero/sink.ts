@@ -2,7 +2,7 @@
 import type { DataSource } from 'typeorm';
 import { log as rootLog, type Logger } from '../../src/log.js';
 import { credentialFetch, hostsOf } from '../../src/net/credential-target.js';
-import { batchByExternalId, notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from '../../src/store/xero.js';
+import { notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from './store.js';
 import { type BatchToDeliver, type DeliveryReport, type Sink, SinkError, type SinkErrorCode } from '../sink.js';
 import { clearSinkAttention, markSinkAttention } from '../../src/store/sink-attention.js';
 import { createXeroTokens } from './auth.js';
@@ -72,14 +72,12 @@ class ElementsError extends SinkError {
 
 async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: XeroClient, logger: Logger, batch: BatchToDeliver): Promise<DeliveryReport> {
   const ok = (): DeliveryReport => ({ sink: config.name, ok: true, files: [] });
-  const row = await batchByExternalId(ds, batch.company, batch.batchId);
-  if (!row) throw new SinkError('config', `batch ${batch.company}/${batch.batchId} is not in the database`);
-  const stored = await readXeroPayment(ds, row.id, config.name);
+  const stored = await readXeroPayment(ds, batch.batchRowId, config.name);
   if (stored?.batchPaymentId && stored.status !== 'DELETED') {
     logger.info('Xero batch payment already posted', { batchPaymentId: stored.batchPaymentId });
     return ok();
   }
-  const grouped = groupReports(await reportLines(ds, batch.company, row.id), config);
+  const grouped = groupReports(await reportLines(ds, batch.company, batch.batchRowId), config);
   if (grouped.problems.length) throw new ElementsError('config', 'the batch cannot be mapped to Xero bills', grouped.problems);
   if (grouped.skipped.length) logger.info('reports with nothing owed are not paid', { reports: grouped.skipped });
   if (grouped.reports.length === 0) {
@@ -91,13 +89,13 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
   if ('problem' in bank) throw new SinkError('config', `batch ${batch.company}/${batch.batchId}: ${bank.problem}`);
   const ident = { company: batch.company, batchId: batch.batchId, batchName: batch.batchName };
   const reference = paymentReference(ident);
-  const generation = await notePending(ds, { batchId: row.id, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
+  const generation = await notePending(ds, { batchId: batch.batchRowId, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
   const total = sumText(grouped.reports.map((r) => r.total));
   try {
     const existing = await findOurBatchPayment(client, reference);
     if (existing) {
       logger.info('Xero batch payment found by its reference; adopting it', { batchPaymentId: existing.BatchPaymentID });
-      await savePosted(ds, { batchId: row.id, sink: config.name, batchPaymentId: String(existing.BatchPaymentID), total, status: String(existing.Status ?? 'AUTHORISED'), bills: [] });
+      await savePosted(ds, { batchId: batch.batchRowId, sink: config.name, batchPaymentId: String(existing.BatchPaymentID), total, status: String(existing.Status ?? 'AUTHORISED'), bills: [] });
       return ok();
     }
     const payables = await payableBills(config, client, logger, batch, grouped.reports, generation);
@@ -108,11 +106,11 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
       idempotencyKey: idempotencyKey(batch.company, batch.batchId, `batchpayment-g${generation}`, body),
     });
     const created = createdBatchPayment(answer, payables);
-    await savePosted(ds, { batchId: row.id, sink: config.name, batchPaymentId: created.id, total, status: created.status, bills: payables });
+    await savePosted(ds, { batchId: batch.batchRowId, sink: config.name, batchPaymentId: created.id, total, status: created.status, bills: payables });
     logger.info('Xero batch payment posted', { batchPaymentId: created.id, total, payments: payables.length });
     return ok();
   } catch (error) {
-    if (error instanceof SinkError) await saveXeroError(ds, row.id, config.name, error.message);
+    if (error instanceof SinkError) await saveXeroError(ds, batch.batchRowId, config.name, error.message);
     throw error;
   }
 }

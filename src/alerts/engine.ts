@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { backoffDelay, type BackoffCurve } from '../backoff.js';
-import { saferpayError } from '../commands/saferpay.js';
+import { saferpayError } from '../saferpay/error-text.js';
 import type { AlertsConfig, AlertTarget } from './config.js';
 import { diffAlerts, openCauses } from './causes.js';
 import type { AlertEvent, AlertMessage } from './render.js';

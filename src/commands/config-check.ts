@@ -7,7 +7,7 @@ import ssh2 from 'ssh2';
 import type { Config } from '../config/schema.js';
 import type { LoadedConfig } from '../config/load.js';
 import { isSecretKey } from '../log.js';
-import { parseKnownHosts } from '../../sinks/known-hosts.js';
+import { parseKnownHosts } from '../../sinks/sftp/known-hosts.js';
 
 /** Problems with the files a configuration names, each as `path: problem`. */
 export function fileProblems(config: Config): string[] {

@@ -1,7 +1,7 @@
 // `erp-sync export <batch> [--format F] [--out FILE]`: the normalized journal file a sink would deliver, written
 // locally so a person can check the mapping. Same settings, same bytes as the SFTP delivery.
 import { writeFileSync } from 'node:fs';
-import { deliverSet } from '../../sinks/delivery-plan.js';
+import { deliverSet } from '../../sinks/sftp/plan.js';
 import { BUILT_IN_JOURNAL, formatName, type FormatConfig, type JournalSettings } from '../../sinks/journal/config.js';
 import { renderFormat } from '../../sinks/journal/render.js';
 import { SinkError } from '../../sinks/sink.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { openRuntime } from '../runtime.js';
 import { registerSecret } from '../log.js';
-import { replaceRefreshToken } from '../store/tokens.js';
+import { replaceRefreshToken } from '../concur/tokens.js';
 import type { CommandContext } from './context.js';
 
 export async function runReauth(ctx: CommandContext, companyId: string, opts: { tokenFile?: string; stdin?: () => string; err?: NodeJS.WritableStream }): Promise<number> {

@@ -3,7 +3,7 @@
 // what waits and why. Exit 1 when anything it was asked to do was not done.
 import { openRuntime } from '../runtime.js';
 import { assembleApp, type App } from '../app.js';
-import type { DiscoveryOutcome } from '../daemon.js';
+import type { DiscoveryOutcome } from '../pipeline/discovery.js';
 import type { CompanyConfig } from '../config/schema.js';
 import { settle } from '../pipeline/settle.js';
 import { forEachLimited } from '../pipeline/limit.js';

@@ -5,7 +5,8 @@ import type { Queryable } from '../db/sql.js';
 import type { FetchFn } from '../saferpay/client.js';
 import { terminalLabel, type SaferpayConfig } from '../saferpay/config.js';
 import { closeByHand } from '../saferpay/job.js';
-import type { SaferpayStatus } from '../store/saferpay.js';
+import type { SaferpayStatus } from '../saferpay/store.js';
+import { saferpayError } from '../saferpay/error-text.js';
 import type { Holder } from '../store/claims.js';
 
 export interface SaferpayCommandDeps {
@@ -52,15 +53,6 @@ export async function runSaferpayClose(deps: SaferpayCommandDeps, terminal: stri
   // Already closed by the Backoffice or the automatic closure: the batch is closed, which is what was asked.
   if (summary.outcome === 'closed' || summary.outcome === 'already-closed') return 0;
   return summary.outcome === 'config-error' ? 2 : 1;
-}
-
-/** What Saferpay said, as said: `ErrorName/Behavior HTTP 402: ErrorMessage (ErrorDetail; …)`, else our own reason. */
-export function saferpayError(s: Pick<SaferpayStatus, 'errorName' | 'behavior' | 'httpStatus' | 'errorMessage' | 'errorDetail' | 'lastError'>): string {
-  if (!s.errorName) return s.lastError ?? '';
-  const status = s.httpStatus !== null ? ` HTTP ${s.httpStatus}` : '';
-  const message = s.errorMessage ? `: ${s.errorMessage}` : '';
-  const detail = s.errorDetail?.length ? ` (${s.errorDetail.join('; ')})` : '';
-  return `${s.errorName}/${s.behavior ?? '-'}${status}${message}${detail}`;
 }
 
 /** The Saferpay section of `erp-sync status` (empty when no terminal was ever closed). */

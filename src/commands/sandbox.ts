@@ -1,14 +1,8 @@
 // `erp-sync sandbox`: the Concur sandbox as its own process, for trying the daemon against it or for benchmarks.
-import { startConcurSandbox } from '../sandbox/concur/index.js';
+import { startStandaloneSandbox } from '../defaults/sandbox.js';
 
 export async function runSandbox(opts: { port: number; companies: number; latencyMs: number; faultRate: number }): Promise<number> {
-  const sandbox = await startConcurSandbox({
-    port: opts.port,
-    companies: opts.companies,
-    latencyMs: opts.latencyMs,
-    faults: opts.faultRate > 0 ? { rate: opts.faultRate } : null,
-    newBatchEveryMs: 120_000,
-  });
+  const sandbox = await startStandaloneSandbox(opts);
   process.stdout.write(`Concur sandbox on ${sandbox.url}\n`);
   for (const c of sandbox.companies) {
     process.stdout.write(`  company ${c.id}: clientId=${c.clientId} clientSecret=${c.clientSecret} refreshToken=${c.refreshToken}\n`);

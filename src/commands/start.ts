@@ -6,8 +6,8 @@ import { migrationsApplied } from '../db/migrate.js';
 import { assembleApp } from '../app.js';
 import type { CommandContext } from './context.js';
 import { registerSaferpayMetrics } from '../saferpay/metrics.js';
-import { createQiTechWebhookRoute } from '../http/qitech-webhook.js';
-import { ConfigError } from '../config/errors.js';
+import { createQiTechWebhookRoute } from '../../sinks/qitech/webhook.js';
+import { ConfigError } from '../config-error.js';
 
 /** Resolves on the first SIGTERM or SIGINT; `dispose` gives the signals back (a failed start must stay stoppable). */
 function shutdownSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {

@@ -3,7 +3,7 @@ import { openRuntime } from '../runtime.js';
 import { printableLines } from '../printable.js';
 import { batchStatuses, type BatchStatus } from '../store/status.js';
 import { companyStatuses, type CompanyStatus } from '../store/companies.js';
-import { saferpayStatus } from '../store/saferpay.js';
+import { saferpayStatus } from '../saferpay/store.js';
 import { sinksNeedingAttention, type SinkAttentionRow } from '../store/sink-attention.js';
 import { renderSaferpayStatus } from './saferpay.js';
 import type { CommandContext } from './context.js';

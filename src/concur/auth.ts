@@ -2,7 +2,7 @@
 import type { DataSource } from 'typeorm';
 import type { ConcurConfig } from '../config/schema.js';
 import { registerSecret, type Logger } from '../log.js';
-import { markNeedsReauth, readTokens, saveRefreshedTokens, seedRefreshToken, type StoredTokens } from '../store/tokens.js';
+import { markNeedsReauth, readTokens, saveRefreshedTokens, seedRefreshToken, type StoredTokens } from './tokens.js';
 import { ConcurConfigError, ConcurHttpError, ConcurProtocolError, ConcurReauthRequiredError } from './errors.js';
 import { exchange, type FetchFn } from './http.js';
 import { withRetries, type RetryLoopDeps } from './retry.js';

@@ -1,6 +1,6 @@
 // 12-factor configuration: the environment variables that configure one company, and those that override a file.
 import { envValue } from './interpolate.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../config-error.js';
 
 type Raw = Record<string, unknown>;
 

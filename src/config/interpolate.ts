@@ -1,7 +1,7 @@
 // `${VAR}` interpolation for configuration text: VAR from the environment, else from the file named by VAR_FILE;
 // `${file:/path}` reads a file. Secrets can then live in mounted files, never in the YAML.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../config-error.js';
 
 const REF = /\$\{([^}]+)\}/g;
 

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../config-error.js';
 import { envValue, interpolateTree } from './interpolate.js';
 import { flagOverrides, fromEnvironment, globalOverrides, type ConfigFlags } from './env.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../defaults/sandbox-profile.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
 
 export interface LoadedConfig {
   config: Config;

@@ -1,7 +1,7 @@
 // The configuration's shape, validated at start-up. Unknown keys are errors (every object is strict).
 import { z } from 'zod';
 import { isValidSchedule } from '../pipeline/schedule.js';
-import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
+import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
 import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { QiTechSinkConfigSchema } from '../../sinks/qitech/config.js';
 import { SaferpayConfigSchema } from '../saferpay/config.js';

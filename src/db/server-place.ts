@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, parse } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../config-error.js';
 import { resolveOptional } from '../optional.js';
 
 export interface RunAs {

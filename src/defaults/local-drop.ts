@@ -2,10 +2,10 @@
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { startSftpDrop, type SftpDrop } from '../sftp-drop/server.js';
-import { generateEd25519 } from '../sftp-drop/keygen.js';
-import { createSftpSink } from '../../sinks/sftp-sink.js';
-import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
+import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
+import { createSftpSink } from '../../sinks/sftp/sink.js';
+import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
 import type { Sink } from '../../sinks/sink.js';
 
 const USER = 'erp-sync';

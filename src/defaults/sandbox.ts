@@ -1,11 +1,12 @@
-// The built-in Concur sandbox that companies without a Concur base URL run against (npm start, the demo).
+// The built-in Concur sandbox that companies without a Concur base URL run against (npm start, the demo), and
+// the one `erp-sync sandbox` runs on its own: the production code's only way to the Concur sandbox.
 import { randomInt } from 'node:crypto';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
-import { startConcurSandbox, type ConcurSandbox } from '../sandbox/concur/index.js';
-import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
-import { startAlertReceiver, type AlertReceiver } from '../sandbox/alerts/receiver.js';
+import { startConcurSandbox, type ConcurSandbox } from '../../sandboxes/concur/index.js';
+import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../config/sandbox-profile.js';
+import { startAlertReceiver, type AlertReceiver } from '../../sandboxes/alerts/receiver.js';
 import type { AlertTarget } from '../alerts/config.js';
 
 export interface BuiltInSandbox {
@@ -27,6 +28,17 @@ async function demoAlerts(rt: Runtime, logger: Logger, sandbox: ConcurSandbox, i
   const receiver = await startAlertReceiver({ logger });
   logger.info('sandbox alert receiver started: alerts are printed here (configure alerts.targets to send them elsewhere)', { url: receiver.url });
   return receiver;
+}
+
+/** `erp-sync sandbox`: the sandbox on its own, a new batch per company every two minutes. */
+export function startStandaloneSandbox(opts: { port: number; companies: number; latencyMs: number; faultRate: number }): Promise<ConcurSandbox> {
+  return startConcurSandbox({
+    port: opts.port,
+    companies: opts.companies,
+    latencyMs: opts.latencyMs,
+    faults: opts.faultRate > 0 ? { rate: opts.faultRate } : null,
+    newBatchEveryMs: 120_000,
+  });
 }
 
 export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { demo: boolean }): Promise<BuiltInSandbox> {

@@ -8,6 +8,9 @@ import { knownExternalIds, advanceNextAttempt, upsertDiscovered, waitingToClose 
 import { rescheduledAttempt } from './close-due.js';
 import { nextRunAfter } from './schedule.js';
 
+/** How a company's listing went, as the daemon and run-once report it. */
+export type DiscoveryOutcome = { outcome: 'done' | 'not-due' } | { outcome: 'failed'; error: string } | { outcome: 'held'; heldBy: string | null };
+
 export interface DiscoveryResult {
   listed: number;
   added: number;

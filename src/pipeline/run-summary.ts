@@ -1,5 +1,5 @@
 // What run-once did, per company, and whether it did everything it was asked: a pure summary of the end state.
-import type { DiscoveryOutcome } from '../daemon.js';
+import type { DiscoveryOutcome } from './discovery.js';
 import { describeWait, isScheduledWait, whyWaiting, type WaitingBatch, type WaitReason } from './waiting.js';
 
 export interface CompanyRun {

@@ -17,7 +17,7 @@ import {
   type CloseRow,
   type CloseState,
   type TerminalRef,
-} from '../store/saferpay.js';
+} from './store.js';
 import type { Holder } from '../store/claims.js';
 import { sendClose, type CloseAnswer, type FetchFn } from './client.js';
 import { terminalLabel, type SaferpayConfig, type SaferpayTerminal } from './config.js';

@@ -1,7 +1,7 @@
 // /metrics for Saferpay closes, read from the database at scrape time so every replica reports the same truth.
 import { Gauge, type Registry } from 'prom-client';
 import type { Queryable } from '../db/sql.js';
-import { saferpayStatus } from '../store/saferpay.js';
+import { saferpayStatus } from './store.js';
 
 export function registerSaferpayMetrics(registry: Registry, ds: Queryable): void {
   new Gauge({

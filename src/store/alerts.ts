@@ -3,11 +3,20 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { update, type Queryable } from '../db/sql.js';
 import type { BatchFact, CompanyFact, DeliveryFact, SinkAuthFact } from '../alerts/causes.js';
-import type { SaferpayStatus } from './saferpay.js';
 
-export type SaferpayFailure = Pick<SaferpayStatus, 'terminalId' | 'terminalName' | 'businessDay' | 'errorName' | 'behavior' | 'httpStatus' | 'errorMessage' | 'errorDetail' | 'lastError'> & {
+/** A terminal's latest close of a business day that failed, with Saferpay's own error fields. */
+export interface SaferpayFailure {
+  terminalId: string;
+  terminalName: string;
+  businessDay: string;
+  errorName: string | null;
+  behavior: string | null;
+  httpStatus: number | null;
+  errorMessage: string | null;
+  errorDetail: string[] | null;
+  lastError: string | null;
   state: 'failed' | 'config-error';
-};
+}
 
 export interface StoredFacts {
   batches: BatchFact[];

@@ -2,11 +2,13 @@
 // process stops with a clear error), and tokens in plain text or under a previous key are sealed under the
 // current one at once, so after one start a rotated-out key is no longer needed.
 import type { Queryable } from '../db/sql.js';
-import { oauthContext } from './tokens.js';
-import { xeroContext } from './xero.js';
 import { needsReseal, openToken, sealToken } from './token-cipher.js';
 
 type Column = 'access_token' | 'refresh_token';
+
+/** The encryption context of a token column: a sealed value only opens in its own row and column. */
+export const oauthContext = (companyId: string, column: Column) => `oauth_tokens/${companyId}/${column}`;
+export const xeroContext = (k: { companyId: string; sink: string }, column: Column) => `xero_tokens/${k.companyId}/${k.sink}/${column}`;
 
 interface Table {
   name: string;

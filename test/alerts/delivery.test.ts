@@ -14,8 +14,8 @@ import { claimOutboxHead } from '../../src/store/alerts.js';
 import { CompanySchema } from '../../src/config/schema.js';
 import { AlertsConfigSchema } from '../../src/alerts/config.js';
 import { ALERT_BACKOFF, drainAlerts, evaluateAlerts, runAlerts, type AlertDeps } from '../../src/alerts/engine.js';
-import { verifySignature } from '../../src/alerts/sign.js';
-import { startAlertReceiver, type AlertReceiver } from '../../src/sandbox/alerts/receiver.js';
+import { verifySignature } from '../../sandboxes/alerts/verify.js';
+import { startAlertReceiver, type AlertReceiver } from '../../sandboxes/alerts/receiver.js';
 import { testPolicy } from '../pipeline/policy.js';
 
 const db = useMigratedDatabase();

@@ -1,7 +1,7 @@
 // run-once (the Kubernetes CronJob) is the only process of some deployments: it announces what it quarantined.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startAlertReceiver, type AlertReceiver } from '../../src/sandbox/alerts/receiver.js';
+import { startAlertReceiver, type AlertReceiver } from '../../sandboxes/alerts/receiver.js';
 import { addCsvBatch, runCli, startWorld, type World } from '../e2e/world.js';
 
 describe('run-once with an alert target', () => {

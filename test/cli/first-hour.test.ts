@@ -9,9 +9,9 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO, spawnCli, waitForOutput } from '../support/cli.js';
 import { createDatabase } from '../support/db.js';
-import { renderBatchFile } from '../../src/sandbox/files/index.js';
+import { renderBatchFile } from '../../sandboxes/files/index.js';
 import { isAlive, startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'erp-sync-first-hour-'));
 chmodSync(dir, 0o755); // run as root, the embedded PostgreSQL runs as postgres and must reach its data directory

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { useMigratedDatabase, quietLogger } from '../support/db.js';
 import { validateConfig } from '../../src/config/load.js';
 import { runReauth } from '../../src/commands/reauth.js';
-import { markNeedsReauth, readTokens } from '../../src/store/tokens.js';
+import { markNeedsReauth, readTokens } from '../../src/concur/tokens.js';
 
 const db = useMigratedDatabase();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurReauthRequiredError } from '../../src/concur/errors.js';
-import { readTokens, replaceRefreshToken } from '../../src/store/tokens.js';
+import { readTokens, replaceRefreshToken } from '../../src/concur/tokens.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { client, oauthConfig, recordingFetch, useHarness } from './harness.js';
 

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll } from 'vitest';
 import { createConcurClient, type ConcurClient, type ConcurClientOptions } from '../../src/concur/client.js';
 import { ConcurConfigSchema, type ConcurConfig } from '../../src/config/schema.js';
-import { manualClock, startConcurSandbox, type ConcurSandbox, type ConcurSandboxOptions, type ManualClock } from '../../src/sandbox/concur/index.js';
+import { manualClock, startConcurSandbox, type ConcurSandbox, type ConcurSandboxOptions, type ManualClock } from '../../sandboxes/concur/index.js';
 import { quietLogger } from '../support/db.js';
 
 export interface Harness {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock, startConcurSandbox, type ConcurSandbox } from '../../src/sandbox/concur/index.js';
+import { manualClock, startConcurSandbox, type ConcurSandbox } from '../../sandboxes/concur/index.js';
 
 const clock = manualClock();
 let sb: ConcurSandbox;

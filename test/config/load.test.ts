@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PARSE_LIMITS, DEFAULT_ZIP_LIMITS } from '../../parsers/index.js';
 import { loadConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/config-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'erp-sync-config-'));
 function yamlFile(name: string, text: string): string {

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { packageNative, placeServer, type NativeBinaries } from '../../src/db/server-place.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/config-error.js';
 
 const asRoot = userInfo().uid === 0;
 

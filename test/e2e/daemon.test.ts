@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropContents, runCli, startWorld, until, waitForOutput, type World } from './world.js';
 import { manifestShape, readmeBlocks } from '../support/readme.js';
-import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
+import { startSaferpaySandbox, type SaferpaySandbox } from '../../sandboxes/saferpay/index.js';
 
 describe('the daemon', () => {
   let world: World | undefined;

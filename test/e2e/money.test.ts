@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zipBuffer } from '../../src/sandbox/files/index.js';
+import { zipBuffer } from '../../sandboxes/files/index.js';
 import { Money } from '../../src/money.js';
 import { addFileBatch, dropContents, runCli, startWorld, type World } from './world.js';
 import { FOREIGN_GL_PROFILE, NO_IDS_PROFILE, SPLIT_LINES, SPLIT_REPORTS, SPLIT_TOTAL, bundle, csvWithIds, csvWithoutIds, foreignGlCsv, glCsv, iif, sae } from './split-files.js';

@@ -2,7 +2,7 @@
 // repeated entry id: lines that share report and entry ids and must each be stored.
 import { CsvProfileSchema } from '../../parsers/csv-profile.js';
 import { SAE_DETAIL_COLUMNS } from '../../parsers/sae.js';
-import { zipBuffer } from '../../src/sandbox/files/index.js';
+import { zipBuffer } from '../../sandboxes/files/index.js';
 import { Money, moneyText } from '../../src/money.js';
 import { SANDBOX_CSV_HEADER } from './world.js';
 

@@ -5,11 +5,11 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import pg from 'pg';
-import { startConcurSandbox, type ConcurSandbox } from '../../src/sandbox/concur/index.js';
-import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
-import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
+import { startConcurSandbox, type ConcurSandbox } from '../../sandboxes/concur/index.js';
+import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.js';
+import { SANDBOX_CSV_PROFILE } from '../../sandboxes/files/index.js';
 import { createDatabase, quietLogger } from '../support/db.js';
-import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 import { spawnCli, type Child } from '../support/cli.js';
 
 export { REPO, waitForOutput } from '../support/cli.js';

@@ -4,7 +4,7 @@ import { parseCsv } from '../../parsers/csv.js';
 import { CsvProfileSchema, QUICKBOOKS_GL_CSV_PROFILE, type CsvProfileInput } from '../../parsers/csv-profile.js';
 import { selectProfile } from '../../parsers/profile-select.js';
 import { newTally } from '../../parsers/tally.js';
-import { SANDBOX_CSV_PROFILE, generateLines, renderBatchFile, type BatchSpec } from '../../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, generateLines, renderBatchFile, type BatchSpec } from '../../sandboxes/files/index.js';
 import { Money, moneyText } from '../../src/money.js';
 import { amounts, chunks, collect, ctx, parseErrorOf } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectKind } from '../../parsers/detect.js';
-import { renderBatchFile } from '../../src/sandbox/files/index.js';
+import { renderBatchFile } from '../../sandboxes/files/index.js';
 
 const spec = { batchId: '1', batchName: 'b', closeDate: '2025-01-31', seed: 1, reports: 1, linesPerReport: 1 };
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadedParts, openBatchFile } from '../../parsers/batch-file.js';
-import { DEFAULT_BATCHES } from '../../src/sandbox/concur/state.js';
+import { DEFAULT_BATCHES } from '../../sandboxes/concur/state.js';
 import { Money } from '../../src/money.js';
-import { SANDBOX_CSV_PROFILE, generateLines, renderBatchFile, type GeneratedLine } from '../../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, generateLines, renderBatchFile, type GeneratedLine } from '../../sandboxes/files/index.js';
 
 const spec = { batchId: '8', batchName: 'Gen', closeDate: '2025-05-31', seed: 42, reports: 12, linesPerReport: 3 };
 

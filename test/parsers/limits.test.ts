@@ -14,7 +14,7 @@ import { DEFAULT_PARSE_LIMITS, ParseLimitsSchema, type ParseLimits } from '../..
 import { parseSae } from '../../parsers/sae.js';
 import { MAX_KEPT_LIST_BYTES, newTally } from '../../parsers/tally.js';
 import { ZipLimitsSchema } from '../../parsers/zip.js';
-import { renderBatchFile, zipBuffer } from '../../src/sandbox/files/index.js';
+import { renderBatchFile, zipBuffer } from '../../sandboxes/files/index.js';
 import { directoriesZip } from '../support/hostile-files.js';
 import { chunks, collect, ctx, parseErrorOf } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runParse } from '../../src/commands/parse.js';
-import { SANDBOX_CSV_PROFILE, renderBatchFile, zipBuffer, type BatchFileKind } from '../../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, renderBatchFile, zipBuffer, type BatchFileKind } from '../../sandboxes/files/index.js';
 import { FOREIGN_GL_PROFILE, NO_IDS_PROFILE, SPLIT_LINES, bundle, csvWithoutIds, foreignGlCsv, glCsv, iif } from '../e2e/split-files.js';
 
 let dir: string;

@@ -10,7 +10,7 @@ import { ParseError } from '../../parsers/errors.js';
 import { parseIif } from '../../parsers/iif.js';
 import { parseSae } from '../../parsers/sae.js';
 import { newTally } from '../../parsers/tally.js';
-import { SANDBOX_CSV_PROFILE, renderBatchFile, zipBuffer } from '../../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE, renderBatchFile, zipBuffer } from '../../sandboxes/files/index.js';
 import { chunks, ctx } from './helpers.js';
 
 const spec = { batchId: '3', batchName: 'P', closeDate: '2025-02-28', seed: 9, reports: 2, linesPerReport: 2 };

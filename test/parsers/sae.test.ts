@@ -6,7 +6,7 @@ import { Money, moneyText } from '../../src/money.js';
 import { SaeHeaderMismatchError } from '../../parsers/errors.js';
 import { parseSae } from '../../parsers/sae.js';
 import { newTally } from '../../parsers/tally.js';
-import { generateLines, renderBatchFile, writeSaeFile, type BatchSpec } from '../../src/sandbox/files/index.js';
+import { generateLines, renderBatchFile, writeSaeFile, type BatchSpec } from '../../sandboxes/files/index.js';
 import { chunks, collect, ctx, parseErrorOf, reconcileParsed } from './helpers.js';
 
 const spec: BatchSpec = { batchId: '77', batchName: 'Weekly', closeDate: '2025-03-14', seed: 11, reports: 4, linesPerReport: 3 };

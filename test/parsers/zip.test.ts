@@ -6,7 +6,7 @@ import { loadedParts, openBatchFile } from '../../parsers/batch-file.js';
 import { ZipGuardError } from '../../parsers/errors.js';
 import { FigureTally, partFigures, reconcile } from '../../src/pipeline/reconcile.js';
 import { ZipLimitsSchema, isUnsafeEntryName } from '../../parsers/zip.js';
-import { renderBatchFile, zipBuffer, type BatchSpec } from '../../src/sandbox/files/index.js';
+import { renderBatchFile, zipBuffer, type BatchSpec } from '../../sandboxes/files/index.js';
 import { collect } from './helpers.js';
 
 let dir: string;

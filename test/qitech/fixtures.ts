@@ -55,6 +55,7 @@ export async function loadedBatch(ds: DataSource, company: string, batchId: stri
   return {
     company,
     batchId,
+    batchRowId: id,
     batchName: `Batch ${batchId}`,
     closeDate: new Date('2025-01-15T08:00:00Z'),
     original: file,

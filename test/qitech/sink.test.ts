@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQiTechSink } from '../../sinks/qitech/sink.js';
 import { batchExternalId } from '../../sinks/qitech/plan.js';
-import { startQiTechSandbox, type QiTechSandbox } from '../../src/sandbox/qitech/index.js';
+import { startQiTechSandbox, type QiTechSandbox } from '../../sandboxes/qitech/index.js';
 import { quietLogger, useMigratedDatabase } from '../support/db.js';
 import { API_CLIENT_KEY, keyPair, loadedBatch, noSleep, sinkConfig } from './fixtures.js';
 

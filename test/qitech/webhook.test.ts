@@ -3,10 +3,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchExternalId } from '../../sinks/qitech/plan.js';
 import { createQiTechSink } from '../../sinks/qitech/sink.js';
-import { createQiTechWebhookRoute } from '../../src/http/qitech-webhook.js';
+import { createQiTechWebhookRoute } from '../../sinks/qitech/webhook.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { startQiTechSandbox, type QiTechSandbox } from '../../src/sandbox/qitech/index.js';
-import { payouts } from '../../src/store/qitech.js';
+import { startQiTechSandbox, type QiTechSandbox } from '../../sandboxes/qitech/index.js';
+import { payouts } from '../../sinks/qitech/store.js';
 import { quietLogger, useMigratedDatabase } from '../support/db.js';
 import { API_CLIENT_KEY, keyPair, loadedBatch, noSleep, sinkConfig } from './fixtures.js';
 

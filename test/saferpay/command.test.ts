@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSaferpayStatus, runSaferpayClose } from '../../src/commands/saferpay.js';
 import type { SaferpayConfig } from '../../src/saferpay/config.js';
 import { runSaferpayDue } from '../../src/saferpay/job.js';
-import { saferpayStatus } from '../../src/store/saferpay.js';
+import { saferpayStatus } from '../../src/saferpay/store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { AFTER_CLOSE_TIME, capturedLogger, oneTerminal, useSaferpaySandbox } from './harness.js';
 

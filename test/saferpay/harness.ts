@@ -5,7 +5,7 @@ import { createLogger } from '../../src/log.js';
 import type { FetchFn } from '../../src/saferpay/client.js';
 import { SaferpayConfigSchema, type SaferpayConfig } from '../../src/saferpay/config.js';
 import type { SaferpayDeps } from '../../src/saferpay/job.js';
-import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
+import { startSaferpaySandbox, type SaferpaySandbox } from '../../sandboxes/saferpay/index.js';
 import type { DataSource } from 'typeorm';
 import type { Holder } from '../../src/store/claims.js';
 

@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { runSaferpayDue } from '../../src/saferpay/job.js';
 import { registerSaferpayMetrics } from '../../src/saferpay/metrics.js';
 import { renderSaferpayStatus } from '../../src/commands/saferpay.js';
-import { openDayClose, saferpayStatus } from '../../src/store/saferpay.js';
+import { openDayClose, saferpayStatus } from '../../src/saferpay/store.js';
 import { killableHolder, useMigratedDatabase } from '../support/db.js';
 import { AFTER_CLOSE_TIME, customer, dyingFetch, oneTerminal, runner, useSaferpaySandbox } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSaferpaySandbox, type SaferpaySandbox } from '../../src/sandbox/saferpay/index.js';
+import { startSaferpaySandbox, type SaferpaySandbox } from '../../sandboxes/saferpay/index.js';
 
 let sb: SaferpaySandbox;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { printable } from '../../src/printable.js';
-import { zipBuffer } from '../../src/sandbox/files/zip.js';
+import { zipBuffer } from '../../sandboxes/files/zip.js';
 import { seedBatch, seedCompany } from '../store/fixtures.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { runCli } from './cli-run.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConcurUntrustedUrlError } from '../../src/concur/errors.js';
 import { concurTargets } from '../../src/concur/hosts.js';
 import { credentialTarget, UntrustedTargetError } from '../../src/net/credential-target.js';
-import { readTokens } from '../../src/store/tokens.js';
+import { readTokens } from '../../src/concur/tokens.js';
 import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { createXeroClient } from '../../sinks/xero/sink.js';
 import { TenantLimiter } from '../../sinks/xero/limiter.js';

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
-import { createSftpSink } from '../../sinks/sftp-sink.js';
+import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
+import { createSftpSink } from '../../sinks/sftp/sink.js';
 import { embeddedServer, localFile, makeBatch, memoryLogger, tempDir } from '../sinks/fixtures.js';
 
 let server: Awaited<ReturnType<typeof embeddedServer>>;

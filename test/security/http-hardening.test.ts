@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, validateConfig } from '../../src/config/load.js';
-import { createQiTechWebhookRoute } from '../../src/http/qitech-webhook.js';
+import { createQiTechWebhookRoute } from '../../sinks/qitech/webhook.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { createLogger, registerSecret } from '../../src/log.js';
 import { quietLogger, useMigratedDatabase } from '../support/db.js';

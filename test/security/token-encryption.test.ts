@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAndResealTokens } from '../../src/store/sealed-tokens.js';
 import { openToken, sealToken, TokenKeyError, useTokenKeys } from '../../src/store/token-cipher.js';
-import { readTokens, saveRefreshedTokens, seedRefreshToken } from '../../src/store/tokens.js';
-import { readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from '../../src/store/xero.js';
+import { readTokens, saveRefreshedTokens, seedRefreshToken } from '../../src/concur/tokens.js';
+import { readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from '../../sinks/xero/store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { runCli } from './cli-run.js';
 

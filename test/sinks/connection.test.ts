@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftpSinkConfigSchema, type SftpSinkConfigInput } from '../../sinks/sftp-config.js';
-import { SftpSession } from '../../sinks/sftp-session.js';
-import { createSftpSink } from '../../sinks/sftp-sink.js';
+import { SftpSinkConfigSchema, type SftpSinkConfigInput } from '../../sinks/sftp/config.js';
+import { SftpSession } from '../../sinks/sftp/session.js';
+import { createSftpSink } from '../../sinks/sftp/sink.js';
 import { embeddedServer, makeBatch, memoryLogger, tempDir } from './fixtures.js';
 
 let server: Awaited<ReturnType<typeof embeddedServer>>;

@@ -4,14 +4,14 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlin
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { temporaryPath } from '../../sinks/delivery-plan.js';
-import type { SftpSinkConfigInput } from '../../sinks/sftp-config.js';
+import { temporaryPath } from '../../sinks/sftp/plan.js';
+import type { SftpSinkConfigInput } from '../../sinks/sftp/config.js';
 import type { BatchToDeliver, LocalFile } from '../../sinks/sink.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { startSftpDrop, type SftpDrop } from '../../src/sftp-drop/server.js';
-import { startSshd, type SshdServer } from '../support/sshd.js';
+import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.js';
+import { startSshd, type SshdServer } from '../../sandboxes/openssh/sshd.js';
 import { type CutProxy, startCutProxy } from './cut-proxy.js';
-import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `erp-sync-${prefix}-`));
@@ -33,6 +33,7 @@ export function makeBatch(dir: string, overrides: Partial<BatchToDeliver> = {}, 
   return {
     company: 'ACME Corp',
     batchId: `b-${id}`,
+    batchRowId: '1',
     batchName: 'Weekly Expenses',
     closeDate: new Date('2024-05-03T16:30:00Z'),
     original: localFile(dir, `batch-${id}.zip`, randomBytes(1000)),

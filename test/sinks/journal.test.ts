@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
+import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
 import { BUILT_IN_JOURNAL, FormatSchema, type DatevFormat, type JournalSettings } from '../../sinks/journal/config.js';
 import { datevText, renderDatev } from '../../sinks/journal/datev.js';
 import { journalLines, lineTotals, type StoredJournal, type StoredRow } from '../../sinks/journal/lines.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
-import { generateEd25519 } from '../../src/sftp-drop/keygen.js';
+import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 
 describe('ed25519 key generation', () => {
   it('never returns a pair ssh2 cannot parse back (ssh2 alone fails about 1 in 256)', () => {

@@ -1,11 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { withRetries } from '../../sinks/backoff.js';
-import { planDelivery, suffixedPath, temporaryPath } from '../../sinks/delivery-plan.js';
-import { checkKnownHosts, normalizeFingerprint, parseKnownHosts } from '../../sinks/known-hosts.js';
-import { renderRemotePath, safeName, templateProblems } from '../../sinks/path-template.js';
-import { SftpSinkConfigSchema } from '../../sinks/sftp-config.js';
-import { classifySftpError } from '../../sinks/sftp-errors.js';
+import { planDelivery, suffixedPath, temporaryPath } from '../../sinks/sftp/plan.js';
+import { checkKnownHosts, normalizeFingerprint, parseKnownHosts } from '../../sinks/sftp/known-hosts.js';
+import { renderRemotePath, safeName, templateProblems } from '../../sinks/sftp/path-template.js';
+import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
+import { classifySftpError } from '../../sinks/sftp/errors.js';
 import { makeBatch, tempDir } from './fixtures.js';
 
 const values = { company: 'Société Générale', batchId: 'B/12', batchName: 'Weekly: EU', closeDate: new Date('2024-05-03T23:59:00Z'), file: 'extract.txt' };

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SftpSinkConfigSchema, type SftpSinkConfigInput } from '../../sinks/sftp-config.js';
-import { createSftpSink } from '../../sinks/sftp-sink.js';
+import { SftpSinkConfigSchema, type SftpSinkConfigInput } from '../../sinks/sftp/config.js';
+import { createSftpSink } from '../../sinks/sftp/sink.js';
 import type { BatchToDeliver, FileResult } from '../../sinks/sink.js';
 import { localFile, makeBatch, memoryLogger, type ServerFixture, tempDir } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { sshdAvailable } from '../support/sshd.js';
+import { sshdAvailable } from '../../sandboxes/openssh/sshd.js';
 import { sinkContract } from './sftp-sink.contract.js';
 import { opensshServer } from './fixtures.js';
 

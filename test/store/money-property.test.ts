@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadedParts, openBatchFile, type BatchFilePart } from '../../parsers/batch-file.js';
-import { SANDBOX_CSV_PROFILE } from '../../src/sandbox/files/index.js';
+import { SANDBOX_CSV_PROFILE } from '../../sandboxes/files/index.js';
 import { Money, moneyText } from '../../src/money.js';
 import type { Transaction } from '../../src/model/transaction.js';
 import { loadTransactions } from '../../src/store/load.js';

@@ -1,7 +1,7 @@
 // Hostile batch files, generated (never stored): each one is built to make a parser hold too much.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { deflatedEntry, zipBuffer } from '../../src/sandbox/files/index.js';
+import { deflatedEntry, zipBuffer } from '../../sandboxes/files/index.js';
 
 const IIF_HEADERS = [
   '!TRNS\tTRNSID\tTRNSTYPE\tDATE\tACCNT\tNAME\tAMOUNT\tDOCNUM\tMEMO',

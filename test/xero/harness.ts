@@ -7,8 +7,8 @@ import { XeroSinkConfigSchema, type XeroSinkConfig, type XeroSinkConfigInput } f
 import { TenantLimiter } from '../../sinks/xero/limiter.js';
 import { createXeroClient, createXeroSink, type XeroSinkDeps } from '../../sinks/xero/sink.js';
 import { createLogger } from '../../src/log.js';
-import { manualClock, type ManualClock } from '../../src/sandbox/concur/clock.js';
-import type { XeroSandbox } from '../../src/sandbox/xero/index.js';
+import { manualClock, type ManualClock } from '../../sandboxes/clock.js';
+import type { XeroSandbox } from '../../sandboxes/xero/index.js';
 
 export const TENANT = 'tenant-1';
 export const CLOSED_AT = new Date('2025-03-14T17:30:00Z');
@@ -45,6 +45,7 @@ export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme')
   return {
     company,
     batchId: external,
+    batchRowId: b!.id,
     batchName: `Expense Pay ${seq}`,
     closeDate: CLOSED_AT,
     original: { name: 'x.txt', path: '/dev/null', sha256: '0'.repeat(64), size: 0 },

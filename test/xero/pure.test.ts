@@ -5,7 +5,7 @@ import { planBills } from '../../sinks/xero/decide.js';
 import { JsonDecimal, parseExact, stringifyExact } from '../../sinks/xero/json.js';
 import { TenantLimiter } from '../../sinks/xero/limiter.js';
 import { bankAccountFor, batchPaymentBody, groupReports, idempotencyKey, parseXeroDate, paymentReference, type ReportLine } from '../../sinks/xero/mapping.js';
-import { parseWhere } from '../../src/sandbox/xero/where.js';
+import { parseWhere } from '../../sandboxes/xero/where.js';
 
 const line = (reportId: string, amount: string, over: Partial<ReportLine> = {}): ReportLine => ({
   reportId, reportName: null, employeeId: 'E1', employeeName: 'Ada', accountCode: '6000', expenseType: null, description: null,

@@ -1,8 +1,8 @@
 // Xero's granular scopes (apps created on or after 2 March 2026) and the broad legacy one, end to end against the
 // sandbox: what the sink asks for, what Xero grants, and a missing scope named once, never retried.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/index.js';
-import { appScopes } from '../../src/sandbox/xero/scopes.js';
+import { startXeroSandbox, type XeroSandbox } from '../../sandboxes/xero/index.js';
+import { appScopes } from '../../sandboxes/xero/scopes.js';
 import { sinksNeedingAttention } from '../../src/store/sink-attention.js';
 import { renderStatus } from '../../src/commands/status.js';
 import { useMigratedDatabase } from '../support/db.js';

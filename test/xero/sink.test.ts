@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkXeroPayments, reverseXeroBatch } from '../../src/commands/xero.js';
-import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/index.js';
-import { readXeroPayment } from '../../src/store/xero.js';
+import { checkXeroPayments, reverseXeroBatch } from '../../sinks/xero/payments.js';
+import { startXeroSandbox, type XeroSandbox } from '../../sandboxes/xero/index.js';
+import { readXeroPayment } from '../../sinks/xero/store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { crashingFetch, manualClock, newClient, newSink, processDeps, quiet, seedBatch, sinkConfig, TENANT, type Line } from './harness.js';
 

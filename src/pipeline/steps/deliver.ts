@@ -25,6 +25,7 @@ async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<Batch
   return {
     company: batch.companyId,
     batchId: batch.externalId,
+    batchRowId: batch.id,
     batchName: batch.name ?? batch.externalId,
     closeDate: batch.closedAt ?? ctx.now(),
     original: local(files.original),
