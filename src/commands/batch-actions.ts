@@ -5,7 +5,9 @@ import { printable, printableLines } from '../printable.js';
 import { assembleApp } from '../app.js';
 import { settle } from '../pipeline/settle.js';
 import { findBatch, getBatch, reopenForDelivery, requeue, stateBeforeQuarantine, type BatchRow } from '../store/batches.js';
+import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
+import type { CompanyConfig } from '../config/schema.js';
 import type { CommandContext } from './context.js';
 
 export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.WritableStream): Promise<BatchRow | null> {
@@ -16,7 +18,7 @@ export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.Writab
 }
 
 /** An action's answer: null to go on, a refusal (exit 1), or a usage error (exit 2). */
-type Refusal = string | { usage: string } | null;
+export type Refusal = string | { usage: string } | null;
 
 async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b: BatchRow) => Promise<Refusal>): Promise<number> {
   const rt = await openRuntime(ctx.config, ctx.logger);
@@ -45,23 +47,29 @@ async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b:
 }
 
 /** The sink names a company delivers to: its configured sinks, or the local drop's `sftp`. */
-function sinkNames(ctx: CommandContext, companyId: string): string[] {
-  const sinks = ctx.config.companies.find((c) => c.id === companyId)?.sinks ?? [];
+export function sinkNames(companies: readonly CompanyConfig[], companyId: string): string[] {
+  const sinks = companies.find((c) => c.id === companyId)?.sinks ?? [];
   return sinks.length ? sinks.map((s) => s.name) : ['sftp'];
 }
 
+/** Sends a batch back to delivery (to one sink, or every sink when null), audited with who asked (`by`). */
+export async function replayBatch(ds: DataSource, companies: readonly CompanyConfig[], b: BatchRow, sink: string | null, by: string): Promise<Refusal> {
+  const known = sinkNames(companies, b.companyId);
+  if (sink !== null && !known.includes(sink)) return { usage: `company ${b.companyId} has no sink "${sink}" (configured: ${known.join(', ')})` };
+  return (await reopenForDelivery(ds, b.id, sink, by)) ? null : `batch ${b.companyId}/${b.externalId} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`;
+}
+
+/** Puts a quarantined batch back to work at the state it was quarantined from, audited with who asked (`by`). */
+export async function retryBatch(ds: DataSource, b: BatchRow, reason: string, by: string): Promise<Refusal> {
+  if (b.state !== 'quarantined') return `batch ${b.companyId}/${b.externalId} is ${b.state}, not quarantined`;
+  const from = (await stateBeforeQuarantine(ds, b.id)) ?? 'discovered';
+  return (await requeue(ds, b.id, from, reason, by)) ? null : `batch ${b.companyId}/${b.externalId} changed state meanwhile`;
+}
+
 export function runReplay(ctx: CommandContext, ref: string, sink: string | null): Promise<number> {
-  return act(ctx, ref, async (ds, b) => {
-    const known = sinkNames(ctx, b.companyId);
-    if (sink !== null && !known.includes(sink)) return { usage: `company ${b.companyId} has no sink "${sink}" (configured: ${known.join(', ')})` };
-    return (await reopenForDelivery(ds, b.id, sink)) ? null : `batch ${ref} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`;
-  });
+  return act(ctx, ref, (ds, b) => replayBatch(ds, ctx.config.companies, b, sink, userInfo().username));
 }
 
 export function runRetry(ctx: CommandContext, ref: string): Promise<number> {
-  return act(ctx, ref, async (ds, b) => {
-    if (b.state !== 'quarantined') return `batch ${ref} is ${b.state}, not quarantined`;
-    const from = (await stateBeforeQuarantine(ds, b.id)) ?? 'discovered';
-    return (await requeue(ds, b.id, from, 'erp-sync retry')) ? null : `batch ${ref} changed state meanwhile`;
-  });
+  return act(ctx, ref, (ds, b) => retryBatch(ds, b, 'erp-sync retry', userInfo().username));
 }
