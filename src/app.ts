@@ -37,6 +37,8 @@ export interface App {
   holder: HolderSession;
   sandbox: BuiltInSandbox | null;
   drop: LocalDrop | null;
+  /** The Xero client of a company's xero sink (the console's Reverse); null when it has none by that name. */
+  xeroClientFor(companyId: string, sink: string): XeroClient | null;
   close(): Promise<void>;
 }
 
@@ -173,6 +175,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     holder,
     sandbox,
     drop,
+    xeroClientFor,
     close: async () => {
       await drop?.close();
       await sandbox?.close();
