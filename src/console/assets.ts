@@ -56,6 +56,8 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 .pages { display: flex; gap: 2em; margin: 1em 0; }
 figure { margin: 1em 0 2em; }
+figcaption { font-weight: 600; margin-bottom: .3em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 0 2em; }
 svg.chart { width: 100%; max-width: 760px; height: auto; display: block; }
 svg.chart .tick line { stroke: #e5e7eb; }
 svg.chart text { font-size: 11px; fill: #374151; }

@@ -7,7 +7,7 @@ import type { CurrencySeries, StatePoint } from './series.js';
 
 const W = 640;
 const H = 220;
-const M = { top: 12, right: 12, bottom: 28, left: 64 };
+const M = { top: 12, right: 24, bottom: 28, left: 64 };
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -17,7 +17,7 @@ function frame(id: string, title: string, desc: string, body: string): string {
 }
 
 function yAxis(y: { ticks(n: number): number[]; tickFormat(n: number, f: string): (v: number) => string; (v: number): number }): string {
-  const format = y.tickFormat(5, '~s');
+  const format = y.tickFormat(5, ',~f');
   return y.ticks(5).map((t) => `<g class="tick"><line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}"/><text x="${M.left - 6}" y="${y(t)}" dy="0.32em" text-anchor="end">${esc(format(t))}</text></g>`).join('');
 }
 

@@ -117,7 +117,7 @@ export interface BatchEvent {
 /** A batch's audit trail, oldest first. */
 export async function batchEvents(db: Queryable, batchId: string): Promise<BatchEvent[]> {
   return db.query(
-    `SELECT id::text, at, kind, from_state AS "fromState", to_state AS "toState", detail FROM batch_events WHERE batch_id = $1 ORDER BY id`,
+    `SELECT id::text, at, kind, from_state AS "fromState", to_state AS "toState", detail FROM batch_events WHERE batch_id = $1 ORDER BY at, id`,
     [batchId],
   );
 }

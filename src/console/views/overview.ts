@@ -66,8 +66,10 @@ export const overview = `<% layout('@layout', it) %>
   <h2 id="charts-h">The last <%= it.days.length %> days</h2>
   <p class="legend"><span class="key loaded"></span> loaded <span class="key delivered"></span> delivered (per UTC day, from each batch's reconciled totals)</p>
   <% if (!it.amounts.length) { %><p>Nothing loaded or delivered in that time.</p><% } %>
+  <div class="charts">
   <% for (const a of it.amounts) { %>
   <figure>
+    <figcaption><%= a.series.currency %>: loaded and delivered per day</figcaption>
     <%~ a.svg %>
     <details><summary>Figures for <%= a.series.currency %></summary>
       <table><caption><%= a.series.currency %> per day</caption>
@@ -77,7 +79,9 @@ export const overview = `<% layout('@layout', it) %>
     </details>
   </figure>
   <% } %>
+  </div>
   <figure>
+    <figcaption>Batches per state at the end of each day</figcaption>
     <%~ it.statesSvg %>
     <p class="legend"><% for (const s of it.states) { %><span class="key s-<%= s %>"></span> <%= s %> <% } %></p>
     <details><summary>Figures of the batch states</summary>
