@@ -1,7 +1,7 @@
 // POST /webhooks/qitech: QI Tech's settlement webhooks. Guarded by a shared secret (preferably in a header;
 // the path form is kept and masked in logs); each event is stored once (by the hash of its content) and moves
 // the payout's status forward. Hostile bodies (too deep, NUL, wrong types) are a 400, never a 500.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { registerSecret, type Logger } from '../log.js';
