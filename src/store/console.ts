@@ -3,6 +3,7 @@
 // Indexed by migrations/1764700000000-console-indexes.ts so every page stays fast at 100,000 batches.
 import type { DataSource } from 'typeorm';
 import type { Queryable } from '../db/sql.js';
+import type { SaferpayStatus } from './saferpay.js';
 
 export interface BatchFilter {
   company?: string;
@@ -302,31 +303,16 @@ export async function stateChanges(db: Queryable, since: Date): Promise<{ now: A
   return { now, deltas };
 }
 
-export interface SaferpayCloseRow {
-  terminalId: string;
-  terminalName: string;
-  businessDay: string;
-  seq: number;
-  state: string;
-  attempts: number;
-  errorName: string | null;
-  behavior: string | null;
-  httpStatus: number | null;
-  errorMessage: string | null;
-  errorDetail: string[] | null;
-  lastError: string | null;
-  forcedBy: string | null;
-  finishedAt: Date | null;
-  nextAttemptAt: Date | null;
-}
+/** A close as `erp-sync status` shows one, but for every close, not only a terminal's latest. */
+export type SaferpayCloseRow = Omit<SaferpayStatus, 'lastClosedAt'>;
 
 /** Saferpay closes of the business days since `sinceDay` (YYYY-MM-DD), newest day first, per terminal. */
 export async function saferpayCloses(db: Queryable, sinceDay: string): Promise<SaferpayCloseRow[]> {
   return db.query(
-    `SELECT terminal_id AS "terminalId", terminal_name AS "terminalName", to_char(business_day, 'YYYY-MM-DD') AS "businessDay", seq, state, attempts,
-            error_name AS "errorName", behavior, http_status AS "httpStatus", error_message AS "errorMessage", error_detail AS "errorDetail",
-            last_error AS "lastError", forced_by AS "forcedBy", finished_at AS "finishedAt",
-            CASE WHEN state = 'pending' THEN next_attempt_at END AS "nextAttemptAt"
+    `SELECT terminal_id AS "terminalId", terminal_name AS "terminalName", to_char(business_day, 'YYYY-MM-DD') AS "businessDay", seq,
+            request_id AS "requestId", state AS outcome, attempts, error_name AS "errorName", behavior, http_status AS "httpStatus",
+            error_message AS "errorMessage", error_detail AS "errorDetail", last_error AS "lastError", forced_by AS "forcedBy",
+            first_attempt_at AS "firstAttemptAt", finished_at AS "finishedAt", CASE WHEN state = 'pending' THEN next_attempt_at END AS "nextAttemptAt"
      FROM saferpay_closes WHERE business_day >= $1::date ORDER BY business_day DESC, terminal_id, seq`,
     [sinceDay],
   );

@@ -85,7 +85,7 @@ export const saferpay = `<% layout('@layout', it) %>
       <td><%= c.businessDay %></td>
       <td><%= c.terminalId %> <span class="hint"><%= c.terminalName %></span></td>
       <td><%= c.seq === 0 ? 'daily' : 'forced by ' + (c.forcedBy ?? '?') %></td>
-      <td><span class="badge <%= it.h.outcomeClass(c.state) %>"><%= c.state %></span></td>
+      <td><span class="badge <%= it.h.outcomeClass(c.outcome) %>"><%= c.outcome %></span></td>
       <td><%= c.attempts %></td>
       <td><% if (c.errorName || c.errorMessage) { %><strong><%= c.errorName ?? '' %></strong> <%= c.errorMessage ?? '' %><% if (c.errorDetail && c.errorDetail.length) { %> (<%= c.errorDetail.join('; ') %>)<% } %><% if (c.behavior) { %> <span class="hint">Behavior <%= c.behavior %></span><% } %><% if (c.httpStatus) { %> <span class="hint">HTTP <%= c.httpStatus %></span><% } %><% } else if (c.lastError) { %><%= c.lastError %><% } %></td>
       <td><%= c.finishedAt ? it.h.time(c.finishedAt) : c.nextAttemptAt ? 'next ' + it.h.time(c.nextAttemptAt) : '' %></td>
