@@ -14,6 +14,7 @@ const LAYERS = [
   ['configuration', ['src/config/**']],
   ['the Concur source', ['src/concur/**']],
   ['pipeline', ['src/pipeline/**', 'src/alerts/send.ts', 'src/alerts/engine.ts']],
+  ['operator console', ['src/console/**']],
   ['process', ['src/runtime.ts', 'src/daemon.ts', 'src/defaults/**']],
   ['assembly', ['src/app.ts']],
   ['commands', ['src/commands/**']],

@@ -41,6 +41,8 @@ export interface App {
   drop: LocalDrop | null;
   /** The alerts' evaluation and delivery (run by the daemon every `everyMs`; once at the end by run-once). */
   alerts: { run: () => Promise<void>; everyMs: number } | null;
+  /** The Xero client of a company's xero sink (the console's Reverse); null when it has none by that name. */
+  xeroClientFor(companyId: string, sink: string): XeroClient | null;
   close(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     sandbox,
     drop,
     alerts,
+    xeroClientFor,
     close: async () => {
       await drop?.close();
       await sandbox?.close();

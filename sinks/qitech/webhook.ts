@@ -1,7 +1,7 @@
 // POST /webhooks/qitech: QI Tech's settlement webhooks. Guarded by a shared secret (preferably in a header;
 // the path form is kept and masked in logs); each event is stored once (by the hash of its content) and moves
 // the payout's status forward. Hostile bodies (too deep, NUL, wrong types) are a 400, never a 500.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { registerSecret, type Logger } from '../../src/log.js';
@@ -9,6 +9,7 @@ import { applyWebhookEvent, type WebhookEvent } from './store.js';
 import type { Route } from '../../src/http/server.js';
 import { payloadProblem } from '../../src/http/payload-guard.js';
 import { secretMatcher, sha256 } from '../../src/http/secret-match.js';
+import { BodyTooLarge, readBody } from '../../src/http/read-body.js';
 
 export interface QiTechWebhookOptions {
   ds: DataSource;
@@ -34,8 +35,6 @@ const SettlementEvent = z.looseObject({
 });
 const KnownEvent = z.discriminatedUnion('webhook_type', [BatchEvent, SettlementEvent]);
 
-class BodyTooLarge extends Error {}
-
 /** JSON with keys sorted at every level: the same event re-sent with other key order hashes the same. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -47,18 +46,6 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function safeDecode(part: string): string {

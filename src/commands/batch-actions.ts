@@ -4,7 +4,9 @@ import { openRuntime } from '../runtime.js';
 import { printable, printableLines } from '../printable.js';
 import { assembleApp } from '../app.js';
 import { settle } from '../pipeline/settle.js';
-import { findBatch, getBatch, reopenForDelivery, requeue, stateBeforeQuarantine, type BatchRow } from '../store/batches.js';
+import { findBatch, getBatch, type BatchRow } from '../store/batches.js';
+import { replayBatch, retryBatch, type Refusal } from '../pipeline/operator-actions.js';
+import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { CommandContext } from './context.js';
 
@@ -14,9 +16,6 @@ export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.Writab
   err.write(printableLines(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.externalId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`));
   return null;
 }
-
-/** An action's answer: null to go on, a refusal (exit 1), or a usage error (exit 2). */
-type Refusal = string | { usage: string } | null;
 
 async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b: BatchRow) => Promise<Refusal>): Promise<number> {
   const rt = await openRuntime(ctx.config, ctx.logger);
@@ -44,24 +43,10 @@ async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b:
   }
 }
 
-/** The sink names a company delivers to: its configured sinks, or the local drop's `sftp`. */
-function sinkNames(ctx: CommandContext, companyId: string): string[] {
-  const sinks = ctx.config.companies.find((c) => c.id === companyId)?.sinks ?? [];
-  return sinks.length ? sinks.map((s) => s.name) : ['sftp'];
-}
-
 export function runReplay(ctx: CommandContext, ref: string, sink: string | null): Promise<number> {
-  return act(ctx, ref, async (ds, b) => {
-    const known = sinkNames(ctx, b.companyId);
-    if (sink !== null && !known.includes(sink)) return { usage: `company ${b.companyId} has no sink "${sink}" (configured: ${known.join(', ')})` };
-    return (await reopenForDelivery(ds, b.id, sink)) ? null : `batch ${ref} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`;
-  });
+  return act(ctx, ref, (ds, b) => replayBatch(ds, ctx.config.companies, b, sink, userInfo().username));
 }
 
 export function runRetry(ctx: CommandContext, ref: string): Promise<number> {
-  return act(ctx, ref, async (ds, b) => {
-    if (b.state !== 'quarantined') return `batch ${ref} is ${b.state}, not quarantined`;
-    const from = (await stateBeforeQuarantine(ds, b.id)) ?? 'discovered';
-    return (await requeue(ds, b.id, from, 'erp-sync retry')) ? null : `batch ${ref} changed state meanwhile`;
-  });
+  return act(ctx, ref, (ds, b) => retryBatch(ds, b, 'erp-sync retry', userInfo().username));
 }

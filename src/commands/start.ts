@@ -8,6 +8,7 @@ import type { CommandContext } from './context.js';
 import { registerSaferpayMetrics } from '../saferpay/metrics.js';
 import { createQiTechWebhookRoute } from '../../sinks/qitech/webhook.js';
 import { ConfigError } from '../config-error.js';
+import { createConsole } from '../console/index.js';
 
 /** Resolves on the first SIGTERM or SIGINT; `dispose` gives the signals back (a failed start must stay stoppable). */
 function shutdownSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
@@ -39,7 +40,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
   const closeOpened = async () => {
     for (const close of opened.reverse()) await close().catch((e: unknown) => logger.warn('closing after a failed start failed', { error: e }));
   };
-  let rt, app, http;
+  let rt, app, http, consoleUi;
   try {
     rt = await openRuntime(config, logger);
     opened.push(rt.close);
@@ -49,6 +50,8 @@ export async function runStart(ctx: CommandContext): Promise<number> {
     registerSaferpayMetrics(metrics.registry, rt.ds);
     registerDatabaseMetrics(metrics.registry, rt.ds);
     const ds = rt.ds;
+    const { daemon, companies, xeroClientFor } = app;
+    consoleUi = config.http.console === 'off' ? null : createConsole({ ds, http: config.http, dataDir: config.dataDir, logger, companies, xeroClientFor, poke: () => daemon.poke() });
     http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
@@ -56,6 +59,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
       registry: metrics.registry,
       logger,
       routes: config.webhooks.qitech ? { '/webhooks/qitech': createQiTechWebhookRoute({ ds, logger, secret: config.webhooks.qitech.secret }) } : {},
+      fallback: consoleUi?.route,
       ready: async () => {
         await ds.query('SELECT 1');
         const ok = await migrationsApplied(ds);
@@ -74,6 +78,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
     ...(app.drop ? { sftpDrop: app.drop.root } : {}),
     hint: 'erp-sync status shows every batch; erp-sync report lists the SQL report views',
   });
+  consoleUi?.announce(`http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${http.port}/`);
   const received = await signal.received;
   logger.info('shutting down', { signal: received, graceMs: config.pipeline.shutdownGraceMs });
   await app.daemon.stop(config.pipeline.shutdownGraceMs);

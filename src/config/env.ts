@@ -20,7 +20,7 @@ function setIn(raw: Raw, section: string, key: string, value: unknown): void {
   if (value !== undefined) raw[section] = { ...((raw[section] as Raw) ?? {}), [key]: value };
 }
 
-/** DATABASE_URL, HTTP_PORT, HTTP_HOST, LOG_LEVEL, ERP_SYNC_DATA_DIR and ERP_SYNC_SECRET_KEY(_PREVIOUS) win over the file's values. */
+/** DATABASE_URL, HTTP_PORT, HTTP_HOST, LOG_LEVEL, ERP_SYNC_DATA_DIR, ERP_SYNC_SECRET_KEY(_PREVIOUS) and ERP_SYNC_ADMIN/VIEWER_TOKEN win over the file's values. */
 export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   const out: Raw = { ...raw };
   const dataDir = envValue(env, 'ERP_SYNC_DATA_DIR');
@@ -29,6 +29,8 @@ export function globalOverrides(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   setIn(out, 'http', 'port', intVar(env, 'HTTP_PORT'));
   setIn(out, 'http', 'host', envValue(env, 'HTTP_HOST'));
   setIn(out, 'log', 'level', envValue(env, 'LOG_LEVEL'));
+  setIn(out, 'http', 'adminToken', envValue(env, 'ERP_SYNC_ADMIN_TOKEN'));
+  setIn(out, 'http', 'viewerToken', envValue(env, 'ERP_SYNC_VIEWER_TOKEN'));
   const key = envValue(env, 'ERP_SYNC_SECRET_KEY');
   const previousKey = envValue(env, 'ERP_SYNC_SECRET_KEY_PREVIOUS');
   if (key || previousKey) out.secrets = { ...((raw.secrets as Raw) ?? {}), ...withoutUndefined({ key, previousKey }) };

@@ -121,6 +121,12 @@ export const ConfigSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
       metricsToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
+      /** The operator console at /: `login` (by token), `public` (read-only without signing in; acting needs the admin), `off`. */
+      console: z.enum(['login', 'public', 'off']).default('login'),
+      /** Signs in to the console with every right; ERP_SYNC_ADMIN_TOKEN(_FILE). */
+      adminToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
+      /** Signs in to the console read-only; ERP_SYNC_VIEWER_TOKEN(_FILE). */
+      viewerToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
     })
     .prefault({}),
   secrets: z

@@ -1,4 +1,4 @@
-// The daemon's HTTP face: liveness, readiness, Prometheus metrics, and routes other modules mount (webhooks).
+// The daemon's HTTP face: liveness, readiness, Prometheus metrics, and routes other modules mount (webhooks, the console).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -14,6 +14,8 @@ export interface HttpServerOptions {
   /** Readiness: database reachable and migrations applied. */
   ready: () => Promise<{ ok: boolean; detail: string }>;
   routes?: Record<string, Route>;
+  /** Answers every other path (the operator console); absent: 404. */
+  fallback?: Route;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
   logger: Logger;
@@ -47,6 +49,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
         return send(res, 200, await opts.registry.metrics(), opts.registry.contentType);
       }
       if (prefix) return opts.routes![prefix]!(req, res);
+      if (opts.fallback) return opts.fallback(req, res);
       return send(res, 404, 'not found\n');
     };
     handle().catch((e: Error) => {

@@ -158,3 +158,18 @@ export async function saferpayStatus(db: Queryable): Promise<SaferpayStatus[]> {
      ORDER BY c.terminal_id, c.business_day DESC, c.seq DESC`,
   );
 }
+
+/** A close as `erp-sync status` shows one, but for every close, not only a terminal's latest. */
+export type SaferpayCloseRow = Omit<SaferpayStatus, 'lastClosedAt'>;
+
+/** Saferpay closes of the business days since `sinceDay` (YYYY-MM-DD), newest day first, per terminal. */
+export async function saferpayCloses(db: Queryable, sinceDay: string): Promise<SaferpayCloseRow[]> {
+  return db.query(
+    `SELECT terminal_id AS "terminalId", terminal_name AS "terminalName", to_char(business_day, 'YYYY-MM-DD') AS "businessDay", seq,
+            request_id AS "requestId", state AS outcome, attempts, error_name AS "errorName", behavior, http_status AS "httpStatus",
+            error_message AS "errorMessage", error_detail AS "errorDetail", last_error AS "lastError", forced_by AS "forcedBy",
+            first_attempt_at AS "firstAttemptAt", finished_at AS "finishedAt", CASE WHEN state = 'pending' THEN next_attempt_at END AS "nextAttemptAt"
+     FROM saferpay_closes WHERE business_day >= $1::date ORDER BY business_day DESC, terminal_id, seq`,
+    [sinceDay],
+  );
+}

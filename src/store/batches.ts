@@ -203,8 +203,8 @@ export async function appendEvent(db: Queryable, batch: Pick<BatchRow, 'id' | 'c
   ]);
 }
 
-/** Puts a quarantined batch back to work from the state it should resume at (erp-sync retry). */
-export async function requeue(db: DataSource, batchId: string, toState: BatchState, reason: string): Promise<boolean> {
+/** Puts a quarantined batch back to work from the state it should resume at (erp-sync retry); `by`: who asked. */
+export async function requeue(db: DataSource, batchId: string, toState: BatchState, reason: string, by?: string): Promise<boolean> {
   return db.transaction(async (m) => {
     const { rows } = await update<{ company_id: string }>(
       m,
@@ -215,7 +215,7 @@ export async function requeue(db: DataSource, batchId: string, toState: BatchSta
     );
     if (!rows[0]) return false;
     await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'requeued', 'quarantined', $3, $4)`, [
-      batchId, rows[0].company_id, toState, { reason },
+      batchId, rows[0].company_id, toState, { reason, ...(by === undefined ? {} : { by }) },
     ]);
     return true;
   });
@@ -274,8 +274,8 @@ export async function stateBeforeQuarantine(db: Queryable, batchId: string): Pro
   return rows[0]?.s ?? null;
 }
 
-/** Sends a delivered (or quarantined-at-delivery) batch back to delivery (erp-sync replay), audited. */
-export async function reopenForDelivery(db: DataSource, batchId: string, sink: string | null): Promise<boolean> {
+/** Sends a delivered (or quarantined-at-delivery) batch back to delivery (erp-sync replay), audited with who asked (`by`). */
+export async function reopenForDelivery(db: DataSource, batchId: string, sink: string | null, by?: string): Promise<boolean> {
   return db.transaction(async (m) => {
     const { rows } = await update<{ company_id: string; prev: string }>(
       m,
@@ -290,7 +290,7 @@ export async function reopenForDelivery(db: DataSource, batchId: string, sink: s
     if (!row) return false;
     await m.query(`UPDATE deliveries SET state = 'pending', updated_at = now() WHERE batch_id = $1 AND ($2::text IS NULL OR sink = $2)`, [batchId, sink]);
     await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'replay_requested', $3, 'loaded', $4)`, [
-      batchId, row.company_id, row.prev, { sink },
+      batchId, row.company_id, row.prev, { sink, ...(by === undefined ? {} : { by }) },
     ]);
     return true;
   });

@@ -36,16 +36,18 @@ export async function finishDiscovery(db: Queryable, companyId: string, holder: 
 
 export interface CompanyStatus {
   id: string;
+  name: string;
   authState: 'ok' | 'needs_reauth';
   authError: string | null;
   lastSuccessAt: Date | null;
+  lastCycleAt: Date | null;
   nextDiscoveryAt: Date | null;
   lastDiscoveryError: string | null;
 }
 
 export async function companyStatuses(db: Queryable): Promise<CompanyStatus[]> {
   return db.query(
-    `SELECT id, auth_state AS "authState", auth_error AS "authError", last_success_at AS "lastSuccessAt",
+    `SELECT id, name, auth_state AS "authState", auth_error AS "authError", last_success_at AS "lastSuccessAt", last_cycle_at AS "lastCycleAt",
             CASE WHEN next_discovery_at = '-infinity' THEN NULL ELSE next_discovery_at END AS "nextDiscoveryAt",
             last_discovery_error AS "lastDiscoveryError"
      FROM companies ORDER BY id`,

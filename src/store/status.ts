@@ -21,7 +21,8 @@ export interface BatchStatus {
   updatedAt: string;
 }
 
-export async function batchStatuses(db: Queryable, opts: { company?: string } = {}): Promise<BatchStatus[]> {
+/** Every batch's status, or a company's, or one batch's (by internal id). */
+export async function batchStatuses(db: Queryable, opts: { company?: string; batch?: string } = {}): Promise<BatchStatus[]> {
   return db.query(
     `SELECT b.company_id AS company, b.external_id AS "batchId", b.name, b.state, b.payment_demands AS count, b.attempts,
             to_char(b.next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "nextAttemptAt",
@@ -42,8 +43,8 @@ export async function batchStatuses(db: Queryable, opts: { company?: string } = 
                            FROM qitech_payment_batches q WHERE q.batch_id = b.id AND q.sink = d.sink))) ORDER BY d.sink) AS deliveries
        FROM deliveries d WHERE d.batch_id = b.id
      ) d ON true
-     WHERE $1::text IS NULL OR b.company_id = $1
+     WHERE ($1::text IS NULL OR b.company_id = $1) AND ($2::bigint IS NULL OR b.id = $2)
      ORDER BY b.company_id, b.id`,
-    [opts.company ?? null],
+    [opts.company ?? null, opts.batch ?? null],
   );
 }

@@ -100,9 +100,14 @@ describe('configuration', () => {
     const defaults = yamlFile('image-defaults.yaml', 'dataDir: /var/lib/erp-sync\nhttp:\n  host: 0.0.0.0\n  port: 8080\n');
     const file = yamlFile('mounted.yaml', 'http:\n  port: 9000\ncompanies:\n  - id: acme\n');
     const fromFile = loadConfig({ file, env: { ERP_SYNC_DEFAULTS: defaults } }).config;
-    expect(fromFile.http).toEqual({ host: '0.0.0.0', port: 9000 }); // the file's port, the image's host
+    expect(fromFile.http).toEqual({ host: '0.0.0.0', port: 9000, console: 'login' }); // the file's port, the image's host
     expect(fromFile.dataDir).toBe('/var/lib/erp-sync');
     expect(loadConfig({ file, env: { ERP_SYNC_DEFAULTS: defaults, HTTP_PORT: '9100' } }).config.http.port).toBe(9100);
+    // The console's tokens come from the environment or a file named there, like the other secrets.
+    const tokenFile = yamlFile('admin-token', 'admin-token-from-a-file\n');
+    expect(loadConfig({ file, env: { ERP_SYNC_ADMIN_TOKEN_FILE: tokenFile, ERP_SYNC_VIEWER_TOKEN: 'viewer-token-0123456789' } }).config.http).toMatchObject({
+      adminToken: 'admin-token-from-a-file', viewerToken: 'viewer-token-0123456789',
+    });
     // Environment-only mode gets the image's defaults too.
     const envOnly = loadConfig({ env: { ERP_SYNC_DEFAULTS: defaults, ERP_SYNC_COMPANY: 'solo' } }).config;
     expect(envOnly).toMatchObject({ dataDir: '/var/lib/erp-sync', http: { host: '0.0.0.0', port: 8080 }, companies: [{ id: 'solo' }] });
