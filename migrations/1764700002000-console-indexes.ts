@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 // What the operator console reads, indexed so its pages stay fast at 100,000 batches: the batch list's filters
 // (state, company, newest first), the search by report or employee (one GIN index over the three keys, cheaper on
-// COPY than three b-trees), the charts' day ranges, the audit trail by time, and the short lists of what needs a person.
+// COPY than three b-trees), the charts' day ranges, the audit trail by time, and the short lists of what needs a person
+// (failed deliveries: the alerts migration's deliveries_failed serves both).
 export class ConsoleIndexes1764700002000 implements MigrationInterface {
   name = 'ConsoleIndexes1764700002000';
 
@@ -15,14 +16,13 @@ export class ConsoleIndexes1764700002000 implements MigrationInterface {
       CREATE INDEX batches_delivered_at ON batches (delivered_at) WHERE delivered_at IS NOT NULL;
       CREATE INDEX batches_mismatch ON batches (id) WHERE reconciliation ->> 'status' = 'mismatch';
       CREATE INDEX batch_events_at ON batch_events (at);
-      CREATE INDEX deliveries_failed ON deliveries (batch_id) WHERE state = 'failed';
       CREATE INDEX transactions_search ON transactions USING gin ((ARRAY[report_id, employee_id, lower(employee_name)]));
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      DROP INDEX transactions_search; DROP INDEX deliveries_failed; DROP INDEX batch_events_at; DROP INDEX batches_mismatch;
+      DROP INDEX transactions_search; DROP INDEX batch_events_at; DROP INDEX batches_mismatch;
       DROP INDEX batches_delivered_at; DROP INDEX batches_loaded_at; DROP INDEX batches_company_id; DROP INDEX batches_external_id; DROP INDEX batches_state_id;
     `);
   }
