@@ -10,7 +10,7 @@ import { claimDiscovery, finishDiscovery } from './store/companies.js';
 import type { Holder } from './store/claims.js';
 import { countByState } from './store/batches.js';
 import { discover } from './pipeline/discovery.js';
-import { nextRunAfter } from './pipeline/schedule.js';
+import { nextRunAfter } from './model/schedule.js';
 import { Worker } from './pipeline/worker.js';
 import { classify } from './pipeline/classify.js';
 import type { SaferpayConfig } from './saferpay/config.js';

@@ -6,7 +6,7 @@ import type { BatchSummary, ConcurClient } from '../concur/client.js';
 import { decideBatch } from '../concur/selection.js';
 import { knownExternalIds, advanceNextAttempt, upsertDiscovered, waitingToClose } from '../store/batches.js';
 import { rescheduledAttempt } from './close-due.js';
-import { nextRunAfter } from './schedule.js';
+import { nextRunAfter } from '../model/schedule.js';
 
 export interface DiscoveryResult {
   listed: number;
