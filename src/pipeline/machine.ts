@@ -1,6 +1,6 @@
 // The per-batch state machine as pure functions: (batch, outcome of a step, policy, now) → transition.
 // The worker commits each transition with its audit event; side effects live in src/pipeline/steps.
-import type { BatchState, Step } from './states.js';
+import type { BatchState, Step } from '../model/batch-state.js';
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import type { Reconciliation } from '../model/reconciliation.js';
 

@@ -8,7 +8,7 @@ import type { Queryable } from '../db/sql.js';
 import { applyTransition, beginStep, claimDue, getBatch, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
 import type { Holder } from '../store/claims.js';
 import { closeIntent, transition, unfinishedStarts, type Outcome, type Policy, type Transition } from './machine.js';
-import { stepFor, TERMINAL_STATES, type Step } from './states.js';
+import { stepFor, TERMINAL_STATES, type Step } from '../model/batch-state.js';
 import { classify } from './classify.js';
 import { faultPoint } from '../faults.js';
 import { closeNotDueUntil } from './close-due.js';

@@ -1,6 +1,6 @@
 // SQL for batches: discovery upserts, claims (src/store/claims.ts), step starts, transitions with their audit events, status reads.
 import type { DataSource } from 'typeorm';
-import type { BatchState } from '../pipeline/states.js';
+import type { BatchState } from '../model/batch-state.js';
 import type { Transition } from '../pipeline/machine.js';
 import type { Reconciliation } from '../model/reconciliation.js';
 import { update, type Queryable } from '../db/sql.js';
