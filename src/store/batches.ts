@@ -1,7 +1,7 @@
 // SQL for batches: discovery upserts, claims (src/store/claims.ts), step starts, transitions with their audit events, status reads.
 import type { DataSource } from 'typeorm';
 import type { BatchState } from '../model/batch-state.js';
-import type { Transition } from '../pipeline/machine.js';
+import type { Transition } from '../model/transition.js';
 import type { Reconciliation } from '../model/reconciliation.js';
 import { update, type Queryable } from '../db/sql.js';
 import { acquire, fencedBy, held, notHeld, release, renew, type Holder } from './claims.js';

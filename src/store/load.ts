@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { Transaction } from '../model/transaction.js';
-import type { StoredFigures, StoredGroup } from '../pipeline/reconcile.js';
+import type { StoredFigures, StoredGroup } from '../model/reconciliation.js';
 import { copyLine, copyPrefix, COPY_COLUMNS, LoadError } from './copy-text.js';
 import { withTransaction } from './pg-client.js';
 

@@ -12,7 +12,8 @@ import { fromPgClient } from '../../db/sql.js';
 import { faultPoint } from '../../faults.js';
 import { progressReporter } from '../../progress.js';
 import type { BatchRow } from '../../store/batches.js';
-import type { Outcome, Transition } from '../machine.js';
+import type { Outcome } from '../machine.js';
+import type { Transition } from '../../model/transition.js';
 import { partFigures, reconcile, type ListFigures } from '../reconcile.js';
 import type { StepContext, StepResult } from '../worker.js';
 
