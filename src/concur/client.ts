@@ -9,7 +9,8 @@ import type { ConcurConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { createAccessTokens, type AccessTokens, type Credential } from './auth.js';
 import { ConcurHttpError, ConcurNetworkError, ConcurProtocolError } from './errors.js';
-import { contentTypeDisagrees, detectFileKind, KIND_SNIFF_BYTES, type BatchFileKind } from './file-kind.js';
+import { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from '../../parsers/index.js';
+import { contentTypeDisagrees } from './file-kind.js';
 import { exchange, httpError, throwUnlessOk, type Exchange, type FetchFn } from './http.js';
 import { EMPTY_BATCH_RETRY_MS, isEmptyBatchMessage } from './retry-policy.js';
 import { withRetries, type RetryLoopDeps } from './retry.js';
@@ -39,7 +40,8 @@ export interface DownloadedFile {
   sha256: string;
   size: number;
   contentType: string | null;
-  kind: BatchFileKind;
+  /** The parsers' verdict on the first bytes; `unknown` (binary, empty) is kept and delivered, not parsed. */
+  kind: DetectedKind;
 }
 
 export interface ConcurClient {
@@ -213,7 +215,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
         hash.update(chunk);
         size += chunk.byteLength;
         progress(size);
-        if (head.length < KIND_SNIFF_BYTES) head = Buffer.concat([head, Buffer.from(chunk.subarray(0, KIND_SNIFF_BYTES - head.length))]);
+        if (head.length < DETECT_HEAD_BYTES) head = Buffer.concat([head, Buffer.from(chunk.subarray(0, DETECT_HEAD_BYTES - head.length))]);
         yield chunk;
         // Crash-suite fault point: part of the body is in the spool file, the download not finished.
         faultPoint('fetch:mid-download');
@@ -226,7 +228,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
       throw new ConcurNetworkError(`download: received ${size} of ${declared} bytes`, x.ctx);
     }
     const contentType = x.res.headers.get('content-type');
-    return { sha256: hash.digest('hex'), size, contentType, kind: detectFileKind(head, contentType) };
+    return { sha256: hash.digest('hex'), size, contentType, kind: detectKind(head) };
   }
 
   return client;

@@ -94,6 +94,24 @@ describe('the batch flow', () => {
   });
 });
 
+describe('the downloaded file\'s kind', () => {
+  // The kind is the parsers' verdict (parsers/detect.ts), the one the load step reads again: the download once
+  // called a quoted IIF header CSV and binary bytes CSV.
+  it.each([
+    ['a quoted "! IIF header', Buffer.from('"!TRNS","TRNSID","DATE"\r\n"TRNS","1","01/31/2025"\r\n', 'latin1'), 'text/csv', 'iif'],
+    ['binary bytes', Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x00, 0x01, 0x02, 0x03, 0xff, 0xfe]), 'text/csv', 'unknown'],
+  ])('%s: %s', async (_what, bytes, contentType, kind) => {
+    const co = company();
+    const [batch] = await client(h, db.ds(), co.id, co.config).listBatches('OPEN');
+    const got = await client(h, db.ds(), co.id, co.config).closeForFileUrl(batch!.batchUrl);
+    if (got.outcome !== 'file-url') throw new Error('expected a File-Url');
+    const serving: typeof fetch = (input, init) =>
+      String(input) === got.fileUrl ? Promise.resolve(new Response(bytes, { headers: { 'content-type': contentType, 'content-length': String(bytes.length) } })) : fetch(input, init);
+    const file = await client(h, db.ds(), co.id, co.config, { fetch: serving }).downloadFile(got.fileUrl, join(h.spool, `kind-${kind}.bin`));
+    expect(file).toMatchObject({ kind, size: bytes.length, contentType });
+  });
+});
+
 describe('status codes', () => {
   it('400: chunked transfer encoding is refused; the client sends a Content-Length and never retries a 400', async () => {
     const co = company();
