@@ -34,7 +34,6 @@ export interface EmptyBatchOutcome {
 
 export type CloseRequested = { outcome: 'requested'; status: string; jobQueueKey: string | null } | EmptyBatchOutcome;
 export type FileUrlObtained = { outcome: 'file-url'; batchStatus: string; fileUrl: string } | EmptyBatchOutcome;
-export type WatchResult = { closed: true; batch: BatchSummary } | { closed: false; waitedMs: number };
 
 export interface DownloadedFile {
   sha256: string;
@@ -47,7 +46,6 @@ export interface DownloadedFile {
 export interface ConcurClient {
   listBatches(status?: BatchStatus): Promise<BatchSummary[]>;
   requestClose(batchUrl: string): Promise<CloseRequested>;
-  waitUntilClosed(batchId: string, opts?: { timeoutMs?: number }): Promise<WatchResult>;
   closeForFileUrl(batchUrl: string): Promise<FileUrlObtained>;
   downloadFile(fileUrl: string, spoolPath: string): Promise<DownloadedFile>;
 }
@@ -66,10 +64,6 @@ export interface ConcurClientOptions {
   /** Longest wait the client sits out itself (default 60 s); longer ones are thrown for the pipeline to schedule. */
   maxInCallDelayMs?: number;
 }
-
-/** Watching for CLOSED: first look after this long, doubling up to the cap. */
-const WATCH_FIRST_MS = 5_000;
-const WATCH_CAP_MS = 60_000;
 
 export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
   const { config } = opts;
@@ -159,18 +153,6 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
         if (!answer?.status) throw new ConcurProtocolError('close batch (v1.2): no Status in the answer', x.ctx);
         return { outcome: 'requested' as const, status: answer.status, jobQueueKey: answer.jobQueueKey };
       });
-    },
-
-    async waitUntilClosed(batchId, watch) {
-      const limit = watch?.timeoutMs ?? config.close.closeWatchTimeoutMs;
-      const start = retry.now();
-      for (let pause = WATCH_FIRST_MS; ; pause = Math.min(WATCH_CAP_MS, pause * 2)) {
-        const batch = (await client.listBatches('CLOSED')).find((b) => b.batchId === batchId);
-        if (batch) return { closed: true, batch };
-        const waited = retry.now() - start;
-        if (waited >= limit) return { closed: false, waitedMs: waited };
-        await retry.sleep(Math.min(pause, limit - waited));
-      }
     },
 
     async closeForFileUrl(batchUrl) {

@@ -6,7 +6,7 @@ import { ConcurHttpError, ConcurTimeoutError } from '../../src/concur/errors.js'
 import { decideBatch } from '../../src/concur/selection.js';
 import { Money, moneyText } from '../../src/money.js';
 import { useMigratedDatabase } from '../support/db.js';
-import { client, oauthConfig, recordingFetch, useHarness } from './harness.js';
+import { client, oauthConfig, recordingFetch, useHarness, watchUntilClosed } from './harness.js';
 
 const db = useMigratedDatabase();
 const h = useHarness(db, { companies: 20, closeDelayMs: 30_000 });
@@ -34,8 +34,7 @@ describe('the batch flow', () => {
       expect(await c.requestClose(batch.batchUrl)).toMatchObject({ outcome: 'requested', status: 'SUCCESS', jobQueueKey: expect.stringContaining('$') });
       // Asynchronous: not closed yet at the moment of the answer.
       expect((await c.listBatches('CLOSED')).map((b) => b.batchId)).not.toContain(batch.batchId);
-      const watched = await c.waitUntilClosed(batch.batchId);
-      expect(watched).toMatchObject({ closed: true, batch: { batchId: batch.batchId } });
+      expect(await watchUntilClosed(h, c, batch.batchId)).toMatchObject({ batchId: batch.batchId });
       const closed = await c.closeForFileUrl(batch.batchUrl);
       if (closed.outcome !== 'file-url') throw new Error('expected a File-Url');
       expect(closed.batchStatus).toBe('CLOSED');
@@ -50,15 +49,6 @@ describe('the batch flow', () => {
       expect([h.sandbox.counters.closeV12(batch.batchId), h.sandbox.counters.closeV11(batch.batchId)]).toEqual([1, 1]);
     }
     expect(kinds).toEqual(['csv', 'zip', 'sae', 'csv']);
-    // The watch backs off: 5 s, 10 s, 20 s reach the 30 s close delay.
-    expect(h.sleeps.slice(0, 3)).toEqual([5000, 10_000, 20_000]);
-  });
-
-  it('gives up watching after the configured time and says so', async () => {
-    const co = company();
-    const c = client(h, db.ds(), co.id, co.config);
-    const [batch] = await c.listBatches('OPEN');
-    expect(await c.waitUntilClosed(batch!.batchId, { timeoutMs: 12_000 })).toEqual({ closed: false, waitedMs: 12_000 });
   });
 
   it('turns the empty-batch 500 into a waiting outcome, without retrying, and closes once reports arrive', async () => {
