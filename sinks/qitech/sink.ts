@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { DataSource } from 'typeorm';
 import { log as rootLog, registerSecret, type Logger } from '../../src/log.js';
 import { batchRowId, demandRows, recordDiscarded, savedSettlements, savePaymentBatch, saveSettlement } from '../../src/store/qitech.js';
-import { type Sleep, withRetries } from '../backoff.js';
+import { backingOff, backoffOf, withRetries, type Sleep } from '../../src/backoff.js';
 import type { BatchToDeliver, DeliveryReport, Sink } from '../sink.js';
 import { SinkError } from '../sink.js';
 import { UntrustedTargetError } from '../../src/net/credential-target.js';
@@ -136,13 +136,8 @@ class Delivery {
   }
 
   private retrying<T>(fn: () => Promise<T>): Promise<T> {
-    const { retries } = this.config;
-    return withRetries(fn, {
-      ...retries,
-      shouldRetry: (e) => e instanceof QiTechTransportError || (e instanceof QiTechApiError && e.transient),
-      sleep: this.deps.sleep,
-      random: this.deps.random,
-    });
+    const transient = (e: unknown) => e instanceof QiTechTransportError || (e instanceof QiTechApiError && e.transient);
+    return withRetries(fn, backingOff(backoffOf(this.config.retries), transient, this.deps.random), this.deps.sleep);
   }
 
   private async save(rowId: string, remote: { status: string; payment_batch_key?: unknown }): Promise<void> {

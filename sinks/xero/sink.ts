@@ -1,5 +1,6 @@
 // The Xero delivery: the batch's reports become paid ACCPAY bills through one PAYBATCH batch payment, posted once.
 import type { DataSource } from 'typeorm';
+import { realSleep } from '../../src/backoff.js';
 import { log as rootLog, type Logger } from '../../src/log.js';
 import { credentialFetch, hostsOf } from '../../src/net/credential-target.js';
 import { batchByExternalId, notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from '../../src/store/xero.js';
@@ -27,7 +28,7 @@ export interface XeroSinkDeps {
 /** Builds the client of one company's Xero connection (also used by the follow-up check and `reverse`). */
 export function createXeroClient(config: XeroSinkConfig, companyId: string, deps: XeroSinkDeps): XeroClient {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? realSleep;
   // Credentials go only to the configured API and token hosts (over https; http only to loopback).
   const f = credentialFetch(deps.fetch ?? fetch, { service: 'Xero', trusted: hostsOf(config.apiUrl, config.tokenUrl) });
   return new XeroClient(config, {

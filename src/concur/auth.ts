@@ -5,7 +5,8 @@ import { registerSecret, type Logger } from '../log.js';
 import { markNeedsReauth, readTokens, saveRefreshedTokens, seedRefreshToken, type StoredTokens } from '../store/tokens.js';
 import { ConcurConfigError, ConcurHttpError, ConcurProtocolError, ConcurReauthRequiredError } from './errors.js';
 import { exchange, type FetchFn } from './http.js';
-import { withRetries, type RetryLoopDeps } from './retry.js';
+import { inCallRetries, type RetryLoopDeps } from './retry.js';
+import { withRetries } from '../backoff.js';
 import { cleanUrl, tokenUrl } from './urls.js';
 import { concurTargets } from './hosts.js';
 import { credentialTarget, UntrustedTargetError } from '../net/credential-target.js';
@@ -81,7 +82,7 @@ class OAuthTokens implements AccessTokens {
 
   /** One refresh at a time per client; concurrent callers share it. */
   private refresh(rejected: string | null): Promise<Credential> {
-    this.inFlight ??= withRetries(this.deps.retry, () => this.refreshOnce(rejected)).finally(() => {
+    this.inFlight ??= withRetries(() => this.refreshOnce(rejected), inCallRetries(this.deps.retry), this.deps.retry.sleep).finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;

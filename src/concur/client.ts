@@ -13,7 +13,8 @@ import { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from '../../parsers/
 import { contentTypeDisagrees } from './file-kind.js';
 import { exchange, httpError, throwUnlessOk, type Exchange, type FetchFn } from './http.js';
 import { EMPTY_BATCH_RETRY_MS, isEmptyBatchMessage } from './retry-policy.js';
-import { withRetries, type RetryLoopDeps } from './retry.js';
+import { inCallRetries, type RetryLoopDeps } from './retry.js';
+import { realSleep, withRetries } from '../backoff.js';
 import { batchListUrl, cleanUrl, closeUrlFor } from './urls.js';
 import { concurFetch } from './hosts.js';
 import { parseBatchList, parseCloseAnswer, parseXml, type BatchSummary } from './xml.js';
@@ -71,12 +72,13 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
   const fetchFn = concurFetch(opts.fetch ?? fetch, config);
   const retry: RetryLoopDeps = {
     logger,
-    sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    sleep: opts.sleep ?? realSleep,
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
     maxAttempts: opts.maxAttempts ?? 5,
     maxInCallDelayMs: opts.maxInCallDelayMs ?? 60_000,
   };
+  const retrying = <T>(fn: () => Promise<T>): Promise<T> => withRetries(fn, inCallRetries(retry), retry.sleep);
   const tokens: AccessTokens = createAccessTokens({ companyId: opts.companyId, config, ds: opts.ds, fetch: fetchFn, retry });
 
   const send = (operation: string, url: string, method: 'GET' | 'POST', cred: Credential) =>
@@ -117,7 +119,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
 
   /** Runs a close; the empty-batch 500 becomes an outcome instead of an error. */
   async function close<T>(operation: string, url: string, read: (x: Exchange) => Promise<T>): Promise<T | EmptyBatchOutcome> {
-    return withRetries(retry, async () => {
+    return retrying(async () => {
       try {
         return await read(await authorised(operation, () => url, 'POST'));
       } catch (err) {
@@ -132,7 +134,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
 
   const client: ConcurClient = {
     async listBatches(status) {
-      return withRetries(retry, async () => {
+      return retrying(async () => {
         const x = await authorised('list batches', (cred) => batchListUrl(cred.apiBase, status), 'GET');
         const parsed = parseBatchList(await xmlOf(x));
         if (!parsed) throw new ConcurProtocolError('list batches: no BatchList in the answer', x.ctx);
@@ -170,7 +172,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
       if (!url) throw new ConcurProtocolError(`download: File-Url ${JSON.stringify(fileUrl)} is not a URL`, { operation: 'download', url: fileUrl });
       const part = `${spoolPath}.part`;
       try {
-        const file = await withRetries(retry, () => downloadOnce(url, part));
+        const file = await retrying(() => downloadOnce(url, part));
         await rename(part, spoolPath);
         if (contentTypeDisagrees(file.kind, file.contentType)) {
           logger.warn('concur file: Content-Type disagrees with the bytes; the bytes win', { url, contentType: file.contentType, kind: file.kind });
