@@ -1,5 +1,6 @@
 // Per-company OAuth tokens and auth state in PostgreSQL: the only copy of a rotated refresh token.
 import type { Queryable } from '../db/sql.js';
+import type { TokenRow } from './token-rotation.js';
 import { openToken, sealToken } from './token-cipher.js';
 
 /** The encryption context of a token column: a sealed value only opens in its own row and column. */
@@ -87,4 +88,17 @@ export async function saveRefreshedTokens(
 export async function markNeedsReauth(q: Queryable, companyId: string, error: string): Promise<void> {
   await q.query(`UPDATE companies SET auth_state = 'needs_reauth', auth_error = $2, updated_at = now() WHERE id = $1`, [companyId, error]);
   await q.query(`UPDATE oauth_tokens SET access_token = NULL, access_expires_at = NULL, updated_at = now() WHERE company_id = $1`, [companyId]);
+}
+
+/** A company's token row for the rotation (src/store/token-rotation.ts), seeded with the configured refresh token. */
+export function companyTokenRow<G extends { accessToken: string; accessExpiresAt: Date; refreshToken: string; geolocation: string }>(
+  companyId: string,
+  seed: { refreshToken: string; geolocation: string | null },
+): TokenRow<StoredTokens, G> {
+  return {
+    seed: (q) => seedRefreshToken(q, companyId, seed.refreshToken, seed.geolocation),
+    lockAndRead: (q) => readTokens(q, companyId, true),
+    save: (q, grant) => saveRefreshedTokens(q, companyId, grant),
+    markNeedsReauth: (q, error) => markNeedsReauth(q, companyId, error),
+  };
 }

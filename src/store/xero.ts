@@ -2,6 +2,7 @@
 import type { ReportLine } from '../../sinks/xero/mapping.js';
 import { update, type Queryable } from '../db/sql.js';
 import { openToken, sealToken } from './token-cipher.js';
+import type { TokenRow } from './token-rotation.js';
 
 export interface XeroTokenRow {
   accessToken: string | null;
@@ -58,6 +59,16 @@ export async function replaceXeroRefreshToken(q: Queryable, k: Key, refreshToken
        auth_state = 'ok', auth_error = NULL, updated_at = now()`,
     [k.companyId, k.sink, sealToken(refreshToken, xeroContext(k, 'refresh_token'))],
   );
+}
+
+/** A Xero connection's token row for the rotation (src/store/token-rotation.ts); a grant without a new refresh token keeps the old one. */
+export function xeroTokenRow<G extends { accessToken: string; expiresAt: number; refreshToken: string | null }>(k: Key, seedRefreshToken: string): TokenRow<XeroTokenRow, G> {
+  return {
+    seed: (q) => seedXeroRefreshToken(q, k, seedRefreshToken),
+    lockAndRead: (q) => readXeroTokens(q, k, true),
+    save: (q, g, spent) => saveXeroTokens(q, k, { accessToken: g.accessToken, accessExpiresAt: new Date(g.expiresAt), refreshToken: g.refreshToken ?? spent }),
+    markNeedsReauth: (q, error) => markXeroNeedsReauth(q, k, error),
+  };
 }
 
 export interface XeroBatchRef {
