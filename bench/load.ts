@@ -33,8 +33,8 @@ if (process.argv[2] === '--load') {
   const ds = await openDatabase({ url, poolSize: 1 });
   const t0 = performance.now();
   const rows = parseSae(createReadStream(path), { file: 'bench.sae', fileSha256 }, newTally());
-  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows }, async (client) => {
-    await client.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchId]);
+  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows }, async (m) => {
+    await m.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchId]);
   });
   const elapsed = (performance.now() - t0) / 1000;
   await ds.destroy();
