@@ -6,7 +6,7 @@ import type { CompanyConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { ConcurClient } from './concur/client.js';
-import { claimDiscovery, finishDiscovery } from './store/companies.js';
+import { claimDiscovery, companyStatuses, finishDiscovery } from './store/companies.js';
 import type { Holder } from './store/claims.js';
 import { countByState } from './store/batches.js';
 import { discover } from './pipeline/discovery.js';
@@ -161,8 +161,7 @@ export class Daemon {
     if (!this.o.metrics) return;
     this.o.metrics.batchesByState.reset();
     for (const r of await countByState(this.o.ds)) this.o.metrics.batchesByState.set({ company: r.companyId, state: r.state }, r.n);
-    const reauth: Array<{ id: string; auth_state: string }> = await this.o.ds.query(`SELECT id, auth_state FROM companies`);
-    for (const r of reauth) this.o.metrics.tokenState.set({ company: r.id }, r.auth_state === 'needs_reauth' ? 1 : 0);
+    for (const c of await companyStatuses(this.o.ds)) this.o.metrics.tokenState.set({ company: c.id }, c.authState === 'needs_reauth' ? 1 : 0);
     this.o.metrics.sinkAttention.reset();
     for (const a of await sinksNeedingAttention(this.o.ds)) this.o.metrics.sinkAttention.set({ company: a.companyId, sink: a.sink }, 1);
   }

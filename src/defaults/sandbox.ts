@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
+import { forgetTokens } from '../store/tokens.js';
 import { startConcurSandbox, type ConcurSandbox } from '../sandbox/concur/index.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './sandbox-profile.js';
 
@@ -25,8 +26,7 @@ export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { d
     ...(opts.demo ? { newBatchEveryMs: 120_000 } : {}),
   });
   // The sandbox forgets its tokens when it stops: tokens stored for an earlier sandbox would be refused.
-  await rt.ds.query(`DELETE FROM oauth_tokens WHERE company_id = ANY($1)`, [ids]);
-  await rt.ds.query(`UPDATE companies SET auth_state = 'ok', auth_error = NULL WHERE id = ANY($1)`, [ids]);
+  await forgetTokens(rt.ds, ids);
   logger.info('built-in Concur sandbox started', { url: sandbox.url, companies: ids });
   const creds = new Map(sandbox.companies.map((c) => [c.id, c]));
   return {

@@ -84,6 +84,12 @@ export async function saveRefreshedTokens(
   );
 }
 
+/** Forgets the companies' tokens and any refusal (the built-in sandbox issues new ones each start). */
+export async function forgetTokens(q: Queryable, companyIds: string[]): Promise<void> {
+  await q.query(`DELETE FROM oauth_tokens WHERE company_id = ANY($1)`, [companyIds]);
+  await q.query(`UPDATE companies SET auth_state = 'ok', auth_error = NULL WHERE id = ANY($1)`, [companyIds]);
+}
+
 /** The refresh token is dead: the company waits for a person (status and metrics read auth_state). */
 export async function markNeedsReauth(q: Queryable, companyId: string, error: string): Promise<void> {
   await q.query(`UPDATE companies SET auth_state = 'needs_reauth', auth_error = $2, updated_at = now() WHERE id = $1`, [companyId, error]);
