@@ -22,7 +22,8 @@ import { faultPoint } from '../faults.js';
 import { progressReporter } from '../progress.js';
 
 export type { BatchSummary } from './xml.js';
-export type BatchStatus = 'OPEN' | 'CLOSED';
+/** The batch list's filter (Concur's `status` query parameter); not the `BatchStatus` of a close answer. */
+export type BatchListStatus = 'OPEN' | 'CLOSED';
 
 /** The documented empty-batch 500: not a failure of the batch, it waits and is tried again later. */
 export interface EmptyBatchOutcome {
@@ -45,7 +46,7 @@ export interface DownloadedFile {
 }
 
 export interface ConcurClient {
-  listBatches(status?: BatchStatus): Promise<BatchSummary[]>;
+  listBatches(status?: BatchListStatus): Promise<BatchSummary[]>;
   requestClose(batchUrl: string): Promise<CloseRequested>;
   closeForFileUrl(batchUrl: string): Promise<FileUrlObtained>;
   downloadFile(fileUrl: string, spoolPath: string): Promise<DownloadedFile>;
