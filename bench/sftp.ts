@@ -65,7 +65,8 @@ try {
     start = process.hrtime.bigint();
     const report = await sink.deliver({
       company: 'Bench',
-      batchId: 'bench',
+      concurBatchId: 'bench',
+      batchRowId: '1',
       batchName: 'bench',
       closeDate: new Date(),
       original: { name: 'payload.bin', path: file, sha256, size: SIZE },

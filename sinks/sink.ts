@@ -17,7 +17,10 @@ export interface LocalFile {
 /** A plain description of one closed batch to deliver. */
 export interface BatchToDeliver {
   company: string;
-  batchId: string;
+  /** Concur's BatchID: what people know the batch by, in file names, manifests, references and logs. */
+  concurBatchId: string;
+  /** Our row id (batches.id, a bigserial as text): the key of what a sink stores about the batch. */
+  batchRowId: string;
   batchName: string;
   closeDate: Date;
   /** The batch file as downloaded (a ZIP or a plain extract). */

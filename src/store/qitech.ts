@@ -10,14 +10,6 @@ const BATCH_RANK = `CASE %s WHEN 'pending_settlements_insertion' THEN 1 WHEN 'pa
 const rank = (expr: string) => BATCH_RANK.replace('%s', expr);
 const FINAL_SETTLEMENT = `('settled', 'discarded')`;
 
-export async function batchRowId(db: Queryable, companyId: string, externalId: string): Promise<string | null> {
-  const rows: Array<{ id: string }> = await db.query(`SELECT id::text AS id FROM batches WHERE company_id = $1 AND source = 'concur' AND external_id = $2`, [
-    companyId,
-    externalId,
-  ]);
-  return rows[0]?.id ?? null;
-}
-
 function fieldSql(field: TransactionField | undefined, params: unknown[]): string {
   if (!field) return 'NULL';
   if (field.startsWith('raw:')) {

@@ -71,17 +71,6 @@ export function xeroTokenRow<G extends { accessToken: string; expiresAt: number;
   };
 }
 
-export interface XeroBatchRef {
-  id: string;
-  name: string | null;
-  closedAt: Date | null;
-}
-
-export async function batchByExternalId(q: Queryable, companyId: string, externalId: string): Promise<XeroBatchRef | null> {
-  const rows: XeroBatchRef[] = await q.query(`SELECT id::text AS id, name, closed_at AS "closedAt" FROM batches WHERE company_id = $1 AND external_id = $2`, [companyId, externalId]);
-  return rows[0] ?? null;
-}
-
 /** The batch's transactions, amounts as exact text, in report and file order. */
 export async function reportLines(q: Queryable, companyId: string, batchId: string): Promise<ReportLine[]> {
   return q.query(

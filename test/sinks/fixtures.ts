@@ -32,7 +32,8 @@ export function makeBatch(dir: string, overrides: Partial<BatchToDeliver> = {}, 
   const id = randomBytes(4).toString('hex');
   return {
     company: 'ACME Corp',
-    batchId: `b-${id}`,
+    concurBatchId: `b-${id}`,
+    batchRowId: '1',
     batchName: 'Weekly Expenses',
     closeDate: new Date('2024-05-03T16:30:00Z'),
     original: localFile(dir, `batch-${id}.zip`, randomBytes(1000)),

@@ -44,7 +44,8 @@ export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme')
   }
   return {
     company,
-    batchId: external,
+    concurBatchId: external,
+    batchRowId: b!.id,
     batchName: `Expense Pay ${seq}`,
     closeDate: CLOSED_AT,
     original: { name: 'x.txt', path: '/dev/null', sha256: '0'.repeat(64), size: 0 },
