@@ -40,8 +40,8 @@ if (process.argv[2] === '--load') {
   async function* rows(): AsyncGenerator<Transaction> {
     for (const part of parts) if (load(part)) yield* part.rows();
   }
-  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows: rows() }, async (client) => {
-    await client.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchId]);
+  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows: rows() }, async (m) => {
+    await m.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchId]);
   });
   const elapsed = (performance.now() - t0) / 1000;
   await ds.destroy();

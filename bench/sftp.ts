@@ -66,7 +66,7 @@ try {
     start = process.hrtime.bigint();
     const report = await sink.deliver({
       company: 'Bench',
-      batchId: 'bench',
+      concurBatchId: 'bench',
       batchRowId: '1',
       batchName: 'bench',
       closeDate: new Date(),

@@ -1,6 +1,6 @@
 // The parsers' public surface.
 export { openBatchFile, loadedParts, entryReading, type BatchFileOptions, type BatchFilePart, type PartKind, type NamedProfile } from './batch-file.js';
-export { detectKind, type DetectedKind } from './detect.js';
+export { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from './detect.js';
 export { ParseError, IifUnbalancedError, SaeHeaderMismatchError, ZipGuardError, type ParseErrorCode } from './errors.js';
 export {
   CsvProfileSchema, CsvColumnsSchema, QUICKBOOKS_GL_CSV_PROFILE, QUICKBOOKS_GL_PROFILE_NAME, BUILTIN_CSV_PROFILES,

@@ -17,8 +17,9 @@ export interface LocalFile {
 /** A plain description of one closed batch to deliver. */
 export interface BatchToDeliver {
   company: string;
-  batchId: string;
-  /** The batch's row in the database (`batches.id`), for sinks that keep their own records of it. */
+  /** Concur's BatchID: what people know the batch by, in file names, manifests, references and logs. */
+  concurBatchId: string;
+  /** Our row id (batches.id, a bigserial as text): the key of what a sink stores about the batch. */
   batchRowId: string;
   batchName: string;
   closeDate: Date;

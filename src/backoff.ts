@@ -1,4 +1,5 @@
-// Exponential back-off with jitter, the one curve every retry in erp-sync uses; random is injected for tests.
+// Exponential back-off with jitter, the one curve every retry in erp-sync uses, and the one retry loop; random
+// and sleep are injected for tests.
 
 /** The curve: the cap doubles from baseMs per attempt, up to maxMs. */
 export interface BackoffCurve {
@@ -6,12 +7,23 @@ export interface BackoffCurve {
   maxMs: number;
 }
 
-/** A curve with a bound on attempts (the pipeline's per-step retries). */
+/** A curve with a bound on attempts (first included): the pipeline's per-step retries, a sink's in-call retries. */
 export interface BackoffPolicy extends BackoffCurve {
   maxAttempts: number;
 }
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 30 * 60_000, maxAttempts: 12 };
+
+/** How the sinks' configuration spells a back-off policy (`retries:` of SFTP, Xero, QI Tech). */
+export interface RetrySettings {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export function backoffOf(settings: RetrySettings): BackoffPolicy {
+  return { baseMs: settings.baseDelayMs, maxMs: settings.maxDelayMs, maxAttempts: settings.attempts };
+}
 
 /** Delay before attempt number `attempt` (1 = first retry): uniform in [cap/2, cap], cap = base·2^(attempt-1) ≤ max. */
 export function backoffDelay(attempt: number, curve: BackoffCurve, random: () => number = Math.random): number {
@@ -19,15 +31,18 @@ export function backoffDelay(attempt: number, curve: BackoffCurve, random: () =>
   return Math.round(cap / 2 + (cap / 2) * random());
 }
 
+export type Sleep = (ms: number) => Promise<void>;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** After attempt number `attempt` failed with `error`: the delay before the next one, or null to give up (rethrow). */
+export type RetryDecision = (error: unknown, attempt: number) => number | null;
+
 /**
- * Runs `fn` until it succeeds or `delayAfter` declines its failure (returns null); sleeps the returned delay
- * between tries. The one retry loop: callers decide, per error and attempt, whether and how long to wait.
+ * Runs `fn` until it succeeds or `delayAfter` declines its failure; sleeps the returned delay between tries. The
+ * one retry loop: callers decide, per error and attempt, whether and how long to wait.
  */
-export async function retryLoop<T>(
-  fn: (attempt: number) => Promise<T>,
-  delayAfter: (error: unknown, attempt: number) => number | null,
-  sleep: (ms: number) => Promise<void>,
-): Promise<T> {
+export async function withRetries<T>(fn: (attempt: number) => Promise<T>, delayAfter: RetryDecision, sleep: Sleep = realSleep): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);
@@ -37,4 +52,9 @@ export async function retryLoop<T>(
       await sleep(delay);
     }
   }
+}
+
+/** The plain decision: back off along `policy` while `retryable(error)` holds and attempts remain. */
+export function backingOff(policy: BackoffPolicy, retryable: (error: unknown) => boolean, random: () => number = Math.random): RetryDecision {
+  return (error, attempt) => (attempt < policy.maxAttempts && retryable(error) ? backoffDelay(attempt, policy, random) : null);
 }

@@ -62,18 +62,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('start')
     .description('run the daemon: scheduled cycles, HTTP health and metrics, until SIGTERM/SIGINT')
-    .action(run((_a, o) => runStart(commandContext(o, 'stdout'))));
+    .action(run((_a, flags) => runStart(commandContext(flags, 'stdout'))));
 
   program
     .command('run-once')
     .description('one full cycle for all companies; waits until each batch is done, quarantined or waiting (exit 1 if anything failed)')
-    .action(run((_a, o) => runRunOnce(commandContext(o, 'stdout'))));
+    .action(run((_a, flags) => runRunOnce(commandContext(flags, 'stdout'))));
 
   program
     .command('status')
     .description('where every batch stands: state, attempts, rows, totals, reconciliation, deliveries, last error')
     .option('--json', 'a JSON array (fields documented in the README)')
-    .action(run((_a, o) => runStatus(commandContext(o), { json: Boolean(o.json) })));
+    .action(run((_a, flags) => runStatus(commandContext(flags), { json: Boolean(flags.json) })));
 
   program
     .command('parse <file>')
@@ -82,14 +82,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--company <id>', 'with --config: whose csvProfileRules choose the profiles (default: the first company)')
     .option('--json', 'one JSON object per transaction per line')
     .action(
-      run(async ([file], o) => {
-        const explicit = o.config ?? process.env.ERP_SYNC_CONFIG;
-        const config = explicit ? loadFromOptions(o).config : null;
+      run(async ([file], flags) => {
+        const explicit = flags.config ?? process.env.ERP_SYNC_CONFIG;
+        const config = explicit ? loadFromOptions(flags).config : null;
         const companies = config?.companies ?? [];
         const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
-        const settings = o.company ? companies.find((c) => c.id === o.company) : companies[0];
-        if (o.company && !settings) throw new Error(`no company ${String(o.company)} in the configuration`);
-        return runParse({ file: file!, profile: o.profile as string | undefined, profiles, settings, ...(config ? { zipLimits: config.zipLimits, parseLimits: config.parseLimits } : {}), json: Boolean(o.json), out: process.stdout, err: process.stderr });
+        const settings = flags.company ? companies.find((c) => c.id === flags.company) : companies[0];
+        if (flags.company && !settings) throw new Error(`no company ${String(flags.company)} in the configuration`);
+        return runParse({ file: file!, profile: flags.profile as string | undefined, profiles, settings, ...(config ? { zipLimits: config.zipLimits, parseLimits: config.parseLimits } : {}), json: Boolean(flags.json), out: process.stdout, err: process.stderr });
       }),
     );
 
@@ -99,11 +99,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--json', 'JSON').conflicts('csv'))
     .addOption(new Option('--csv', 'CSV').conflicts('json'))
     .action(
-      run(async ([name], o) => {
-        const ctx = commandContext(o);
+      run(async ([name], flags) => {
+        const ctx = commandContext(flags);
         const rt = await openRuntime(ctx.config, ctx.logger, { readOnly: true });
         try {
-          return await runReport(rt.ds, { name, format: o.json ? 'json' : o.csv ? 'csv' : 'table', out: process.stdout });
+          return await runReport(rt.ds, { name, format: flags.json ? 'json' : flags.csv ? 'csv' : 'table', out: process.stdout });
         } finally {
           await rt.close();
         }
@@ -114,31 +114,31 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('replay <batch>')
     .description('deliver a batch again (all sinks, or one); <batch> is company/batchId or an unambiguous batch id')
     .option('--sink <name>', 'only this sink')
-    .action(run(([ref], o) => runReplay(commandContext(o), ref!, (o.sink as string | undefined) ?? null)));
+    .action(run(([ref], flags) => runReplay(commandContext(flags), ref!, (flags.sink as string | undefined) ?? null)));
 
   program
     .command('retry <batch>')
     .description('take a quarantined batch up again (after the cause was fixed) from the step it failed at')
-    .action(run(([ref], o) => runRetry(commandContext(o), ref!)));
+    .action(run(([ref], flags) => runRetry(commandContext(flags), ref!)));
 
   program
     .command('export <batch>')
     .description("write a loaded batch's normalized journal file (as an SFTP sink delivers it) to a file or standard output")
     .option('--format <name>', 'a format of the company\'s SFTP sinks, or generic / jsonl (default: the first configured)')
     .option('--out <file>', 'write here (default: standard output)')
-    .action(run(([ref], o) => runExport(commandContext(o), ref!, { format: o.format as string | undefined, out: o.out as string | undefined })));
+    .action(run(([ref], flags) => runExport(commandContext(flags), ref!, { format: flags.format as string | undefined, out: flags.out as string | undefined })));
 
   program
     .command('reauth <company>')
     .description("store a company's new Concur refresh token after a person re-authorised it (clears needs_reauth)")
     .option('--refresh-token-file <file>', 'read the token from this file (default: standard input)')
-    .action(run(([company], o) => runReauth(commandContext(o), company!, { tokenFile: o.refreshTokenFile as string | undefined })));
+    .action(run(([company], flags) => runReauth(commandContext(flags), company!, { tokenFile: flags.refreshTokenFile as string | undefined })));
 
   program
     .command('reverse <batch>')
     .description('undo a posting in a payment system when an accountant asks (Xero: delete the batch payment), audited')
     .requiredOption('--sink <name>', 'the sink whose posting to reverse (a xero sink)')
-    .action(run(([ref], o) => runXeroReverse(commandContext(o), ref!, o.sink as string)));
+    .action(run(([ref], flags) => runXeroReverse(commandContext(flags), ref!, flags.sink as string)));
 
   const saferpay = program.command('saferpay').description('Saferpay terminal batch closes');
   saferpay
@@ -146,15 +146,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("close a terminal's batch now: once per business day unless --force")
     .option('--force', 'close again today (audited with user@host)')
     .action(
-      run(async ([terminal], o) => {
-        const ctx = commandContext(o);
+      run(async ([terminal], flags) => {
+        const ctx = commandContext(flags);
         const rt = await openRuntime(ctx.config, ctx.logger);
         const holder = await openHolder(rt.databaseUrl, `${hostname()}:${process.pid}:cli:${randomBytes(3).toString('hex')}`, ctx.logger).catch(async (e: unknown) => {
           await rt.close();
           throw e;
         });
         try {
-          return await runSaferpayClose({ ds: rt.ds, holder, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(o.force) });
+          return await runSaferpayClose({ ds: rt.ds, holder, saferpay: ctx.config.saferpay, logger: ctx.logger }, terminal!, { force: Boolean(flags.force) });
         } finally {
           await holder.close();
           await rt.close();
@@ -167,17 +167,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('work with the configuration')
     .command('check')
     .description('validate the configuration (schema, ${…} references, cron, time zones, key and known_hosts files) without the database or network; print it with secrets masked')
-    .action(run(async (_a, o) => runConfigCheck(loadFromOptions(o), process.stdout, process.stderr)));
+    .action(run(async (_a, flags) => runConfigCheck(loadFromOptions(flags), process.stdout, process.stderr)));
 
   program
     .command('migrate')
     .description('apply pending database migrations (under an advisory lock) and exit')
-    .action(run((_a, o) => runMigrate(commandContext(o))));
+    .action(run((_a, flags) => runMigrate(commandContext(flags))));
 
   program
     .command('healthcheck')
     .description("ask the running daemon's /healthz on the configured port (exit 0 healthy, 1 not); the image's HEALTHCHECK")
-    .action(run((_a, o) => runHealthcheck(commandContext(o).config, process.stdout)));
+    .action(run((_a, flags) => runHealthcheck(commandContext(flags).config, process.stdout)));
 
   program
     .command('sandbox')
@@ -187,9 +187,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--latency-ms <n>', 'added to every answer', '0')
     .option('--fault-rate <r>', 'share of requests answered with an injected fault (0..1)', '0')
     .action(
-      run(async (_a, o) => {
+      run(async (_a, flags) => {
         const { runSandbox } = await importOptional(() => import('./commands/sandbox.js'), 'the Concur sandbox', 'run it from a checkout of erp-sync');
-        return runSandbox({ port: Number(o.port), companies: Number(o.companies), latencyMs: Number(o.latencyMs), faultRate: Number(o.faultRate) });
+        return runSandbox({ port: Number(flags.port), companies: Number(flags.companies), latencyMs: Number(flags.latencyMs), faultRate: Number(flags.faultRate) });
       }),
     );
 

@@ -9,6 +9,7 @@ import { openDatabase } from './db/database.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { ConfigError } from './config-error.js';
 import { checkAndResealTokens } from './store/sealed-tokens.js';
+import { upsertCompany } from './store/companies.js';
 import { parseSecretKey, TokenKeyError, useTokenKeys } from './store/token-cipher.js';
 
 export interface Runtime {
@@ -129,10 +130,6 @@ async function openTokenStore(ds: DataSource, config: Config, logger: Logger, op
 
 async function upsertCompanies(ds: DataSource, config: Config): Promise<void> {
   for (const c of config.companies) {
-    await ds.query(
-      `INSERT INTO companies (id, name) VALUES ($1, $2)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE companies.name IS DISTINCT FROM EXCLUDED.name`,
-      [c.id, c.name ?? c.id],
-    );
+    await upsertCompany(ds, c.id, c.name ?? c.id);
   }
 }

@@ -2,7 +2,7 @@
 // delivered back to the daemon when a test (or a person) pays a batch.
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Sleep } from '../../sinks/backoff.js';
+import type { Sleep } from '../../src/backoff.js';
 import { systemClock, type SandboxClock } from '../clock.js';
 import { createQiTechServer, type FaultOptions, type Operation } from './server.js';
 import { QiTechState, type SandboxPaymentBatch } from './state.js';

@@ -1,7 +1,6 @@
 // Webhook delivery back to the daemon, as QI Tech does it: POST JSON, retried with back-off on non-2xx
 // or no answer. Sleeping is injected so tests never wait.
-import { realSleep, type Sleep } from '../../sinks/backoff.js';
-import { backoffDelay } from '../../src/backoff.js';
+import { backoffDelay, realSleep, type Sleep } from '../../src/backoff.js';
 
 export interface WebhookTarget {
   url: string;

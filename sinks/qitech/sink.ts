@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { DataSource } from 'typeorm';
 import { log as rootLog, registerSecret, type Logger } from '../../src/log.js';
 import { demandRows, recordDiscarded, savedSettlements, savePaymentBatch, saveSettlement } from './store.js';
-import { type Sleep, withRetries } from '../backoff.js';
+import { backingOff, backoffOf, withRetries, type Sleep } from '../../src/backoff.js';
 import type { BatchToDeliver, DeliveryReport, Sink } from '../sink.js';
 import { SinkError } from '../sink.js';
 import { UntrustedTargetError } from '../../src/net/credential-target.js';
@@ -33,7 +33,7 @@ export function createQiTechSink(config: QiTechSinkConfig, deps: QiTechSinkDeps)
   return {
     name: config.name,
     async deliver(batch) {
-      const logger = (deps.logger ?? rootLog).child({ sink: config.name, company: batch.company, batchId: batch.batchId });
+      const logger = (deps.logger ?? rootLog).child({ sink: config.name, company: batch.company, batchId: batch.concurBatchId });
       let client: QiTechClient;
       try {
         client = new QiTechClient({
@@ -96,7 +96,7 @@ class Delivery {
     private readonly logger: Logger,
     private readonly batch: BatchToDeliver,
   ) {
-    this.externalId = batchExternalId(batch.company, batch.batchId);
+    this.externalId = batchExternalId(batch.company, batch.concurBatchId);
   }
 
   async run(): Promise<DeliveryReport> {
@@ -104,8 +104,9 @@ class Delivery {
     const rowId = this.batch.batchRowId;
     let remote: RemoteBatch | null = null;
     try {
+      rowId = this.batch.batchRowId;
       const { settlement } = this.config;
-      const plan = planSettlements(this.batch.company, this.batch.batchId, await demandRows(ds, rowId, { contract: settlement.contractNumberField, installment: settlement.installmentNumberField }));
+      const plan = planSettlements(this.batch.company, this.batch.concurBatchId, await demandRows(ds, rowId, { contract: settlement.contractNumberField, installment: settlement.installmentNumberField }));
       if (plan.skipped.length) this.logger.info('QI Tech: reports paying nothing are left out', { reports: plan.skipped });
       if (plan.settlements.length === 0) return await this.nothingToPay(rowId);
 
@@ -134,13 +135,8 @@ class Delivery {
   }
 
   private retrying<T>(fn: () => Promise<T>): Promise<T> {
-    const { retries } = this.config;
-    return withRetries(fn, {
-      ...retries,
-      shouldRetry: (e) => e instanceof QiTechTransportError || (e instanceof QiTechApiError && e.transient),
-      sleep: this.deps.sleep,
-      random: this.deps.random,
-    });
+    const transient = (e: unknown) => e instanceof QiTechTransportError || (e instanceof QiTechApiError && e.transient);
+    return withRetries(fn, backingOff(backoffOf(this.config.retries), transient, this.deps.random), this.deps.sleep);
   }
 
   private async save(rowId: string, remote: { status: string; payment_batch_key?: unknown }): Promise<void> {
@@ -160,7 +156,7 @@ class Delivery {
   }
 
   private async createOrRead(): Promise<RemoteBatch> {
-    const body = createBatchBody(this.config, this.externalId, `${this.batch.batchName} (${this.batch.company} ${this.batch.batchId})`, this.batch.closeDate);
+    const body = createBatchBody(this.config, this.externalId, `${this.batch.batchName} (${this.batch.company} ${this.batch.concurBatchId})`, this.batch.closeDate);
     try {
       return await this.retrying(() => this.client.createBatch(body));
     } catch (error) {

@@ -24,7 +24,7 @@ export function buildManifest(batch: BatchToDeliver, manifestRemotePath: string,
   const manifest = {
     format: MANIFEST_FORMAT,
     company: batch.company,
-    batchId: batch.batchId,
+    batchId: batch.concurBatchId,
     batchName: batch.batchName,
     closeTime: batch.closeDate.toISOString(),
     rows: batch.rows,

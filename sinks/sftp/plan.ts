@@ -46,11 +46,11 @@ function selectFiles(batch: BatchToDeliver, deliver: PlanConfig['deliver']): Arr
 
 /** Plans a delivery; two files landing on the same remote path is a permanent error, never an overwrite. */
 export function planDelivery(batch: BatchToDeliver, config: PlanConfig): DeliveryPlan {
-  const pathFor = (file: string) => renderRemotePath(config.remoteDir, config.pathTemplate, { ...batch, file });
+  const pathFor = (file: string) => renderRemotePath(config.remoteDir, config.pathTemplate, { ...batch, batchId: batch.concurBatchId, file });
   const data = selectFiles(batch, config.deliver).map((f) => ({ ...f, remotePath: pathFor(f.local.name) }));
   const journal = deliverSet(config.deliver).has('normalized')
     ? (config.formats ?? []).map((format) => {
-        const name = journalFileName(format, batch.batchId);
+        const name = journalFileName(format, batch.concurBatchId);
         return { format, name, remotePath: pathFor(name) };
       })
     : [];

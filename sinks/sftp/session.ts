@@ -7,7 +7,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import type { Logger } from '../../src/log.js';
 import { registerSecret } from '../../src/log.js';
-import { type Sleep, withRetries } from '../backoff.js';
+import { backingOff, backoffOf, withRetries, type Sleep } from '../../src/backoff.js';
 import { checkKnownHosts, hostLookupName, normalizeFingerprint, parseKnownHosts, sha256Fingerprint } from './known-hosts.js';
 import type { SftpSinkConfig } from './config.js';
 import { classifyConnectError, classifySftpError } from './errors.js';
@@ -165,7 +165,8 @@ export class SftpSession {
           throw typed;
         }
       },
-      { ...config.retries, shouldRetry: (e) => e instanceof SinkError && e.retryable, sleep: deps.sleep, random: deps.random },
+      backingOff(backoffOf(config.retries), (e) => e instanceof SinkError && e.retryable, deps.random),
+      deps.sleep,
     );
   }
 

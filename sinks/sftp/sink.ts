@@ -31,7 +31,7 @@ type Logger = SessionDeps['log'];
 export function createSftpSink(config: SftpSinkConfig, deps: Partial<SessionDeps> = {}): Sink {
   return {
     name: 'sftp',
-    deliver: (batch) => deliverBatch(config, { ...deps, log: (deps.log ?? rootLog).child({ sink: 'sftp', company: batch.company, batchId: batch.batchId }) }, batch),
+    deliver: (batch) => deliverBatch(config, { ...deps, log: (deps.log ?? rootLog).child({ sink: 'sftp', company: batch.company, batchId: batch.concurBatchId }) }, batch),
   };
 }
 

@@ -2,7 +2,8 @@
 // rotated refresh token is committed to the database before the new access token is used.
 import type { DataSource } from 'typeorm';
 import { registerSecret } from '../../src/log.js';
-import { markXeroNeedsReauth, readXeroTokens, saveXeroTokens, seedXeroRefreshToken } from './store.js';
+import { xeroTokenRow } from './store.js';
+import { rotateRefreshToken } from '../../src/store/token-rotation.js';
 import type { XeroSinkConfig } from './config.js';
 import { SinkError } from '../sink.js';
 import { invalidScopeError, requestedScopes } from './scopes.js';
@@ -53,27 +54,20 @@ export function createXeroTokens(config: XeroSinkConfig, deps: XeroAuthDeps): Xe
 
   const viaRefreshToken = async (rejected: string | null): Promise<string> => {
     if (auth.kind !== 'refresh_token') throw new Error('unreachable');
-    await seedXeroRefreshToken(deps.ds, key, auth.refreshToken);
-    const token = await deps.ds.transaction(async (m) => {
-      const stored = await readXeroTokens(m, key, true);
-      if (!stored?.refreshToken || stored.authState === 'needs_reauth') return { reauth: stored?.authError ?? 'no refresh token stored' };
-      // Another process may have refreshed meanwhile: its token is ours too.
-      if (stored.accessToken && stored.accessExpiresAt && stored.accessToken !== rejected && stored.accessExpiresAt.getTime() - deps.now() > AHEAD_MS) {
-        registerSecret(stored.accessToken);
-        return { accessToken: stored.accessToken, expiresAt: stored.accessExpiresAt.getTime() };
-      }
-      const g = await grant(config, deps, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stored.refreshToken }));
-      if ('reauth' in g) {
-        await markXeroNeedsReauth(m, key, g.reauth);
-        return g;
-      }
-      await saveXeroTokens(m, key, { accessToken: g.accessToken, accessExpiresAt: new Date(g.expiresAt), refreshToken: g.refreshToken ?? stored.refreshToken });
-      granted = g.scopes;
-      return g;
+    const rotated = await rotateRefreshToken(deps.ds, xeroTokenRow<Grant>(key, auth.refreshToken), {
+      rejected,
+      now: deps.now,
+      aheadMs: AHEAD_MS,
+      reuse: (_s, token, expiresAt) => ({ token, expiresAt: expiresAt.getTime() }),
+      grant: (_s, refreshToken) => grant(config, deps, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken })),
+      issued: (g) => {
+        granted = g.scopes;
+        return { token: g.accessToken, expiresAt: g.expiresAt };
+      },
     });
-    if ('reauth' in token) throw new SinkError('auth', `Xero connection of company ${deps.companyId} (sink ${config.name}) needs re-authorisation: ${token.reauth}`);
-    cached = { token: token.accessToken, expiresAt: token.expiresAt };
-    return token.accessToken;
+    if ('reauth' in rotated) throw new SinkError('auth', `Xero connection of company ${deps.companyId} (sink ${config.name}) needs re-authorisation: ${rotated.reauth}`);
+    cached = rotated.token;
+    return rotated.token.token;
   };
 
   const refresh = (rejected: string | null): Promise<string> => {

@@ -1,7 +1,7 @@
 // HTTP to the Xero Accounting API for one tenant: auth, the tenant's rate limits, 429/5xx handling with
 // retries (every write carries an Idempotency-Key, so a retry never posts twice), exact-decimal JSON.
 import type { Logger } from '../../src/log.js';
-import { backoffDelay } from '../../src/backoff.js';
+import { backoffDelay, backoffOf } from '../../src/backoff.js';
 import { UntrustedTargetError } from '../../src/net/credential-target.js';
 import { SinkError } from '../sink.js';
 import type { XeroTokens } from './auth.js';
@@ -94,7 +94,7 @@ export class XeroClient {
     const url = new URL(`${this.config.apiUrl.replace(/\/$/, '')}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const { retries } = this.config;
-    const policy = { baseMs: retries.baseDelayMs, maxMs: retries.maxDelayMs, maxAttempts: retries.attempts };
+    const policy = backoffOf(retries);
     let failures = 0;
     let throttled = 0;
     let renewed = false;
@@ -116,7 +116,7 @@ export class XeroClient {
         answer = error instanceof Error ? error : new Error(String(error));
       }
       const retryLater = async (why: string, retryAfterMs: number | null): Promise<void> => {
-        if (++failures >= retries.attempts) {
+        if (++failures >= policy.maxAttempts) {
           throw new SinkError(answer instanceof Error ? (answer.name === 'TimeoutError' ? 'timeout' : 'connection-lost') : 'remote-failure', `Xero ${op}: ${why} (${failures} attempts)`, undefined, answer instanceof Error ? { cause: answer } : undefined);
         }
         const delay = Math.max(retryAfterMs ?? 0, backoffDelay(failures, policy, this.deps.random));

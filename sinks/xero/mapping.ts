@@ -163,14 +163,14 @@ function fieldValue(line: ReportLine, field: string): string | null {
 
 export interface BatchIdentity {
   company: string;
-  batchId: string;
+  concurBatchId: string;
   batchName: string;
 }
 
 /** Our reference on the batch payment: unique per company and batch, so a lookup finds what we posted. */
 export function paymentReference(b: BatchIdentity): string {
   // No double quotes or backslashes: the reference is looked up inside a quoted where filter.
-  return `Concur ${b.company}/${b.batchId} ${b.batchName}`.replace(/["\\]/g, "'").slice(0, LIMITS.reference).trimEnd();
+  return `Concur ${b.company}/${b.concurBatchId} ${b.batchName}`.replace(/["\\]/g, "'").slice(0, LIMITS.reference).trimEnd();
 }
 
 export interface Payable {
@@ -187,9 +187,9 @@ export function batchPaymentBody(b: BatchIdentity, closeDate: Date, bankAccount:
         Account: 'code' in bankAccount ? { Code: bankAccount.code } : { AccountID: bankAccount.accountId },
         Reference: paymentReference(b),
         Date: xeroDate(closeDate),
-        Details: `Concur ${b.batchId}`.slice(0, LIMITS.details),
+        Details: `Concur ${b.concurBatchId}`.slice(0, LIMITS.details),
         Particulars: 'Expenses',
-        Code: b.batchId.slice(0, LIMITS.code),
+        Code: b.concurBatchId.slice(0, LIMITS.code),
         Payments: payables.map((p) => ({
           Invoice: { InvoiceID: p.invoiceId },
           Amount: new JsonDecimal(p.amount),

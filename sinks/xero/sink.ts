@@ -1,5 +1,6 @@
 // The Xero delivery: the batch's reports become paid ACCPAY bills through one PAYBATCH batch payment, posted once.
 import type { DataSource } from 'typeorm';
+import { realSleep } from '../../src/backoff.js';
 import { log as rootLog, type Logger } from '../../src/log.js';
 import { credentialFetch, hostsOf } from '../../src/net/credential-target.js';
 import { notePending, readXeroPayment, reportLines, saveXeroError, savePosted } from './store.js';
@@ -27,7 +28,7 @@ export interface XeroSinkDeps {
 /** Builds the client of one company's Xero connection (also used by the follow-up check and `reverse`). */
 export function createXeroClient(config: XeroSinkConfig, companyId: string, deps: XeroSinkDeps): XeroClient {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? realSleep;
   // Credentials go only to the configured API and token hosts (over https; http only to loopback).
   const f = credentialFetch(deps.fetch ?? fetch, { service: 'Xero', trusted: hostsOf(config.apiUrl, config.tokenUrl) });
   return new XeroClient(config, {
@@ -50,7 +51,7 @@ export function createXeroSink(config: XeroSinkConfig, deps: XeroSinkDeps): Sink
   return {
     name: config.name,
     deliver: async (batch) => {
-      const logger = (deps.logger ?? rootLog).child({ sink: config.name, company: batch.company, batchId: batch.batchId });
+      const logger = (deps.logger ?? rootLog).child({ sink: config.name, company: batch.company, batchId: batch.concurBatchId });
       try {
         const client = createXeroClient(config, batch.company, { ...deps, logger });
         return await deliverBatch(config, deps.ds, client, logger, batch);
@@ -72,12 +73,13 @@ class ElementsError extends SinkError {
 
 async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: XeroClient, logger: Logger, batch: BatchToDeliver): Promise<DeliveryReport> {
   const ok = (): DeliveryReport => ({ sink: config.name, ok: true, files: [] });
-  const stored = await readXeroPayment(ds, batch.batchRowId, config.name);
+  const rowId = batch.batchRowId;
+  const stored = await readXeroPayment(ds, rowId, config.name);
   if (stored?.batchPaymentId && stored.status !== 'DELETED') {
     logger.info('Xero batch payment already posted', { batchPaymentId: stored.batchPaymentId });
     return ok();
   }
-  const grouped = groupReports(await reportLines(ds, batch.company, batch.batchRowId), config);
+  const grouped = groupReports(await reportLines(ds, batch.company, rowId), config);
   if (grouped.problems.length) throw new ElementsError('config', 'the batch cannot be mapped to Xero bills', grouped.problems);
   if (grouped.skipped.length) logger.info('reports with nothing owed are not paid', { reports: grouped.skipped });
   if (grouped.reports.length === 0) {
@@ -86,31 +88,30 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
   }
   // Decided before anything is written: a batch whose currency has no bank account is quarantined untouched.
   const bank = bankAccountFor(grouped.reports, config);
-  if ('problem' in bank) throw new SinkError('config', `batch ${batch.company}/${batch.batchId}: ${bank.problem}`);
-  const ident = { company: batch.company, batchId: batch.batchId, batchName: batch.batchName };
-  const reference = paymentReference(ident);
-  const generation = await notePending(ds, { batchId: batch.batchRowId, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
+  if ('problem' in bank) throw new SinkError('config', `batch ${batch.company}/${batch.concurBatchId}: ${bank.problem}`);
+  const reference = paymentReference(batch);
+  const generation = await notePending(ds, { batchId: rowId, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
   const total = sumText(grouped.reports.map((r) => r.total));
   try {
     const existing = await findOurBatchPayment(client, reference);
     if (existing) {
       logger.info('Xero batch payment found by its reference; adopting it', { batchPaymentId: existing.BatchPaymentID });
-      await savePosted(ds, { batchId: batch.batchRowId, sink: config.name, batchPaymentId: String(existing.BatchPaymentID), total, status: String(existing.Status ?? 'AUTHORISED'), bills: [] });
+      await savePosted(ds, { batchId: rowId, sink: config.name, batchPaymentId: String(existing.BatchPaymentID), total, status: String(existing.Status ?? 'AUTHORISED'), bills: [] });
       return ok();
     }
     const payables = await payableBills(config, client, logger, batch, grouped.reports, generation);
-    const body = stringifyExact(batchPaymentBody(ident, batch.closeDate, bank.account, payables));
+    const body = stringifyExact(batchPaymentBody(batch, batch.closeDate, bank.account, payables));
     const answer = await client.call('create batch payment', 'PUT', '/BatchPayments', {
       query: { summarizeErrors: 'false' },
       body,
-      idempotencyKey: idempotencyKey(batch.company, batch.batchId, `batchpayment-g${generation}`, body),
+      idempotencyKey: idempotencyKey(batch.company, batch.concurBatchId, `batchpayment-g${generation}`, body),
     });
     const created = createdBatchPayment(answer, payables);
-    await savePosted(ds, { batchId: batch.batchRowId, sink: config.name, batchPaymentId: created.id, total, status: created.status, bills: payables });
+    await savePosted(ds, { batchId: rowId, sink: config.name, batchPaymentId: created.id, total, status: created.status, bills: payables });
     logger.info('Xero batch payment posted', { batchPaymentId: created.id, total, payments: payables.length });
     return ok();
   } catch (error) {
-    if (error instanceof SinkError) await saveXeroError(ds, batch.batchRowId, config.name, error.message);
+    if (error instanceof SinkError) await saveXeroError(ds, rowId, config.name, error.message);
     throw error;
   }
 }
@@ -137,7 +138,7 @@ async function payableBills(config: XeroSinkConfig, client: XeroClient, logger: 
     const answer = await client.call('create bills', 'PUT', '/Invoices', {
       query: { summarizeErrors: 'false' },
       body: chunk,
-      idempotencyKey: idempotencyKey(batch.company, batch.batchId, `bills-g${generation}`, chunk),
+      idempotencyKey: idempotencyKey(batch.company, batch.concurBatchId, `bills-g${generation}`, chunk),
     });
     const elements = elementResults(answer, 'Invoices');
     if (answer.status === 400 && elements.length === 0) rejected.push({ reportId: null, message: `Xero refused the bills: ${answerMessage(answer)}` });

@@ -3,6 +3,7 @@ import type { ReportLine } from './mapping.js';
 import { update, type Queryable } from '../../src/db/sql.js';
 import { openToken, sealToken } from '../../src/store/token-cipher.js';
 import { xeroContext } from '../../src/store/sealed-tokens.js';
+import type { TokenRow } from '../../src/store/token-rotation.js';
 
 export interface XeroTokenRow {
   accessToken: string | null;
@@ -57,6 +58,16 @@ export async function replaceXeroRefreshToken(q: Queryable, k: Key, refreshToken
        auth_state = 'ok', auth_error = NULL, updated_at = now()`,
     [k.companyId, k.sink, sealToken(refreshToken, xeroContext(k, 'refresh_token'))],
   );
+}
+
+/** A Xero connection's token row for the rotation (src/store/token-rotation.ts); a grant without a new refresh token keeps the old one. */
+export function xeroTokenRow<G extends { accessToken: string; expiresAt: number; refreshToken: string | null }>(k: Key, seedRefreshToken: string): TokenRow<XeroTokenRow, G> {
+  return {
+    seed: (q) => seedXeroRefreshToken(q, k, seedRefreshToken),
+    lockAndRead: (q) => readXeroTokens(q, k, true),
+    save: (q, g, spent) => saveXeroTokens(q, k, { accessToken: g.accessToken, accessExpiresAt: new Date(g.expiresAt), refreshToken: g.refreshToken ?? spent }),
+    markNeedsReauth: (q, error) => markXeroNeedsReauth(q, k, error),
+  };
 }
 
 /** The batch's transactions, amounts as exact text, in report and file order. */

@@ -10,8 +10,7 @@ import { forEachLimited } from '../pipeline/limit.js';
 import { runSummary, type RunSummary } from '../pipeline/run-summary.js';
 import { finishedSince, unfinishedBatches } from '../store/batches.js';
 import type { CommandContext } from './context.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { realSleep as sleep } from '../backoff.js';
 
 export async function runRunOnce(ctx: CommandContext): Promise<number> {
   const { logger } = ctx;

@@ -61,7 +61,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
       routes: config.webhooks.qitech ? { '/webhooks/qitech': createQiTechWebhookRoute({ ds, logger, secret: config.webhooks.qitech.secret }) } : {},
       fallback: consoleUi?.route,
       ready: async () => {
-        await ds.query('SELECT 1');
+        // Reading the migrations table is also the database round trip readiness needs.
         const ok = await migrationsApplied(ds);
         return { ok, detail: ok ? 'ready' : 'migrations pending' };
       },

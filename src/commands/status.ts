@@ -8,24 +8,36 @@ import { sinksNeedingAttention, type SinkAttentionRow } from '../store/sink-atte
 import { renderSaferpayStatus } from './saferpay.js';
 import type { CommandContext } from './context.js';
 import type { CompanyConfig } from '../config/schema.js';
+import { whyWaiting } from '../pipeline/waiting.js';
 
 function totalsText(t: Record<string, string>): string {
   return Object.entries(t).map(([cur, v]) => `${v} ${cur}`.trim()).join(', ') || '-';
 }
 
-/** Why a batch that is not finished waits, and until when; null when it is finished or due now. */
+/**
+ * Why a batch that is not finished waits, and until when (whyWaiting decides, as for run-once's summary; status
+ * words it with more detail: the close schedule, Concur's Count 0); null when it is finished or due now.
+ */
 export function waitingOf(b: BatchStatus, company: CompanyConfig | undefined, now: Date): { until: string; reason: string } | null {
-  if (b.state === 'done' || b.state === 'quarantined' || !b.nextAttemptAt || new Date(b.nextAttemptAt) <= now) return null;
   const until = b.nextAttemptAt;
-  if (b.attempts > 0) return { until, reason: `back-off after ${b.attempts} failed attempt${b.attempts === 1 ? '' : 's'}` };
-  if (b.state === 'empty') return { until, reason: 'empty: Concur says the batch has no reports; tried again' };
-  if (b.state === 'closing') return { until, reason: 'close requested: watching the list until Concur shows it CLOSED' };
-  if (b.state === 'discovered' && b.count === 0) return { until, reason: 'empty: no reports yet (Count 0); looked at again at the next listing' };
-  if (b.state === 'discovered') {
-    const close = company?.concur.close.schedule;
-    return { until, reason: close && close !== 'immediate' ? `close window: close.schedule "${close}" (${company!.timezone})` : 'close window: the next listing' };
+  const why = whyWaiting({ state: b.state, nextAttemptAt: until ? new Date(until) : null, lastError: b.lastError, heldBy: null }, now);
+  if (!until || !why) return null;
+  switch (why.kind) {
+    case 'back-off':
+      return { until, reason: `back-off after ${b.attempts} failed attempt${b.attempts === 1 ? '' : 's'}` };
+    case 'no-reports':
+      return { until, reason: 'empty: Concur says the batch has no reports; tried again' };
+    case 'close-watch':
+      return { until, reason: 'close requested: watching the list until Concur shows it CLOSED' };
+    case 'close-window': {
+      if (b.count === 0) return { until, reason: 'empty: no reports yet (Count 0); looked at again at the next listing' };
+      const close = company?.concur.close.schedule;
+      return { until, reason: close && close !== 'immediate' ? `close window: close.schedule "${close}" (${company!.timezone})` : 'close window: the next listing' };
+    }
+    case 'held':
+    case 'due':
+      return null;
   }
-  return { until, reason: 'scheduled' };
 }
 
 type Waiting = ReturnType<typeof waitingOf>;

@@ -2,10 +2,12 @@
 import type { DataSource } from 'typeorm';
 import type { ConcurConfig } from '../config/schema.js';
 import { registerSecret, type Logger } from '../log.js';
-import { markNeedsReauth, readTokens, saveRefreshedTokens, seedRefreshToken, type StoredTokens } from './tokens.js';
+import { companyTokenRow } from './tokens.js';
+import { rotateRefreshToken } from '../store/token-rotation.js';
 import { ConcurConfigError, ConcurHttpError, ConcurProtocolError, ConcurReauthRequiredError } from './errors.js';
 import { exchange, type FetchFn } from './http.js';
-import { withRetries, type RetryLoopDeps } from './retry.js';
+import { inCallRetries, type RetryLoopDeps } from './retry.js';
+import { withRetries } from '../backoff.js';
 import { cleanUrl, tokenUrl } from './urls.js';
 import { concurTargets } from './hosts.js';
 import { credentialTarget, UntrustedTargetError } from '../net/credential-target.js';
@@ -81,52 +83,37 @@ class OAuthTokens implements AccessTokens {
 
   /** One refresh at a time per client; concurrent callers share it. */
   private refresh(rejected: string | null): Promise<Credential> {
-    this.inFlight ??= withRetries(this.deps.retry, () => this.refreshOnce(rejected)).finally(() => {
+    this.inFlight ??= withRetries(() => this.refreshOnce(rejected), inCallRetries(this.deps.retry), this.deps.retry.sleep).finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;
   }
 
-  /**
-   * Under the token row's lock: take a token another process stored meanwhile, or spend the refresh token and
-   * commit the rotated one (and the geolocation) before anything uses the new access token.
-   */
+  /** Rotates under the token row's lock (src/store/token-rotation.ts), committing the geolocation with the tokens. */
   private async refreshOnce(rejected: string | null): Promise<Credential> {
     const { ds, companyId } = this.deps;
-    type Outcome = { credential: Credential; expiresAt: number } | { reauth: string; url: string };
-    await seedRefreshToken(ds, companyId, this.auth.refreshToken, this.auth.geolocation ?? this.deps.config.baseUrl ?? null);
-    const outcome = await ds.transaction(async (m): Promise<Outcome> => {
-      const stored = await readTokens(m, companyId, true);
-      if (!stored) throw new ConcurConfigError(`no token row for company ${companyId} (is it in the companies table?)`, { operation: 'refresh token', url: '' });
-      if (stored.authState === 'needs_reauth') return { reauth: stored.authError ?? 'needs re-authorisation', url: '' };
-      const usable = this.usable(stored, rejected);
-      if (usable) return usable;
-      const geolocation = stored.geolocation ?? this.auth.geolocation ?? this.deps.config.baseUrl;
-      if (!geolocation || !stored.refreshToken) throw new ConcurConfigError('no geolocation or base URL to ask for a token', { operation: 'refresh token', url: '' });
-      const url = tokenUrl(geolocation);
-      const grant = await this.grant(url, stored.refreshToken);
-      if ('reauth' in grant) {
-        await markNeedsReauth(m, companyId, grant.reauth);
-        return { reauth: grant.reauth, url };
-      }
-      await saveRefreshedTokens(m, companyId, grant);
-      return { credential: { token: grant.accessToken, apiBase: grant.geolocation }, expiresAt: grant.accessExpiresAt.getTime() };
+    const seed = { refreshToken: this.auth.refreshToken, geolocation: this.auth.geolocation ?? this.deps.config.baseUrl ?? null };
+    const outcome = await rotateRefreshToken(ds, companyTokenRow<Grant>(companyId, seed), {
+      rejected,
+      now: this.deps.retry.now,
+      aheadMs: REFRESH_AHEAD_MS,
+      reuse: (s, token, expiresAt) => (s.geolocation ? { credential: { token, apiBase: s.geolocation }, expiresAt: expiresAt.getTime() } : null),
+      grant: async (s, refreshToken) => {
+        const geolocation = s.geolocation ?? this.auth.geolocation ?? this.deps.config.baseUrl;
+        if (!geolocation) throw new ConcurConfigError('no geolocation or base URL to ask for a token', { operation: 'refresh token', url: '' });
+        const url = tokenUrl(geolocation);
+        const grant = await this.grant(url, refreshToken);
+        return 'reauth' in grant ? { ...grant, url } : grant;
+      },
+      issued: (g) => ({ credential: { token: g.accessToken, apiBase: g.geolocation }, expiresAt: g.accessExpiresAt.getTime() }),
     });
     if ('reauth' in outcome) {
       this.cached = null;
       this.log.error('concur refresh token refused: company needs re-authorisation', { company: companyId, error: outcome.reauth });
-      throw new ConcurReauthRequiredError(companyId, outcome.reauth, { operation: 'refresh token', url: outcome.url });
+      throw new ConcurReauthRequiredError(companyId, outcome.reauth, { operation: 'refresh token', url: 'url' in outcome && typeof outcome.url === 'string' ? outcome.url : '' });
     }
-    this.cached = outcome;
-    return outcome.credential;
-  }
-
-  private usable(stored: StoredTokens, rejected: string | null) {
-    const { accessToken, accessExpiresAt, geolocation } = stored;
-    if (!accessToken || !accessExpiresAt || !geolocation || accessToken === rejected) return null;
-    if (accessExpiresAt.getTime() - this.deps.retry.now() <= REFRESH_AHEAD_MS) return null;
-    registerSecret(accessToken);
-    return { credential: { token: accessToken, apiBase: geolocation }, expiresAt: accessExpiresAt.getTime() };
+    this.cached = outcome.token;
+    return outcome.token.credential;
   }
 
   /**

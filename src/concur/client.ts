@@ -9,10 +9,12 @@ import type { ConcurConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { createAccessTokens, type AccessTokens, type Credential } from './auth.js';
 import { ConcurHttpError, ConcurNetworkError, ConcurProtocolError } from './errors.js';
-import { contentTypeDisagrees, detectFileKind, KIND_SNIFF_BYTES, type BatchFileKind } from './file-kind.js';
+import { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from '../../parsers/index.js';
+import { contentTypeDisagrees } from './file-kind.js';
 import { exchange, httpError, throwUnlessOk, type Exchange, type FetchFn } from './http.js';
 import { EMPTY_BATCH_RETRY_MS, isEmptyBatchMessage } from './retry-policy.js';
-import { withRetries, type RetryLoopDeps } from './retry.js';
+import { inCallRetries, type RetryLoopDeps } from './retry.js';
+import { realSleep, withRetries } from '../backoff.js';
 import { batchListUrl, cleanUrl, closeUrlFor } from './urls.js';
 import { concurFetch } from './hosts.js';
 import { parseBatchList, parseCloseAnswer, parseXml, type BatchSummary } from './xml.js';
@@ -20,7 +22,8 @@ import { faultPoint } from '../faults.js';
 import { progressReporter } from '../progress.js';
 
 export type { BatchSummary } from './xml.js';
-export type BatchStatus = 'OPEN' | 'CLOSED';
+/** The batch list's filter (Concur's `status` query parameter); not the `BatchStatus` of a close answer. */
+export type BatchListStatus = 'OPEN' | 'CLOSED';
 
 /** The documented empty-batch 500: not a failure of the batch, it waits and is tried again later. */
 export interface EmptyBatchOutcome {
@@ -33,19 +36,18 @@ export interface EmptyBatchOutcome {
 
 export type CloseRequested = { outcome: 'requested'; status: string; jobQueueKey: string | null } | EmptyBatchOutcome;
 export type FileUrlObtained = { outcome: 'file-url'; batchStatus: string; fileUrl: string } | EmptyBatchOutcome;
-export type WatchResult = { closed: true; batch: BatchSummary } | { closed: false; waitedMs: number };
 
 export interface DownloadedFile {
   sha256: string;
   size: number;
   contentType: string | null;
-  kind: BatchFileKind;
+  /** The parsers' verdict on the first bytes; `unknown` (binary, empty) is kept and delivered, not parsed. */
+  kind: DetectedKind;
 }
 
 export interface ConcurClient {
-  listBatches(status?: BatchStatus): Promise<BatchSummary[]>;
+  listBatches(status?: BatchListStatus): Promise<BatchSummary[]>;
   requestClose(batchUrl: string): Promise<CloseRequested>;
-  waitUntilClosed(batchId: string, opts?: { timeoutMs?: number }): Promise<WatchResult>;
   closeForFileUrl(batchUrl: string): Promise<FileUrlObtained>;
   downloadFile(fileUrl: string, spoolPath: string): Promise<DownloadedFile>;
 }
@@ -65,22 +67,19 @@ export interface ConcurClientOptions {
   maxInCallDelayMs?: number;
 }
 
-/** Watching for CLOSED: first look after this long, doubling up to the cap. */
-const WATCH_FIRST_MS = 5_000;
-const WATCH_CAP_MS = 60_000;
-
 export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
   const { config } = opts;
   const logger = opts.logger.child({ company: opts.companyId, source: 'concur' });
   const fetchFn = concurFetch(opts.fetch ?? fetch, config);
   const retry: RetryLoopDeps = {
     logger,
-    sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    sleep: opts.sleep ?? realSleep,
     now: opts.now ?? Date.now,
     random: opts.random ?? Math.random,
     maxAttempts: opts.maxAttempts ?? 5,
     maxInCallDelayMs: opts.maxInCallDelayMs ?? 60_000,
   };
+  const retrying = <T>(fn: () => Promise<T>): Promise<T> => withRetries(fn, inCallRetries(retry), retry.sleep);
   const tokens: AccessTokens = createAccessTokens({ companyId: opts.companyId, config, ds: opts.ds, fetch: fetchFn, retry });
 
   const send = (operation: string, url: string, method: 'GET' | 'POST', cred: Credential) =>
@@ -121,7 +120,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
 
   /** Runs a close; the empty-batch 500 becomes an outcome instead of an error. */
   async function close<T>(operation: string, url: string, read: (x: Exchange) => Promise<T>): Promise<T | EmptyBatchOutcome> {
-    return withRetries(retry, async () => {
+    return retrying(async () => {
       try {
         return await read(await authorised(operation, () => url, 'POST'));
       } catch (err) {
@@ -136,7 +135,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
 
   const client: ConcurClient = {
     async listBatches(status) {
-      return withRetries(retry, async () => {
+      return retrying(async () => {
         const x = await authorised('list batches', (cred) => batchListUrl(cred.apiBase, status), 'GET');
         const parsed = parseBatchList(await xmlOf(x));
         if (!parsed) throw new ConcurProtocolError('list batches: no BatchList in the answer', x.ctx);
@@ -159,18 +158,6 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
       });
     },
 
-    async waitUntilClosed(batchId, watch) {
-      const limit = watch?.timeoutMs ?? config.close.closeWatchTimeoutMs;
-      const start = retry.now();
-      for (let pause = WATCH_FIRST_MS; ; pause = Math.min(WATCH_CAP_MS, pause * 2)) {
-        const batch = (await client.listBatches('CLOSED')).find((b) => b.batchId === batchId);
-        if (batch) return { closed: true, batch };
-        const waited = retry.now() - start;
-        if (waited >= limit) return { closed: false, waitedMs: waited };
-        await retry.sleep(Math.min(pause, limit - waited));
-      }
-    },
-
     async closeForFileUrl(batchUrl) {
       const url = closeUrl(batchUrl, 'v1.1', 'close batch (v1.1)');
       return close('close batch (v1.1)', url, async (x) => {
@@ -186,7 +173,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
       if (!url) throw new ConcurProtocolError(`download: File-Url ${JSON.stringify(fileUrl)} is not a URL`, { operation: 'download', url: fileUrl });
       const part = `${spoolPath}.part`;
       try {
-        const file = await withRetries(retry, () => downloadOnce(url, part));
+        const file = await retrying(() => downloadOnce(url, part));
         await rename(part, spoolPath);
         if (contentTypeDisagrees(file.kind, file.contentType)) {
           logger.warn('concur file: Content-Type disagrees with the bytes; the bytes win', { url, contentType: file.contentType, kind: file.kind });
@@ -213,7 +200,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
         hash.update(chunk);
         size += chunk.byteLength;
         progress(size);
-        if (head.length < KIND_SNIFF_BYTES) head = Buffer.concat([head, Buffer.from(chunk.subarray(0, KIND_SNIFF_BYTES - head.length))]);
+        if (head.length < DETECT_HEAD_BYTES) head = Buffer.concat([head, Buffer.from(chunk.subarray(0, DETECT_HEAD_BYTES - head.length))]);
         yield chunk;
         // Crash-suite fault point: part of the body is in the spool file, the download not finished.
         faultPoint('fetch:mid-download');
@@ -226,7 +213,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
       throw new ConcurNetworkError(`download: received ${size} of ${declared} bytes`, x.ctx);
     }
     const contentType = x.res.headers.get('content-type');
-    return { sha256: hash.digest('hex'), size, contentType, kind: detectFileKind(head, contentType) };
+    return { sha256: hash.digest('hex'), size, contentType, kind: detectKind(head) };
   }
 
   return client;

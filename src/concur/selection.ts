@@ -1,5 +1,5 @@
 // Which batches a company wants, and when to close them: pure decisions over a listed batch.
-import { lastRunAtOrBefore } from '../pipeline/schedule.js';
+import { lastRunAtOrBefore } from '../model/schedule.js';
 import type { ConcurConfig } from '../config/schema.js';
 import type { BatchSummary } from './xml.js';
 

@@ -1,5 +1,6 @@
 // SQL of the Concur OAuth tokens and auth state per company: the only copy of a rotated refresh token.
 import type { Queryable } from '../db/sql.js';
+import type { TokenRow } from '../store/token-rotation.js';
 import { openToken, sealToken } from '../store/token-cipher.js';
 import { oauthContext } from '../store/sealed-tokens.js';
 
@@ -82,8 +83,27 @@ export async function saveRefreshedTokens(
   );
 }
 
+/** Forgets the companies' tokens and any refusal (the built-in sandbox issues new ones each start). */
+export async function forgetTokens(q: Queryable, companyIds: string[]): Promise<void> {
+  await q.query(`DELETE FROM oauth_tokens WHERE company_id = ANY($1)`, [companyIds]);
+  await q.query(`UPDATE companies SET auth_state = 'ok', auth_error = NULL WHERE id = ANY($1)`, [companyIds]);
+}
+
 /** The refresh token is dead: the company waits for a person (status and metrics read auth_state). */
 export async function markNeedsReauth(q: Queryable, companyId: string, error: string): Promise<void> {
   await q.query(`UPDATE companies SET auth_state = 'needs_reauth', auth_error = $2, updated_at = now() WHERE id = $1`, [companyId, error]);
   await q.query(`UPDATE oauth_tokens SET access_token = NULL, access_expires_at = NULL, updated_at = now() WHERE company_id = $1`, [companyId]);
+}
+
+/** A company's token row for the rotation (src/store/token-rotation.ts), seeded with the configured refresh token. */
+export function companyTokenRow<G extends { accessToken: string; accessExpiresAt: Date; refreshToken: string; geolocation: string }>(
+  companyId: string,
+  seed: { refreshToken: string; geolocation: string | null },
+): TokenRow<StoredTokens, G> {
+  return {
+    seed: (q) => seedRefreshToken(q, companyId, seed.refreshToken, seed.geolocation),
+    lockAndRead: (q) => readTokens(q, companyId, true),
+    save: (q, grant) => saveRefreshedTokens(q, companyId, grant),
+    markNeedsReauth: (q, error) => markNeedsReauth(q, companyId, error),
+  };
 }

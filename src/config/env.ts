@@ -11,8 +11,8 @@ function intVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return Number(v);
 }
 
-function withoutUndefined(o: Raw): Raw {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+function withoutUndefined(raw: Raw): Raw {
+  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
 }
 
 /** Sets `value` at `section.key` of a raw configuration unless undefined. */

@@ -1,6 +1,6 @@
 // The configuration's shape, validated at start-up. Unknown keys are errors (every object is strict).
 import { z } from 'zod';
-import { isValidSchedule } from '../pipeline/schedule.js';
+import { isValidSchedule } from '../model/schedule.js';
 import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
 import { XeroSinkConfigSchema } from '../../sinks/xero/config.js';
 import { QiTechSinkConfigSchema } from '../../sinks/qitech/config.js';

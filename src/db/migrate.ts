@@ -26,9 +26,14 @@ export async function migrationsApplied(ds: DataSource): Promise<boolean> {
   return !(await ds.showMigrations());
 }
 
-/** Which known migrations the database lacks, read without writing (TypeORM's showMigrations creates its table). */
-export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+/** The migrations the database records as applied, read without writing (TypeORM's showMigrations creates its table). */
+export async function appliedMigrations(ds: DataSource): Promise<string[]> {
   const [row]: Array<{ exists: boolean }> = await ds.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`);
-  const applied = new Set(row?.exists ? ((await ds.query(`SELECT name FROM schema_migrations`)) as Array<{ name: string }>).map((r) => r.name) : []);
+  return row?.exists ? ((await ds.query(`SELECT name FROM schema_migrations`)) as Array<{ name: string }>).map((r) => r.name) : [];
+}
+
+/** Which known migrations the database lacks. */
+export async function pendingMigrations(ds: DataSource): Promise<string[]> {
+  const applied = new Set(await appliedMigrations(ds));
   return ds.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.has(name));
 }

@@ -9,12 +9,3 @@ export async function update<T = unknown>(db: Queryable, sql: string, params: un
   return { rows, count };
 }
 
-/** Minimal view of a raw pg client (inside a COPY transaction) with TypeORM's result shapes. */
-export function fromPgClient(client: { query(sql: string, params?: unknown[]): Promise<{ command: string; rows: unknown[]; rowCount: number | null }> }): Queryable {
-  return {
-    query: async (sql: string, params?: unknown[]) => {
-      const r = await client.query(sql, params);
-      return r.command === 'UPDATE' || r.command === 'DELETE' ? [r.rows, r.rowCount ?? 0] : r.rows;
-    },
-  } as Queryable;
-}

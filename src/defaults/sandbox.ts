@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
+import { forgetTokens } from '../concur/tokens.js';
 import { startConcurSandbox, type ConcurSandbox } from '../../sandboxes/concur/index.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from '../config/sandbox-profile.js';
 import { startAlertReceiver, type AlertReceiver } from '../../sandboxes/alerts/receiver.js';
@@ -53,8 +54,7 @@ export async function startBuiltInSandbox(rt: Runtime, logger: Logger, opts: { d
     ...(opts.demo ? { newBatchEveryMs: 120_000 } : {}),
   });
   // The sandbox forgets its tokens when it stops: tokens stored for an earlier sandbox would be refused.
-  await rt.ds.query(`DELETE FROM oauth_tokens WHERE company_id = ANY($1)`, [ids]);
-  await rt.ds.query(`UPDATE companies SET auth_state = 'ok', auth_error = NULL WHERE id = ANY($1)`, [ids]);
+  await forgetTokens(rt.ds, ids);
   logger.info('built-in Concur sandbox started', { url: sandbox.url, companies: ids });
   const receiver = opts.demo ? await demoAlerts(rt, logger, sandbox, ids).catch(async (e: unknown) => Promise.reject(await sandbox.close().then(() => e))) : null;
   const creds = new Map(sandbox.companies.map((c) => [c.id, c]));

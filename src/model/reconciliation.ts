@@ -56,3 +56,17 @@ export function checkLabel(c: Pick<ReconcileCheck, 'check' | 'file' | 'currency'
 export function shownStatus(rec: { status?: unknown } | null | undefined): ShownReconciliationStatus {
   return rec?.status === 'reconciled' || rec?.status === 'mismatch' ? rec.status : 'not-checked';
 }
+
+/** Stored rows grouped by file, currency and account ('' = none): what the reconciliation reads of the stored rows
+ * (src/store/load.ts computes them in SQL). */
+export interface StoredGroup {
+  file: string;
+  currency: string;
+  account: string;
+  rows: number;
+  total: string;
+}
+
+export interface StoredFigures {
+  groups: StoredGroup[];
+}

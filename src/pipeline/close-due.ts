@@ -5,7 +5,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { BatchSummary } from '../concur/client.js';
 import type { BatchRow } from '../store/batches.js';
 import { decideBatch } from '../concur/selection.js';
-import { nextRunAfter } from './schedule.js';
+import { nextRunAfter } from '../model/schedule.js';
 
 function summaryOf(b: BatchRow): BatchSummary {
   return {

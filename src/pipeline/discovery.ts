@@ -6,7 +6,7 @@ import type { BatchSummary, ConcurClient } from '../concur/client.js';
 import { decideBatch } from '../concur/selection.js';
 import { knownExternalIds, advanceNextAttempt, upsertDiscovered, waitingToClose } from '../store/batches.js';
 import { rescheduledAttempt } from './close-due.js';
-import { nextRunAfter } from './schedule.js';
+import { nextRunAfter } from '../model/schedule.js';
 
 /** How a company's listing went, as the daemon and run-once report it. */
 export type DiscoveryOutcome = { outcome: 'done' | 'not-due' } | { outcome: 'failed'; error: string } | { outcome: 'held'; heldBy: string | null };

@@ -1,10 +1,9 @@
 // The per-batch state machine as pure functions: (batch, outcome of a step, policy, now) → transition.
 // The worker commits each transition with its audit event; side effects live in src/pipeline/steps.
-import type { BatchState, Step } from './states.js';
+import type { BatchState, Step } from '../model/batch-state.js';
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import type { Reconciliation } from '../model/reconciliation.js';
-
-export type { Reconciliation };
+import type { Transition } from '../model/transition.js';
 
 export interface BatchView {
   state: BatchState;
@@ -47,29 +46,6 @@ export interface Policy {
   closeWatchIntervalMs: number;
   reconciliation: 'quarantine' | 'load-and-flag';
   random?: () => number;
-}
-
-export interface Transition {
-  state: BatchState;
-  /** Event kind for the audit trail. */
-  event: string;
-  detail: Record<string, unknown>;
-  nextAttemptAt: Date | null;
-  attempts: number;
-  lastError: string | null;
-  /** Column updates beyond state (timestamps, file url, reconciliation, quarantine reason). */
-  set: Partial<{
-    fileUrl: string;
-    closeRequestedAt: Date;
-    closedAt: Date;
-    fetchedAt: Date;
-    loadedAt: Date;
-    deliveredAt: Date;
-    doneAt: Date;
-    reconciliation: Reconciliation;
-    quarantineReason: string;
-    stateData: Record<string, unknown>;
-  }>;
 }
 
 const after = (now: Date, ms: number) => new Date(now.getTime() + ms);

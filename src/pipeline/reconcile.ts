@@ -1,7 +1,7 @@
 // Reconciliation as a pure decision: the rows as stored (or, for `erp-sync parse`, as they would be stored)
 // against the batch list, each file's own figures and the number of lines parsed.
 import { Money, ZERO, moneyText } from '../money.js';
-import { checkLabel, type CheckKind, type ReconcileCheck, type Reconciliation } from '../model/reconciliation.js';
+import { checkLabel, type CheckKind, type ReconcileCheck, type Reconciliation, type StoredFigures, type StoredGroup } from '../model/reconciliation.js';
 import type { Transaction } from '../model/transaction.js';
 import type { BatchFilePart } from '../../parsers/batch-file.js';
 import type { HeaderTotals } from '../../parsers/tally.js';
@@ -11,19 +11,6 @@ export interface ListFigures {
   currency: string | null;
   total: string | null;
   count: number | null;
-}
-
-/** Stored rows grouped by file, currency and account ('' = none). */
-export interface StoredGroup {
-  file: string;
-  currency: string;
-  account: string;
-  rows: number;
-  total: string;
-}
-
-export interface StoredFigures {
-  groups: StoredGroup[];
 }
 
 /** What a parsed part says of itself. */

@@ -3,9 +3,10 @@
 import type { DataSource } from 'typeorm';
 import type { Worker } from './worker.js';
 import { nextDueAt } from '../store/batches.js';
+import { realSleep, type Sleep } from '../backoff.js';
 
-export async function settle(ds: DataSource, worker: Worker, companies: string[], opts: { now: () => Date; maxWaitMs: number; sleep?: (ms: number) => Promise<void> }): Promise<void> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+export async function settle(ds: DataSource, worker: Worker, companies: string[], opts: { now: () => Date; maxWaitMs: number; sleep?: Sleep }): Promise<void> {
+  const sleep = opts.sleep ?? realSleep;
   let idleSince: number | null = null;
   for (;;) {
     const claimed = await worker.tick();

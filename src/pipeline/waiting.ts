@@ -1,5 +1,5 @@
 // Why an unfinished batch is not being worked on right now: one pure answer for run-once's summary (and status).
-import type { BatchState } from './states.js';
+import type { BatchState } from '../model/batch-state.js';
 
 export interface WaitingBatch {
   state: BatchState;

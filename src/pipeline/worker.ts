@@ -7,8 +7,9 @@ import type { Metrics } from '../metrics.js';
 import type { Queryable } from '../db/sql.js';
 import { applyTransition, beginStep, claimDue, getBatch, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
 import type { Holder } from '../store/claims.js';
-import { closeIntent, transition, unfinishedStarts, type Outcome, type Policy, type Transition } from './machine.js';
-import { stepFor, TERMINAL_STATES, type Step } from './states.js';
+import { closeIntent, transition, unfinishedStarts, type Outcome, type Policy } from './machine.js';
+import type { Transition } from '../model/transition.js';
+import { stepFor, TERMINAL_STATES, type Step } from '../model/batch-state.js';
 import { classify } from './classify.js';
 import { faultPoint } from '../faults.js';
 import { closeNotDueUntil } from './close-due.js';
@@ -52,17 +53,17 @@ export class Worker {
   /** A batch whose step was interrupted before runs alone: if it kills the process again, no other batch's step dies with it. */
   private isolated = false;
 
-  constructor(private readonly o: WorkerOptions) {
-    this.companies = new Map(o.companies.map((c) => [c.id, c]));
+  constructor(private readonly options: WorkerOptions) {
+    this.companies = new Map(options.companies.map((c) => [c.id, c]));
   }
 
   /** Claims what is due up to the free capacity and starts it; resolves once claimed (not when finished). */
   async tick(): Promise<number> {
-    const free = this.o.globalConcurrency - this.inFlight.size;
+    const free = this.options.globalConcurrency - this.inFlight.size;
     if (free <= 0 || this.stopping || this.isolated) return 0;
     const claim = (limit: number, suspects: boolean) =>
-      claimDue(this.o.ds, {
-        holder: this.o.holder, now: this.o.now(), leaseMs: this.o.leaseMs, limit, perCompany: this.o.perCompanyConcurrency,
+      claimDue(this.options.ds, {
+        holder: this.options.holder, now: this.options.now(), leaseMs: this.options.leaseMs, limit, perCompany: this.options.perCompanyConcurrency,
         companies: [...this.companies.keys()], suspects,
       });
     if (this.inFlight.size === 0) {
@@ -100,27 +101,27 @@ export class Worker {
   private async drive(initial: BatchRow): Promise<void> {
     let batch: BatchRow | null = initial;
     const company = this.companies.get(initial.companyId);
-    const log = this.o.logger.child({ company: initial.companyId, batch: initial.externalId });
+    const log = this.options.logger.child({ company: initial.companyId, batch: initial.externalId });
     try {
       while (batch && company && !this.stopping) {
         const next: BatchRow | null = await this.runOne(batch, company, log);
-        batch = next && next.nextAttemptAt && next.nextAttemptAt.getTime() <= this.o.now().getTime() ? next : null;
+        batch = next && next.nextAttemptAt && next.nextAttemptAt.getTime() <= this.options.now().getTime() ? next : null;
       }
     } catch (e) {
       if (e instanceof LostClaimError) log.warn('claim lost; another worker has the batch', { error: e.message });
       else log.error('step crashed', { error: e });
     } finally {
-      await releaseClaim(this.o.ds, initial.id, this.o.holder).catch((e) => log.error('releasing claim failed', { error: e }));
+      await releaseClaim(this.options.ds, initial.id, this.options.holder).catch((e) => log.error('releasing claim failed', { error: e }));
     }
   }
 
   private async runOne(batch: BatchRow, company: CompanyConfig, log: Logger): Promise<BatchRow | null> {
     const step = stepFor(batch.state);
     if (!step) return null;
-    const policy = this.o.policyFor(company);
+    const policy = this.options.policyFor(company);
     const slog = log.child({ step });
     const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
-      await applyTransition(db, from, this.o.holder, t, step);
+      await applyTransition(db, from, this.options.holder, t, step);
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
       const level = t.event === 'close_deferred' ? 'debug' : levelOf(t);
@@ -130,49 +131,49 @@ export class Worker {
 
     let current = batch;
     if (step === 'close') {
-      const due = closeNotDueUntil(batch, company, this.o.now());
-      if (due) return commit(this.o.ds, batch, transition(batch, step, { kind: 'close_not_due', nextDueAt: due }, this.o.now(), policy));
+      const due = closeNotDueUntil(batch, company, this.options.now());
+      if (due) return commit(this.options.ds, batch, transition(batch, step, { kind: 'close_not_due', nextDueAt: due }, this.options.now(), policy));
       // Committed before the request: a crash after this point never sends a second close in this window.
-      current = await commit(this.o.ds, batch, closeIntent(this.o.now()));
+      current = await commit(this.options.ds, batch, closeIntent(this.options.now()));
       faultPoint('close:after-intent');
     }
 
     // A step that never finished N times in a row is a poison pill: quarantined (its file kept) instead of a crash loop.
-    const poisoned = unfinishedStarts(current, step, this.o.maxUnfinishedStarts);
+    const poisoned = unfinishedStarts(current, step, this.options.maxUnfinishedStarts);
     if (poisoned) {
-      this.o.metrics?.errors.inc({ step, kind: 'unfinished' });
-      await commit(this.o.ds, current, transition(current, step, poisoned, this.o.now(), policy));
+      this.options.metrics?.errors.inc({ step, kind: 'unfinished' });
+      await commit(this.options.ds, current, transition(current, step, poisoned, this.options.now(), policy));
       return null;
     }
-    await beginStep(this.o.ds, current, this.o.holder, step);
+    await beginStep(this.options.ds, current, this.options.holder, step);
 
     const heartbeat = setInterval(() => {
-      void renewClaim(this.o.ds, batch.id, this.o.holder, this.o.now(), this.o.leaseMs).catch(() => undefined);
-    }, Math.max(1000, this.o.leaseMs / 3));
+      void renewClaim(this.options.ds, batch.id, this.options.holder, this.options.now(), this.options.leaseMs).catch(() => undefined);
+    }, Math.max(1000, this.options.leaseMs / 3));
     const started = process.hrtime.bigint();
     let result: StepResult;
     try {
-      result = await this.o.handlers[step]({
+      result = await this.options.handlers[step]({
         batch: current,
         company,
-        now: this.o.now,
+        now: this.options.now,
         logger: slog,
         commitWithin: async (db, outcome) => {
-          const t = transition(current, step, outcome, this.o.now(), policy);
-          await applyTransition(db, current, this.o.holder, t, step);
+          const t = transition(current, step, outcome, this.options.now(), policy);
+          await applyTransition(db, current, this.options.holder, t, step);
           return t;
         },
       });
     } catch (e) {
       if (e instanceof LostClaimError) throw e;
       const error = classify(e);
-      this.o.metrics?.errors.inc({ step, kind: error.kind });
+      this.options.metrics?.errors.inc({ step, kind: error.kind });
       result = { kind: 'failed', error };
     } finally {
       clearInterval(heartbeat);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.o.metrics?.stepDuration.observe({ step, outcome: result.kind }, seconds);
+    this.options.metrics?.stepDuration.observe({ step, outcome: result.kind }, seconds);
     faultPoint(`step:${step}:before-commit`);
     if (result.kind === 'committed') {
       const t = result.transition;
@@ -181,20 +182,20 @@ export class Worker {
       faultPoint(`step:${step}:after-commit`);
       return this.reread(current);
     }
-    const next = await commit(this.o.ds, current, transition(current, step, result, this.o.now(), policy));
+    const next = await commit(this.options.ds, current, transition(current, step, result, this.options.now(), policy));
     faultPoint(`step:${step}:after-commit`);
     return TERMINAL_STATES.includes(next.state) ? null : next;
   }
 
   /** Metrics of a committed transition: rows loaded, and every reconciliation by its status. */
   private count(company: CompanyConfig, t: Transition): void {
-    if (t.event === 'loaded') this.o.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.rows ?? 0));
-    if (t.set.reconciliation) this.o.metrics?.reconciliations.inc({ company: company.id, status: t.set.reconciliation.status });
+    if (t.event === 'loaded') this.options.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.rows ?? 0));
+    if (t.set.reconciliation) this.options.metrics?.reconciliations.inc({ company: company.id, status: t.set.reconciliation.status });
   }
 
   /** The batch as committed: the next step sees every column the transition set (reconciliation, times, URL). */
   private async reread(batch: BatchRow): Promise<BatchRow> {
-    const fresh = await getBatch(this.o.ds, batch.id);
+    const fresh = await getBatch(this.options.ds, batch.id);
     if (!fresh) throw new LostClaimError(`batch ${batch.id}: gone after a transition`);
     return fresh;
   }

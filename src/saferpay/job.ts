@@ -1,6 +1,7 @@
 // The job `saferpay-batch-close`: for each terminal whose close is due (decided from the database), one close per
 // business day under one RequestId, committed before the first send and reused, with RetryIndicator raised, by every retry.
 import { randomUUID } from 'node:crypto';
+import { realSleep } from '../backoff.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import type { Queryable } from '../db/sql.js';
@@ -48,8 +49,6 @@ export interface CloseSummary {
   attempts: number;
   detail: string | null;
 }
-
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Long enough that nobody takes the close over while a send may still be answered. */
 const leaseMs = (t: SaferpayTerminal) => t.requestTimeoutMs + 60_000;

@@ -1,5 +1,5 @@
 // Which business day's close is due: the latest scheduled time at or before now, read in the terminal's timezone.
-import { lastRunAtOrBefore } from '../pipeline/schedule.js';
+import { lastRunAtOrBefore } from '../model/schedule.js';
 
 export interface Occurrence {
   /** The local date (YYYY-MM-DD) of the scheduled time: the close's business day. */

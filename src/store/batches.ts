@@ -1,7 +1,7 @@
 // SQL for batches: discovery upserts, claims (src/store/claims.ts), step starts, transitions with their audit events, status reads.
 import type { DataSource } from 'typeorm';
-import type { BatchState } from '../pipeline/states.js';
-import type { Transition } from '../pipeline/machine.js';
+import type { BatchState } from '../model/batch-state.js';
+import type { Transition } from '../model/transition.js';
 import type { Reconciliation } from '../model/reconciliation.js';
 import { update, type Queryable } from '../db/sql.js';
 import { acquire, fencedBy, held, notHeld, release, renew, type Holder } from './claims.js';
@@ -109,7 +109,7 @@ export interface ClaimOptions {
  * Claims due batches for this holder. Candidates are chosen under the per-company limit, then claimed; a candidate
  * another worker claimed first, or that moved on before the claim, is not returned (and not kept).
  */
-export async function claimDue(db: Queryable, o: ClaimOptions): Promise<BatchRow[]> {
+export async function claimDue(db: Queryable, claim: ClaimOptions): Promise<BatchRow[]> {
   const candidates: Array<{ id: string }> = await db.query(
     `WITH active AS (
        SELECT b.company_id, count(*)::int AS n FROM claims c JOIN batches b ON c.kind = 'batch' AND b.id::text = c.key
@@ -125,16 +125,16 @@ export async function claimDue(db: Queryable, o: ClaimOptions): Promise<BatchRow
          AND ($5::boolean IS NULL OR (b.step_starts > 0) = $5)
      )
      SELECT id::text AS id FROM ranked WHERE rn + busy <= $3 ORDER BY rn, id LIMIT $2`,
-    [o.now, o.limit, o.perCompany, o.companies ?? null, o.suspects ?? null],
+    [claim.now, claim.limit, claim.perCompany, claim.companies ?? null, claim.suspects ?? null],
   );
-  const won = await acquire(db, 'batch', candidates.map((c) => c.id), o.holder, o.now, o.leaseMs);
+  const won = await acquire(db, 'batch', candidates.map((c) => c.id), claim.holder, claim.now, claim.leaseMs);
   if (won.length === 0) return [];
   const rows: BatchRow[] = await db.query(
     `SELECT ${COLUMNS} FROM batches WHERE id::text = ANY($1) AND state NOT IN ('done', 'quarantined') AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id`,
-    [won, o.now],
+    [won, claim.now],
   );
   const moved = won.filter((id) => !rows.some((r) => r.id === id));
-  await release(db, 'batch', moved, o.holder);
+  await release(db, 'batch', moved, claim.holder);
   return rows;
 }
 

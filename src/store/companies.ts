@@ -34,6 +34,15 @@ export async function finishDiscovery(db: Queryable, companyId: string, holder: 
   );
 }
 
+/** The configured companies exist as rows (their names kept current); nothing else of a row changes. */
+export async function upsertCompany(db: Queryable, id: string, name: string): Promise<void> {
+  await db.query(
+    `INSERT INTO companies (id, name) VALUES ($1, $2)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE companies.name IS DISTINCT FROM EXCLUDED.name`,
+    [id, name],
+  );
+}
+
 export interface CompanyStatus {
   id: string;
   name: string;

@@ -4,11 +4,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Transaction } from '../model/transaction.js';
-import type { StoredFigures, StoredGroup } from '../pipeline/reconcile.js';
+import type { StoredFigures, StoredGroup } from '../model/reconciliation.js';
 import { copyLine, copyPrefix, COPY_COLUMNS, LoadError } from './copy-text.js';
-import { withTransaction } from './pg-client.js';
+import { pgClientOf } from './pg-client.js';
 
 export interface LoadInput {
   companyId: string;
@@ -103,11 +103,11 @@ async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadRe
 export async function loadTransactions(
   ds: DataSource,
   input: LoadInput,
-  inSameTransaction: (client: PoolClient, result: LoadResult) => Promise<void>,
+  inSameTransaction: (m: EntityManager, result: LoadResult) => Promise<void>,
 ): Promise<LoadResult> {
-  return withTransaction(ds, async (client) => {
-    const result = await replaceRows(client, input);
-    await inSameTransaction(client, result);
+  return ds.transaction(async (m) => {
+    const result = await replaceRows(await pgClientOf(m), input);
+    await inSameTransaction(m, result);
     return result;
   });
 }

@@ -1,25 +1,10 @@
-// One pooled pg client for work TypeORM does not cover (COPY, typed result parsing), inside a transaction.
+// Work TypeORM does not cover (COPY, pg's typed result parsing) runs inside the one transaction style,
+// DataSource.transaction, on the transaction's own connection, which its query runner hands out (QueryRunner.connect()).
 import type { PoolClient } from 'pg';
-import type { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import type { EntityManager } from 'typeorm';
 
-/**
- * Runs fn inside BEGIN … COMMIT on one pooled connection; any error rolls back. A connection whose
- * rollback fails is discarded rather than returned to the pool.
- */
-export async function withTransaction<T>(ds: DataSource, fn: (client: PoolClient) => Promise<T>, opts: { readOnly?: boolean } = {}): Promise<T> {
-  const [client, release] = (await (ds.driver as PostgresDriver).obtainMasterConnection()) as [PoolClient, (err?: Error) => void];
-  try {
-    await client.query(opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    release();
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').then(
-      () => release(),
-      (rollbackErr: Error) => release(rollbackErr),
-    );
-    throw err;
-  }
+/** The pg connection the statements of the transaction `m` run on. */
+export async function pgClientOf(m: EntityManager): Promise<PoolClient> {
+  if (!m.queryRunner) throw new Error('pgClientOf: not inside a transaction');
+  return (await m.queryRunner.connect()) as PoolClient;
 }

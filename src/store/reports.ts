@@ -1,6 +1,6 @@
 // The reports users can print: each one a view of the `reporting` schema, read as plain values.
 import type { DataSource } from 'typeorm';
-import { withTransaction } from './pg-client.js';
+import { pgClientOf } from './pg-client.js';
 
 export interface ReportDefinition {
   name: string;
@@ -100,19 +100,17 @@ function parserFor(oid: number): (text: string) => ReportValue {
 
 /** Reads a whole report, in a read-only transaction with times shown in UTC. */
 export async function readReport(ds: DataSource, report: ReportDefinition): Promise<ReportResult> {
-  return withTransaction(
-    ds,
-    async (client) => {
-      await client.query(`SET LOCAL TIME ZONE 'UTC'`);
-      const result = await client.query({
-        text: `SELECT * FROM ${report.view} ORDER BY ${report.orderBy}`,
-        types: { getTypeParser: ((oid: number) => parserFor(oid)) as never },
-      });
-      return {
-        columns: result.fields.map((f) => ({ name: f.name, numeric: f.dataTypeID === NUMERIC || INTEGERS.has(f.dataTypeID) })),
-        rows: result.rows as Array<Record<string, ReportValue>>,
-      };
-    },
-    { readOnly: true },
-  );
+  return ds.transaction(async (m) => {
+    await m.query('SET TRANSACTION READ ONLY');
+    const client = await pgClientOf(m);
+    await client.query(`SET LOCAL TIME ZONE 'UTC'`);
+    const result = await client.query({
+      text: `SELECT * FROM ${report.view} ORDER BY ${report.orderBy}`,
+      types: { getTypeParser: ((oid: number) => parserFor(oid)) as never },
+    });
+    return {
+      columns: result.fields.map((f) => ({ name: f.name, numeric: f.dataTypeID === NUMERIC || INTEGERS.has(f.dataTypeID) })),
+      rows: result.rows as Array<Record<string, ReportValue>>,
+    };
+  });
 }

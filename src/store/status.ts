@@ -1,12 +1,13 @@
 // The status read model: one row per batch with its rows, totals per currency and deliveries.
 import type { Queryable } from '../db/sql.js';
 import type { Reconciliation } from '../model/reconciliation.js';
+import type { BatchState } from '../model/batch-state.js';
 
 export interface BatchStatus {
   company: string;
   batchId: string;
   name: string | null;
-  state: string;
+  state: BatchState;
   /** Concur's Count (reports in the batch) when last listed. */
   count: number | null;
   attempts: number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { retryPolicy } from '../../src/concur/retry-policy.js';
 import { useMigratedDatabase } from '../support/db.js';
-import { client, oauthConfig, useHarness } from './harness.js';
+import { client, oauthConfig, useHarness, watchUntilClosed } from './harness.js';
 
 const db = useMigratedDatabase();
 const h = useHarness(db, { companies: 3, faults: { rate: 0.2, seed: 7, slowMs: 20, retryAfterSeconds: 2 } });
@@ -36,8 +36,7 @@ describe('under a 20% fault rate', () => {
           continue;
         }
         expect(requested.outcome).toBe('requested');
-        const watched = await asPipeline(() => c.waitUntilClosed(batch.batchId));
-        expect(watched.closed).toBe(true);
+        expect(await watchUntilClosed(h, c, batch.batchId, asPipeline)).toMatchObject({ batchId: batch.batchId });
         const got = await asPipeline(() => c.closeForFileUrl(batch.batchUrl));
         if (got.outcome !== 'file-url') throw new Error(`no File-Url for ${batch.batchId}`);
         const path = join(h.spool, `${batch.batchId}.bin`);

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll } from 'vitest';
 import { createConcurClient, type ConcurClient, type ConcurClientOptions } from '../../src/concur/client.js';
 import { ConcurConfigSchema, type ConcurConfig } from '../../src/config/schema.js';
+import type { BatchSummary } from '../../src/concur/xml.js';
 import { manualClock, startConcurSandbox, type ConcurSandbox, type ConcurSandboxOptions, type ManualClock } from '../../sandboxes/concur/index.js';
 import { quietLogger } from '../support/db.js';
 
@@ -62,6 +63,18 @@ export function client(h: Harness, ds: DataSource, companyId: string, config: Co
     },
     ...over,
   });
+}
+
+/**
+ * What the watch_close step does across its runs: list CLOSED batches every `intervalMs` (the default
+ * pipeline.closeWatchIntervalMs) until the batch shows; `list` wraps each listing (e.g. in a retry loop).
+ */
+export async function watchUntilClosed(h: Harness, c: ConcurClient, batchId: string, list = (run: () => Promise<BatchSummary[]>) => run(), intervalMs = 5_000): Promise<BatchSummary> {
+  for (;;) {
+    const batch = (await list(() => c.listBatches('CLOSED'))).find((b) => b.batchId === batchId);
+    if (batch) return batch;
+    h.clock.advance(intervalMs);
+  }
 }
 
 /** A fetch that records each request's method and URL before passing it on (optionally rewritten). */

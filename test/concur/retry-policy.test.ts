@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConcurHttpError, ConcurNetworkError, ConcurProtocolError, ConcurTimeoutError } from '../../src/concur/errors.js';
 import { backoffMs, EMPTY_BATCH_RETRY_MS, parseRetryAfter, retryPolicy, UNAVAILABLE_RETRY_MS } from '../../src/concur/retry-policy.js';
-import { withRetries } from '../../src/concur/retry.js';
+import { inCallRetries } from '../../src/concur/retry.js';
+import { withRetries } from '../../src/backoff.js';
 import { quietLogger } from '../support/db.js';
 
 const ctx = { operation: 'test', url: 'http://h/x', correlationId: 'corr-1' };
@@ -50,27 +51,28 @@ describe('retryPolicy', () => {
   });
 });
 
-describe('withRetries', () => {
+describe('withRetries under the in-call decision', () => {
   const deps = (sleep: (ms: number) => Promise<void>) => ({ logger: quietLogger, sleep, now: () => 0, random: () => 0.5, maxAttempts: 3, maxInCallDelayMs: 60_000 });
+  const inCall = <T>(d: ReturnType<typeof deps>, fn: () => Promise<T>) => withRetries(fn, inCallRetries(d), d.sleep);
 
   it('retries transient failures with the policy delay, then succeeds', async () => {
     const sleep = vi.fn(async () => undefined);
     const fn = vi.fn().mockRejectedValueOnce(http(429, '', '3')).mockRejectedValueOnce(http(502)).mockResolvedValueOnce('ok');
-    await expect(withRetries(deps(sleep), fn)).resolves.toBe('ok');
+    await expect(inCall(deps(sleep), fn)).resolves.toBe('ok');
     expect(sleep.mock.calls).toEqual([[3000], [1500]]);
   });
 
   it('is bounded', async () => {
     const sleep = vi.fn(async () => undefined);
     const fn = vi.fn().mockRejectedValue(http(502));
-    await expect(withRetries(deps(sleep), fn)).rejects.toMatchObject({ status: 502 });
+    await expect(inCall(deps(sleep), fn)).rejects.toMatchObject({ status: 502 });
     expect(fn).toHaveBeenCalledTimes(3);
   });
 
   it('leaves long waits and final errors to the caller', async () => {
     const sleep = vi.fn(async () => undefined);
-    await expect(withRetries(deps(sleep), vi.fn().mockRejectedValue(http(503)))).rejects.toMatchObject({ status: 503 });
-    await expect(withRetries(deps(sleep), vi.fn().mockRejectedValue(http(404)))).rejects.toMatchObject({ status: 404, correlationId: 'corr-1' });
+    await expect(inCall(deps(sleep), vi.fn().mockRejectedValue(http(503)))).rejects.toMatchObject({ status: 503 });
+    await expect(inCall(deps(sleep), vi.fn().mockRejectedValue(http(404)))).rejects.toMatchObject({ status: 404, correlationId: 'corr-1' });
     expect(sleep).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentTypeDisagrees, detectFileKind } from '../../src/concur/file-kind.js';
+import { contentTypeDisagrees } from '../../src/concur/file-kind.js';
 import { errorMessageOf, parseBatchList, parseCloseAnswer, parseXml } from '../../src/concur/xml.js';
 
 const NS = 'xmlns="http://www.concursolutions.com/api/expense/paymentbatch/2011/11" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"';
@@ -46,15 +46,7 @@ describe('close answers and errors', () => {
   });
 });
 
-describe('detectFileKind', () => {
-  const b = (s: string) => Buffer.from(s, 'latin1');
-  it('decides by the bytes', () => {
-    expect(detectFileKind(b('PK\x03\x04rest'), 'text/csv')).toBe('zip');
-    expect(detectFileKind(b('\xef\xbb\xbfEXTRACT|2025-01-01|'), 'text/plain')).toBe('sae');
-    expect(detectFileKind(b('!TRNS\tTRNSID'), null)).toBe('iif');
-    expect(detectFileKind(b('\xef\xbb\xbfEmployee ID;Name'), 'application/octet-stream')).toBe('csv');
-    expect(detectFileKind(Buffer.alloc(0), 'application/zip')).toBe('zip');
-  });
+describe('contentTypeDisagrees', () => {
   it('flags a Content-Type that contradicts the bytes', () => {
     expect(contentTypeDisagrees('csv', 'application/zip')).toBe(true);
     expect(contentTypeDisagrees('zip', 'application/zip')).toBe(false);

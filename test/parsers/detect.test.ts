@@ -23,6 +23,14 @@ describe('kind detection from bytes', () => {
     expect(detectKind(Buffer.from(text, 'utf8'))).toBe(kind);
   });
 
+  it('decides by the bytes, whatever the Content-Type said (the Concur download reads the same verdict)', () => {
+    const b = (s: string) => Buffer.from(s, 'latin1');
+    expect(detectKind(b('PK\x03\x04rest'))).toBe('zip');
+    expect(detectKind(b('\xef\xbb\xbfEXTRACT|2025-01-01|'))).toBe('sae');
+    expect(detectKind(b('!TRNS\tTRNSID'))).toBe('iif');
+    expect(detectKind(b('\xef\xbb\xbfEmployee ID;Name'))).toBe('csv');
+  });
+
   it('binary is unknown', () => {
     expect(detectKind(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01, 0x02]))).toBe('unknown');
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { closeIntent, transition, type BatchView, type Outcome } from '../../src/pipeline/machine.js';
 import { testPolicy } from './policy.js';
 import { backoffDelay } from '../../src/backoff.js';
-import { stepFor } from '../../src/pipeline/states.js';
+import { stepFor } from '../../src/model/batch-state.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
 const policy = testPolicy();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reconcile, type PartFigures, type StoredGroup } from '../../src/pipeline/reconcile.js';
+import { reconcile, type PartFigures } from '../../src/pipeline/reconcile.js';
+import type { StoredGroup } from '../../src/model/reconciliation.js';
 import { reloadDifference } from '../../src/pipeline/steps/load.js';
 
 const g = (file: string, currency: string, account: string, rows: number, total: string): StoredGroup => ({ file, currency, account, rows, total });

@@ -54,7 +54,7 @@ export async function loadedBatch(ds: DataSource, company: string, batchId: stri
   const file = { name: 'extract.txt', path: '/nonexistent', sha256: 'a'.repeat(64), size: 0 };
   return {
     company,
-    batchId,
+    concurBatchId: batchId,
     batchRowId: id,
     batchName: `Batch ${batchId}`,
     closeDate: new Date('2025-01-15T08:00:00Z'),

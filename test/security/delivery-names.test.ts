@@ -26,7 +26,7 @@ describe('temporary names', () => {
     expect(report.ok).toBe(false);
     expect(report.error).toMatchObject({ code: 'config', retryable: false });
     expect(report.error?.message).toMatch(/entry "batch_GL\.csv" \(its temporary name\) and entry "\.batch_GL\.csv\.erp-sync-part" would both be written as .*\/\.batch_GL\.csv\.erp-sync-part/);
-    expect(existsSync(server.local(batchDir(batch.batchId)))).toBe(false);
+    expect(existsSync(server.local(batchDir(batch.concurBatchId)))).toBe(false);
   });
 
   it('a file overwritten through a suffixed name is caught by the check against the server; the retry delivers every file', async () => {
@@ -36,20 +36,20 @@ describe('temporary names', () => {
     const first = localFile(dir, '.a-1.csv.erp-sync-part', randomBytes(70));
     const second = localFile(dir, 'a.csv', randomBytes(80));
     batch.entries = [first, second];
-    server.put(`${batchDir(batch.batchId)}/a.csv`, Buffer.from('someone else'));
+    server.put(`${batchDir(batch.concurBatchId)}/a.csv`, Buffer.from('someone else'));
     const once = await sink({ conflictPolicy: 'suffix' }).deliver(batch);
     expect(once.ok).toBe(false);
-    expect(once.error).toMatchObject({ code: 'verify-failed', retryable: true, remotePath: `${batchDir(batch.batchId)}/.a-1.csv.erp-sync-part` });
-    expect(existsSync(server.local(`${batchDir(batch.batchId)}/manifest.json`))).toBe(false);
+    expect(once.error).toMatchObject({ code: 'verify-failed', retryable: true, remotePath: `${batchDir(batch.concurBatchId)}/.a-1.csv.erp-sync-part` });
+    expect(existsSync(server.local(`${batchDir(batch.concurBatchId)}/manifest.json`))).toBe(false);
 
     const again = await sink({ conflictPolicy: 'suffix' }).deliver(batch);
     expect(again.error).toBeUndefined();
-    const local = (name: string) => readFileSync(server.local(`${batchDir(batch.batchId)}/${name}`));
+    const local = (name: string) => readFileSync(server.local(`${batchDir(batch.concurBatchId)}/${name}`));
     expect(local('.a-1.csv.erp-sync-part').equals(readFileSync(first.path))).toBe(true);
     expect(local('a-1.csv').equals(readFileSync(second.path))).toBe(true);
     expect(local('a.csv').toString()).toBe('someone else');
     const manifest = JSON.parse(local('manifest.json').toString()) as { files: Array<{ path: string; sha256: string }> };
-    for (const f of manifest.files) expect(existsSync(server.local(`${batchDir(batch.batchId)}/${f.path}`)), f.path).toBe(true);
-    expect(readdirSync(server.local(batchDir(batch.batchId))).sort()).toEqual(['.a-1.csv.erp-sync-part', 'a-1.csv', 'a.csv', 'manifest.json']);
+    for (const f of manifest.files) expect(existsSync(server.local(`${batchDir(batch.concurBatchId)}/${f.path}`)), f.path).toBe(true);
+    expect(readdirSync(server.local(batchDir(batch.concurBatchId))).sort()).toEqual(['.a-1.csv.erp-sync-part', 'a-1.csv', 'a.csv', 'manifest.json']);
   });
 });

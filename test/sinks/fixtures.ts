@@ -32,7 +32,7 @@ export function makeBatch(dir: string, overrides: Partial<BatchToDeliver> = {}, 
   const id = randomBytes(4).toString('hex');
   return {
     company: 'ACME Corp',
-    batchId: `b-${id}`,
+    concurBatchId: `b-${id}`,
     batchRowId: '1',
     batchName: 'Weekly Expenses',
     closeDate: new Date('2024-05-03T16:30:00Z'),

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { withRetries } from '../../sinks/backoff.js';
+import { backingOff, backoffOf, withRetries } from '../../src/backoff.js';
 import { planDelivery, suffixedPath, temporaryPath } from '../../sinks/sftp/plan.js';
 import { checkKnownHosts, normalizeFingerprint, parseKnownHosts } from '../../sinks/sftp/known-hosts.js';
 import { renderRemotePath, safeName, templateProblems } from '../../sinks/sftp/path-template.js';
@@ -104,7 +104,7 @@ describe('back-off and error types', () => {
     const result = withRetries(async () => {
       calls++;
       throw new Error('down');
-    }, { attempts: 3, baseDelayMs: 10, maxDelayMs: 100, shouldRetry: () => true, sleep: async (ms) => void slept.push(ms), random: () => 1 });
+    }, backingOff(backoffOf({ attempts: 3, baseDelayMs: 10, maxDelayMs: 100 }), () => true, () => 1), async (ms) => void slept.push(ms));
     await expect(result).rejects.toThrow('down');
     expect(calls).toBe(3);
     expect(slept).toEqual([10, 20]);

@@ -26,7 +26,7 @@ export function sinkContract(start: () => Promise<ServerFixture>): void {
     createSftpSink(SftpSinkConfigSchema.parse({ ...server.base, triggerFile: '.done', retries: { attempts: 1 }, ...overrides }), { log: memoryLogger().log, sleep: noSleep });
   const remote = (r: FileResult) => readFileSync(server.local(r.remotePath));
   const leftovers = (r: FileResult) => readdirSync(dirname(server.local(r.remotePath))).filter((n) => n.endsWith('.erp-sync-part'));
-  const entryPath = (batch: BatchToDeliver, i = 0) => `${server.base.remoteDir}/ACME_Corp/2024-05-03/Weekly_Expenses_${batch.batchId}/${batch.entries[i]?.name}`;
+  const entryPath = (batch: BatchToDeliver, i = 0) => `${server.base.remoteDir}/ACME_Corp/2024-05-03/Weekly_Expenses_${batch.concurBatchId}/${batch.entries[i]?.name}`;
 
   it('delivers the entries, then the manifest, then the trigger file, under their final names only', async () => {
     const batch = makeBatch(dir);
@@ -47,7 +47,7 @@ export function sinkContract(start: () => Promise<ServerFixture>): void {
     expect(JSON.parse(remote(manifest).toString())).toEqual({
       format: 'erp-sync.manifest/2',
       company: 'ACME Corp',
-      batchId: batch.batchId,
+      batchId: batch.concurBatchId,
       batchName: 'Weekly Expenses',
       closeTime: '2024-05-03T16:30:00.000Z',
       rows: 42,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { killableHolder, useMigratedDatabase } from '../support/db.js';
 import { applyTransition, claimDue, LostClaimError, upsertDiscovered } from '../../src/store/batches.js';
 import { claimDiscovery } from '../../src/store/companies.js';
-import type { Transition } from '../../src/pipeline/machine.js';
+import type { Transition } from '../../src/model/transition.js';
 
 const db = useMigratedDatabase();
 const now = new Date('2026-11-22T10:00:00Z');

@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PoolClient } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FileStoreError, recordFile, storeFile, sweepFileStore } from '../../src/store/file-store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { seedBatch } from './fixtures.js';
-import { fromPgClient } from '../../src/db/sql.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -68,11 +66,10 @@ describe('recordFile and the retention sweep', () => {
     const ds = db.ds();
     const batchId = await seedBatch(ds, 'acme', 'F-tx');
     const qr = ds.createQueryRunner();
-    const client = (await qr.connect()) as PoolClient;
     try {
-      await client.query('BEGIN');
-      const id = await recordFile(fromPgClient(client), { batchId, name: 'a.txt', kind: 'sae', sha256: 'e'.repeat(64), size: 1 });
-      await client.query('ROLLBACK');
+      await qr.startTransaction();
+      const id = await recordFile(qr.manager, { batchId, name: 'a.txt', kind: 'sae', sha256: 'e'.repeat(64), size: 1 });
+      await qr.rollbackTransaction();
       expect(id).toMatch(/^\d+$/);
     } finally {
       await qr.release();

@@ -1,6 +1,6 @@
 // Test data for the store: transactions, companies and batches.
-import type { PoolClient } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { update } from '../../src/db/sql.js';
 import { rowKeyOf, type Transaction } from '../../src/model/transaction.js';
 
 /** A plausible SAE-like transaction number `i` of a file; the journal key makes it stable across regenerated files. */
@@ -64,14 +64,15 @@ export async function countRows(ds: DataSource, batchId: string): Promise<number
 }
 
 /** What the pipeline does inside the load's transaction: the state change and its audit event. */
-export function markLoaded(batchId: string): (client: PoolClient) => Promise<void> {
-  return async (client) => {
-    const { rows } = await client.query<{ company_id: string; state: string }>(
+export function markLoaded(batchId: string): (m: EntityManager) => Promise<void> {
+  return async (m) => {
+    const { rows } = await update<{ company_id: string; state: string }>(
+      m,
       `UPDATE batches b SET state = 'loaded', loaded_at = now() FROM batches old
        WHERE b.id = $1 AND old.id = b.id RETURNING b.company_id, old.state`,
       [batchId],
     );
-    await client.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state) VALUES ($1, $2, 'transition', $3, 'loaded')`, [
+    await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state) VALUES ($1, $2, 'transition', $3, 'loaded')`, [
       batchId,
       rows[0]!.company_id,
       rows[0]!.state,

@@ -44,7 +44,7 @@ export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme')
   }
   return {
     company,
-    batchId: external,
+    concurBatchId: external,
     batchRowId: b!.id,
     batchName: `Expense Pay ${seq}`,
     closeDate: CLOSED_AT,

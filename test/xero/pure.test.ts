@@ -35,7 +35,7 @@ describe('mapping', () => {
     expect(g.problems).toEqual([{ reportId: 'R3', message: 'report R3 mixes currencies EUR, USD' }]);
   });
   it('keeps bank-statement fields within Xero limits and the reference free of quotes', () => {
-    const ident = { company: 'acme', batchId: 'X'.repeat(40), batchName: 'say "hi" '.repeat(40) };
+    const ident = { company: 'acme', concurBatchId: 'X'.repeat(40), batchName: 'say "hi" '.repeat(40) };
     const bp = (batchPaymentBody(ident, new Date('2025-03-14T23:59:00Z'), { code: '090' }, []) as { BatchPayments: Array<Record<string, string>> }).BatchPayments[0]!;
     expect(bp.Reference!.length).toBeLessThanOrEqual(255);
     expect(bp.Reference).not.toContain('"');

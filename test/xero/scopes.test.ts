@@ -56,7 +56,7 @@ describe('xero scopes', () => {
     const report = await newSink(sinkConfig(granularApp), processDeps(db.ds(), clock, { fetch: rec.fetch })).deliver(batch);
     expect(report.error?.message).toBeUndefined();
     expect(rec.asked).toEqual(['accounting.invoices accounting.payments accounting.contacts accounting.settings.read']);
-    expect(postedFor(granularApp, batch.batchId)).toHaveLength(1);
+    expect(postedFor(granularApp, batch.concurBatchId)).toHaveLength(1);
   });
 
   it('with scopes: legacy asks for the broad scope and posts the batch to an older app', async () => {
@@ -66,7 +66,7 @@ describe('xero scopes', () => {
     const report = await newSink(sinkConfig(legacyApp, { scopes: 'legacy' }), processDeps(db.ds(), clock, { fetch: rec.fetch })).deliver(batch);
     expect(report.error?.message).toBeUndefined();
     expect(rec.asked).toEqual(['accounting.transactions accounting.contacts accounting.settings.read']);
-    expect(postedFor(legacyApp, batch.batchId)).toHaveLength(1);
+    expect(postedFor(legacyApp, batch.concurBatchId)).toHaveLength(1);
   });
 
   it('the broad scope from a new app: invalid_scope, named with the setting, not retried, the sink marked for a person', async () => {
@@ -82,7 +82,7 @@ describe('xero scopes', () => {
     const attention = (await sinksNeedingAttention(db.ds())).filter((a) => a.companyId === 'wrongmode-co');
     expect(attention).toMatchObject([{ sink: 'xero', reason: report.error!.message }]);
     expect(renderStatus([], [], attention)).toContain('company wrongmode-co sink xero: NEEDS ATTENTION');
-    expect(postedFor(granularApp, batch.batchId)).toHaveLength(0);
+    expect(postedFor(granularApp, batch.concurBatchId)).toHaveLength(0);
   });
 
   it('a scope the app lacks: 401 AuthorizationUnsuccessful names the scope and the setting once; fixed, the sink works and is cleared', async () => {
@@ -107,7 +107,7 @@ describe('xero scopes', () => {
     // A person enabled the scope for the app (here: a fully enabled app) and the next delivery works.
     const fixed = await newSink(sinkConfig(granularApp), processDeps(db.ds(), clock)).deliver(batch);
     expect(fixed.error?.message).toBeUndefined();
-    expect(postedFor(granularApp, batch.batchId)).toHaveLength(1);
+    expect(postedFor(granularApp, batch.concurBatchId)).toHaveLength(1);
     expect((await sinksNeedingAttention(db.ds())).map((a) => a.companyId)).not.toContain('nopay-co');
   });
 

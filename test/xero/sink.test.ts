@@ -43,7 +43,7 @@ function expectPostedOnce(reference: string, reports: Record<string, string>) {
   for (const n of Object.keys(reports)) expect(billsNumbered(n)).toHaveLength(1);
 }
 
-const refOf = (b: { company: string; batchId: string; batchName: string }) => `Concur ${b.company}/${b.batchId} ${b.batchName}`;
+const refOf = (b: { company: string; concurBatchId: string; batchName: string }) => `Concur ${b.company}/${b.concurBatchId} ${b.batchName}`;
 
 describe('xero sink against the sandbox', () => {
   it('creates one bill per report and one batch payment, once, with the close date and exact amounts', async () => {
@@ -95,7 +95,7 @@ describe('xero sink against the sandbox', () => {
       const second = await newSink(config, processDeps(db.ds(), clock)).deliver(batch);
       expect(second.ok).toBe(true);
       expectPostedOnce(refOf(batch), totals(p));
-      expect((await readXeroPayment(db.ds(), await batchDbId(batch.batchId), 'xero'))?.batchPaymentId).toBe(ours(refOf(batch))[0]!.batchPaymentId);
+      expect((await readXeroPayment(db.ds(), await batchDbId(batch.concurBatchId), 'xero'))?.batchPaymentId).toBe(ours(refOf(batch))[0]!.batchPaymentId);
     });
   }
 
@@ -198,14 +198,14 @@ describe('xero sink against the sandbox', () => {
     clock.advance(60 * 60_000);
     const result = await checkXeroPayments({ ds, clientFor, logger: quiet, now: clock.now });
     expect(result.failed).toBe(0);
-    const idA = await batchDbId(a.batchId);
-    const idB = await batchDbId(b.batchId);
+    const idA = await batchDbId(a.concurBatchId);
+    const idB = await batchDbId(b.concurBatchId);
     expect(await readXeroPayment(ds, idA, 'xero')).toMatchObject({ status: 'AUTHORISED', isReconciled: false });
     expect(await readXeroPayment(ds, idB, 'xero')).toMatchObject({ status: 'AUTHORISED', isReconciled: true });
     const view = (await ds.query(`SELECT batch_payment_id, is_reconciled FROM reporting.xero_payments WHERE batch_id = $1`, [idB])) as unknown[];
     expect(view).toEqual([{ batch_payment_id: pb!.batchPaymentId, is_reconciled: true }]);
 
-    const target = { id: idA, companyId: 'acme', externalId: a.batchId, state: 'done' };
+    const target = { id: idA, companyId: 'acme', externalId: a.concurBatchId, state: 'done' };
     expect(await reverseXeroBatch(ds, clientFor(), 'xero', target, 'accountant')).toBeNull();
     expect(ours(refOf(a))[0]!.status).toBe('DELETED');
     expect(billsNumbered('Z-1')[0]).toMatchObject({ status: 'AUTHORISED', amountDue: '7' });
@@ -213,7 +213,7 @@ describe('xero sink against the sandbox', () => {
     const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_id = $1`, [idA])) as Array<{ kind: string; detail: Record<string, string> }>;
     expect(events).toEqual([{ kind: 'xero_batch_payment_deleted', detail: { sink: 'xero', batchPaymentId: pa!.batchPaymentId, by: 'accountant' } }]);
     // A reconciled batch payment stays; Xero's refusal is reported.
-    expect(await reverseXeroBatch(ds, clientFor(), 'xero', { ...target, id: idB, externalId: b.batchId }, 'accountant')).toMatch(/reconciled/);
+    expect(await reverseXeroBatch(ds, clientFor(), 'xero', { ...target, id: idB, externalId: b.concurBatchId }, 'accountant')).toMatch(/reconciled/);
     // After a reversal, a replayed delivery posts a new batch payment (fresh keys), still one live one.
     expect((await newSink(config, deps).deliver(a)).ok).toBe(true);
     expect(ours(refOf(a)).map((p) => p.status).sort()).toEqual(['AUTHORISED', 'DELETED']);

@@ -24,7 +24,7 @@ async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<Batch
   const { rows, totals } = await batchTotals(deps.ds, batch.id);
   return {
     company: batch.companyId,
-    batchId: batch.externalId,
+    concurBatchId: batch.externalId,
     batchRowId: batch.id,
     batchName: batch.name ?? batch.externalId,
     closeDate: batch.closedAt ?? ctx.now(),

@@ -8,11 +8,11 @@ import { chooseProfile, loadedParts, openBatchFile, type BatchFilePart, type Par
 import { loadTransactions, type LoadResult } from '../../store/load.js';
 import { latestFiles } from '../../store/files.js';
 import { appendEvent } from '../../store/batches.js';
-import { fromPgClient } from '../../db/sql.js';
 import { faultPoint } from '../../faults.js';
 import { progressReporter } from '../../progress.js';
 import type { BatchRow } from '../../store/batches.js';
-import type { Outcome, Transition } from '../machine.js';
+import type { Outcome } from '../machine.js';
+import type { Transition } from '../../model/transition.js';
 import { partFigures, reconcile, type ListFigures } from '../reconcile.js';
 import type { StepContext, StepResult } from '../worker.js';
 
@@ -83,10 +83,9 @@ export function loadStep(deps: LoadDeps) {
     try {
       let committed: Transition | null = null;
       const input = { companyId: batch.companyId, batchId: batch.id, fileIdOf: (name: string) => fileIds.get(name) ?? null, rows: allRows(parts, ctx) };
-      await loadTransactions(deps.ds, input, async (client, loaded) => {
+      await loadTransactions(deps.ds, input, async (db, loaded) => {
         const reconciliation = reconcile({ list: listFigures(batch), stored: loaded.stored, parts: partFigures(parts, loadedParts(parts)), warnings });
         const outcome: Outcome = { kind: 'loaded', rows: reconciliation.rows, replaced: loaded.previous.rows, reconciliation };
-        const db = fromPgClient(client);
         const differs = reloadDifference(loaded.previous, { rows: reconciliation.rows, totals: reconciliation.totals });
         if (differs) ctx.logger.warn('a re-load stored other figures than the load it replaced', differs);
         committed = await ctx.commitWithin(db, outcome);

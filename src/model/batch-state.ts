@@ -1,4 +1,5 @@
-// The batch states and which step moves each one on. See ARCHITECTURE.md for the diagram.
+// The batch states and which step moves each one on (see ARCHITECTURE.md for the diagram). The vocabulary the
+// pipeline, the store and the status views share, so it lives on the lowest floor.
 
 export const BATCH_STATES = ['discovered', 'closing', 'empty', 'closed', 'file_ready', 'fetched', 'loaded', 'done', 'quarantined'] as const;
 export type BatchState = (typeof BATCH_STATES)[number];

@@ -1,4 +1,5 @@
-// When is something next due? Cron expressions read in a company's timezone; "immediate" means now.
+// When is something next due? Cron expressions read in a company's timezone; "immediate" means now. Pure, on the lowest
+// floor: the configuration (validation), Concur's selection, Saferpay and the pipeline all read it.
 import { CronExpressionParser } from 'cron-parser';
 
 export function nextRunAfter(schedule: string, timezone: string, now: Date): Date {
