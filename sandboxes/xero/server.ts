@@ -2,7 +2,7 @@
 // rate limits with 429s, Idempotency-Key replay and fault injection.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { parseExact, stringifyExact, type JsonOut } from '../../sinks/xero/json.js';
+import { parseExact, stringifyExact, type JsonOut } from './json.js';
 import { seededRandom, type SandboxClock } from '../clock.js';
 import { batchPaymentJson, deleteBatchPayment, invoiceJson, validateBatchPayment, validateInvoice, xeroDateText, type SandboxTenant } from './state.js';
 import { parseWhere, WhereError } from './where.js';

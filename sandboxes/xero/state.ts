@@ -2,7 +2,7 @@
 // for creating bills and paying them in a batch.
 import { randomUUID } from 'node:crypto';
 import { Money, moneyText, parseMoney, ZERO } from '../../src/money.js';
-import { JsonDecimal, type JsonOut } from '../../sinks/xero/json.js';
+import { jsonDecimal, type JsonOut } from './json.js';
 
 export interface SandboxAccount {
   AccountID: string;
@@ -220,7 +220,7 @@ export function deleteBatchPayment(t: SandboxTenant, bp: SandboxBatchPayment): s
   return null;
 }
 
-const d = (m: Money): JsonDecimal => new JsonDecimal(m.toFixed(2));
+const d = (m: Money) => jsonDecimal(m.toFixed(2));
 
 export function invoiceJson(inv: SandboxInvoice): { [k: string]: JsonOut } {
   return {
@@ -233,7 +233,7 @@ export function invoiceJson(inv: SandboxInvoice): { [k: string]: JsonOut } {
     DateString: new Date(inv.Date).toISOString().slice(0, 19),
     Status: inv.Status,
     CurrencyCode: inv.CurrencyCode,
-    LineItems: inv.LineItems.map((l) => ({ Description: l.Description, Quantity: d(l.Quantity), UnitAmount: new JsonDecimal(moneyText(l.UnitAmount)), AccountCode: l.AccountCode, LineAmount: d(l.Quantity.times(l.UnitAmount)) })),
+    LineItems: inv.LineItems.map((l) => ({ Description: l.Description, Quantity: d(l.Quantity), UnitAmount: jsonDecimal(moneyText(l.UnitAmount)), AccountCode: l.AccountCode, LineAmount: d(l.Quantity.times(l.UnitAmount)) })),
     Total: d(inv.Total),
     AmountPaid: d(inv.AmountPaid),
     AmountDue: d(amountDue(inv)),

@@ -104,7 +104,6 @@ class Delivery {
     const rowId = this.batch.batchRowId;
     let remote: RemoteBatch | null = null;
     try {
-      rowId = this.batch.batchRowId;
       const { settlement } = this.config;
       const plan = planSettlements(this.batch.company, this.batch.concurBatchId, await demandRows(ds, rowId, { contract: settlement.contractNumberField, installment: settlement.installmentNumberField }));
       if (plan.skipped.length) this.logger.info('QI Tech: reports paying nothing are left out', { reports: plan.skipped });

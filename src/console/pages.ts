@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { BATCH_STATES } from '../pipeline/states.js';
+import { BATCH_STATES } from '../model/batch-state.js';
 import { countByState, getBatch, type BatchRow } from '../store/batches.js';
 import { companyStatuses } from '../store/companies.js';
 import { storagePathOf } from '../store/file-store.js';
