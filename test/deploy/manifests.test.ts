@@ -106,7 +106,7 @@ describe('the Kubernetes manifests', () => {
       const file = join(mkdtempSync(join(tmpdir(), 'erp-sync-configmap-')), 'erp-sync.yaml');
       writeFileSync(file, text);
       const config = loadConfig({ file, env: Object.fromEntries([...vars.map((v) => [v, 'x']), ['DATABASE_URL', 'postgres://u@db/erp']]) }).config;
-      expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
+      expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, console: 'login' }); // the console behind its sign-in
       expect(podOf(d).terminationGracePeriodSeconds! * 1000).toBeGreaterThan(config.pipeline.shutdownGraceMs);
     }
   });
