@@ -10,7 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
@@ -19,6 +18,7 @@ import { loadTransactions } from '../src/store/load.js';
 import { SAE_DETAIL_COLUMNS, parseSae } from '../parsers/sae.js';
 import { newTally } from '../parsers/tally.js';
 import { writeSaeFile } from '../src/sandbox/files/index.js';
+import { adminQuery, withDatabase } from '../test/support/template-db.js';
 
 const spec = { batchId: '2001', batchName: 'load bench', closeDate: '2025-06-30', seed: 7, reports: 0, linesPerReport: 8 };
 
@@ -45,22 +45,6 @@ if (process.argv[2] === '--load') {
 const DETAIL_LINES = Number(process.env.BENCH_LOAD_LINES ?? 200_000);
 const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 const logger = createLogger({ level: 'warn' });
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
