@@ -1,18 +1,24 @@
 // Once per test run: one embedded PostgreSQL unless DATABASE_URL names a server, the migrated template database
 // test databases are copied from, and the compiled CLI child processes run. Test files get them via inject().
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { compileCli } from './compiled-cli.js';
 import { createTemplate } from './template-db.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 
+function runDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `erp-sync-${prefix}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 async function databaseServer(): Promise<string> {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
-  const { chmodSync, mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'erp-sync-test-'));
+  const { startEmbeddedPostgres } = await import('../../src/db/embedded.js'); // an optional dependency
+  const dir = runDir('test');
   chmodSync(dir, 0o755); // the run's own directory: as root the server's user must enter it (else it goes elsewhere)
   const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), persistent: false });
   cleanups.push(server.stop);
@@ -20,6 +26,8 @@ async function databaseServer(): Promise<string> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
+  // Node.js 22.1+ keeps compiled code for the run's many processes (test workers, CLI children); older ones ignore it.
+  process.env.NODE_COMPILE_CACHE ||= runDir('compile-cache');
   const [url, cli] = await Promise.all([databaseServer(), compileCli()]);
   cleanups.push(cli.remove);
   const template = await createTemplate(url);
