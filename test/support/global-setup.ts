@@ -28,13 +28,18 @@ async function databaseServer(): Promise<string> {
 export async function setup(project: TestProject): Promise<void> {
   // Node.js 22.1+ keeps compiled code for the run's many processes (test workers, CLI children); older ones ignore it.
   process.env.NODE_COMPILE_CACHE ||= runDir('compile-cache');
-  const [url, cli] = await Promise.all([databaseServer(), compileCli()]);
-  cleanups.push(cli.remove);
-  const template = await createTemplate(url);
-  cleanups.push(template.drop);
-  project.provide('databaseUrl', url);
-  project.provide('templateDatabase', template.name);
-  project.provide('cliEntry', cli.entry);
+  try {
+    const [url, cli] = await Promise.all([databaseServer(), compileCli()]);
+    cleanups.push(cli.remove);
+    const template = await createTemplate(url);
+    cleanups.push(template.drop);
+    project.provide('databaseUrl', url);
+    project.provide('templateDatabase', template.name);
+    project.provide('cliEntry', cli.entry);
+  } catch (e) {
+    await teardown(); // no server left running when the setup fails half-way
+    throw e;
+  }
 }
 
 export async function teardown(): Promise<void> {

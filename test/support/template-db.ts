@@ -30,19 +30,22 @@ export async function adminQuery(url: string, sql: string): Promise<void> {
 export async function createTemplate(url: string): Promise<{ name: string; drop(): Promise<void> }> {
   // Unique per run: other runs (other checkouts) may share the server.
   const name = `erp_sync_template_${randomBytes(6).toString('hex')}`;
-  await adminQuery(url, `CREATE DATABASE ${name}`);
-  const ds = await openDatabase({ url: withDatabase(url, name), poolSize: 2 });
-  try {
-    await migrate(ds, withDatabase(url, name), quietLogger);
-  } finally {
-    await ds.destroy();
-  }
-  await adminQuery(url, `ALTER DATABASE ${name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
-  return {
-    name,
-    drop: async () => {
-      await adminQuery(url, `ALTER DATABASE ${name} WITH IS_TEMPLATE false`);
-      await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
+  const drop = async () => {
+    await adminQuery(url, `ALTER DATABASE ${name} WITH IS_TEMPLATE false`);
+    await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   };
+  await adminQuery(url, `CREATE DATABASE ${name}`);
+  try {
+    const ds = await openDatabase({ url: withDatabase(url, name), poolSize: 2 });
+    try {
+      await migrate(ds, withDatabase(url, name), quietLogger);
+    } finally {
+      await ds.destroy();
+    }
+    await adminQuery(url, `ALTER DATABASE ${name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  } catch (e) {
+    await drop(); // a failed setup leaves nothing on a shared server
+    throw e;
+  }
+  return { name, drop };
 }
