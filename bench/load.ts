@@ -7,15 +7,13 @@
 // Uses DATABASE_URL when set, else an embedded PostgreSQL in a temp dir. Generation and each load run in child
 // processes of their own, so the peak RSS reported is the load's alone.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createLogger } from '../src/log.js';
 import { loadTransactions } from '../src/store/load.js';
@@ -24,6 +22,7 @@ import { loadedParts, openBatchFile } from '../parsers/index.js';
 import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../sandboxes/files/index.js';
 import { BENCH_SPEC, generateBatchFile, psqlFloor } from './support/files.js';
 import { goalLine } from './support/goal.js';
+import { createBenchDatabase, startPostgres } from './support/world.js';
 
 if (process.argv[2] === '--generate') {
   const result = await generateBatchFile(process.argv[3] as BatchFileKind, process.argv[4] ?? '', Number(process.argv[5]));
@@ -52,22 +51,6 @@ if (process.argv[2] === '--load') {
 const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 const logger = createLogger({ level: 'warn' });
 
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -85,12 +68,9 @@ function run(cmd: string, args: string[]): Promise<void> {
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 const dir = await mkdtemp(join(tmpdir(), 'erp-sync-bench-load-'));
-const server = process.env.DATABASE_URL
-  ? { url: process.env.DATABASE_URL, stop: async () => undefined }
-  : await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), persistent: false });
-const dbName = `erp_sync_bench_${randomBytes(4).toString('hex')}`;
-await adminQuery(server.url, `CREATE DATABASE ${dbName}`);
-const url = withDatabase(server.url, dbName);
+const server = await startPostgres(dir);
+const db = await createBenchDatabase(server);
+const url = db.url;
 const ds = await openDatabase({ url, poolSize: 2 });
 const LINES = Number(process.env.BENCH_LOAD_LINES ?? 200_000);
 const BIG_LINES = Number(process.env.BENCH_LOAD_BIG_LINES ?? 1_000_000);
@@ -150,7 +130,7 @@ try {
   console.log(goals.join('\n'));
 } finally {
   await ds.destroy();
-  await adminQuery(server.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await db.drop();
   await server.stop();
   await rm(dir, { recursive: true, force: true });
 }

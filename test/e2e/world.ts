@@ -27,7 +27,7 @@ export interface World {
 
 export async function startWorld(opts: { companies?: number; concurrency?: number; pipeline?: Record<string, unknown> } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'erp-sync-e2e-'));
-  const db = await createDatabase();
+  const db = await createDatabase({ migrated: true });
   const sandbox = await startConcurSandbox({ companies: opts.companies ?? 1, closeDelayMs: 300 });
   const keys = generateEd25519();
   const clientKey = join(dir, 'client_key');
@@ -92,7 +92,7 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 }
 
 /**
- * Runs `erp-sync [--config <file>] <args>` as a child process (the real CLI through tsx, or `entry`, such as an
+ * Runs `erp-sync [--config <file>] <args>` as a child process (the run's compiled CLI, or `entry`, such as an
  * image's bin/erp-sync.js); null: no --config, from the environment alone.
  */
 export function runCli(configPath: string | null, args: string[], env: Record<string, string> = {}, opts: { entry?: string; cwd?: string } = {}): Child {

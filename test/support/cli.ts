@@ -1,6 +1,8 @@
-// The erp-sync command line as people run it: a child process (through tsx, or through bin/erp-sync.js).
+// The erp-sync command line as a child process: the run's compiled CLI (global-setup.ts), or an entry a test names
+// (bin/erp-sync.js, an image's tree).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
@@ -21,12 +23,12 @@ export interface Child {
 
 /**
  * Runs `erp-sync <args>` with the given environment on top of ours, minus the settings a developer's shell may
- * carry (DATABASE_URL, ERP_SYNC_DATA_DIR, HTTP_PORT, HTTP_HOST, ERP_SYNC_CONFIG); `entry` is the script (default src/cli.ts).
+ * carry (DATABASE_URL, ERP_SYNC_DATA_DIR, HTTP_PORT, HTTP_HOST, ERP_SYNC_CONFIG); `entry` is the script (default: src/cli.ts
+ * compiled once per run).
  */
 export function spawnCli(args: string[], env: Record<string, string> = {}, opts: { entry?: string; cwd?: string } = {}): Child {
-  const entry = opts.entry ?? join(REPO, 'src', 'cli.ts');
-  const node = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
-  const child = spawn(process.execPath, [...node, ...args], {
+  const entry = opts.entry ?? inject('cliEntry');
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', HTTP_HOST: '', ERP_SYNC_CONFIG: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,38 +1,23 @@
-// Per-test-file database isolation: each file gets a fresh database on the run's server, dropped afterwards.
+// Per-test-file database isolation: each file gets a fresh database on the run's server, dropped afterwards;
+// migrated ones are copies of the run's migrated template (see template-db.ts).
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { createLogger } from '../../src/log.js';
 import { openHolder, type HolderSession } from '../../src/store/claims.js';
-import { Writable } from 'node:stream';
+import { adminQuery, quietLogger, withDatabase } from './template-db.js';
 
-export const quietLogger = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false });
+export { quietLogger };
 
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: inject('databaseUrl') });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-export async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A database of its own: empty, or (`migrated`) a copy of the run's migrated template. */
+export async function createDatabase(opts: { migrated?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `erp_sync_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const server = inject('databaseUrl');
+  await adminQuery(server, `CREATE DATABASE ${name}${opts.migrated ? ` TEMPLATE ${inject('templateDatabase')}` : ''}`);
   return {
-    url: withDatabase(inject('databaseUrl'), name),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    url: withDatabase(server, name),
+    drop: () => adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
@@ -42,9 +27,8 @@ export function useMigratedDatabase(): { url: () => string; ds: () => DataSource
   let ds: DataSource | undefined;
   const holders = new Map<string, Promise<HolderSession>>();
   beforeAll(async () => {
-    db = await createDatabase();
+    db = await createDatabase({ migrated: true });
     ds = await openDatabase({ url: db.url, poolSize: 5 });
-    await migrate(ds, db.url, quietLogger);
   });
   afterAll(async () => {
     for (const h of holders.values()) await (await h).close();
