@@ -9,7 +9,6 @@ import { REPO, spawnCli, waitForOutput } from '../support/cli.js';
 import { createDatabase } from '../support/db.js';
 import { renderBatchFile } from '../../sandboxes/files/index.js';
 import { isAlive, startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 import { tempFiles } from './files.js';
 
 const { dir, file } = tempFiles('first-hour');
