@@ -2,6 +2,7 @@
 import { backoffDelay } from '../backoff.js';
 import type { CloseAnswer } from './client.js';
 import type { SaferpayTerminal } from './config.js';
+import type { ErrorFields } from '../model/saferpay-error.js';
 
 /** RetryIndicator runs 0..9: ten sends of one RequestId at most. */
 export const MAX_ATTEMPTS = 10;
@@ -61,14 +62,6 @@ export function decide(answer: CloseAnswer, at: AttemptContext, policy: RetryPol
   return { action: 'retry', delayMs: policy.laterDelayMs, inRun: false, reason: v.reason };
 }
 
-export interface ErrorFields {
-  errorName: string | null;
-  behavior: string | null;
-  httpStatus: number | null;
-  /** Saferpay's ErrorMessage and ErrorDetail, kept as said (shown to people, never decided on). */
-  errorMessage: string | null;
-  errorDetail: string[] | null;
-}
 
 export const NO_ERROR: ErrorFields = { errorName: null, behavior: null, httpStatus: null, errorMessage: null, errorDetail: null };
 

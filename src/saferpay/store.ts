@@ -2,7 +2,7 @@
 // while one replica works on it, the outcome of every attempt, and the status read model.
 import type { Queryable } from '../db/sql.js';
 import { update } from '../db/sql.js';
-import type { ErrorFields } from './decide.js';
+import type { ErrorFields } from '../model/saferpay-error.js';
 import { acquire, notHeld, release, type Holder } from '../store/claims.js';
 
 export type CloseState = 'pending' | 'closed' | 'already-closed' | 'failed' | 'config-error';
@@ -120,7 +120,7 @@ export async function dayCloses(db: Queryable, terminalId: string, businessDay: 
   return db.query(`SELECT ${ROW} FROM saferpay_closes WHERE terminal_id = $1 AND business_day = $2 ORDER BY seq`, [terminalId, businessDay]);
 }
 
-export interface SaferpayStatus {
+export interface SaferpayStatus extends ErrorFields {
   terminalId: string;
   terminalName: string;
   businessDay: string;
@@ -128,11 +128,6 @@ export interface SaferpayStatus {
   requestId: string;
   outcome: CloseState;
   attempts: number;
-  errorName: string | null;
-  behavior: string | null;
-  httpStatus: number | null;
-  errorMessage: string | null;
-  errorDetail: string[] | null;
   lastError: string | null;
   forcedBy: string | null;
   firstAttemptAt: string | null;

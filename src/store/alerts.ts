@@ -2,18 +2,14 @@
 // announcements per target (claimed by pushing next_attempt_at out as a lease, deleted once delivered).
 import type { DataSource, EntityManager } from 'typeorm';
 import { update, type Queryable } from '../db/sql.js';
+import type { ErrorFields } from '../model/saferpay-error.js';
 import type { BatchFact, CompanyFact, DeliveryFact, SinkAuthFact } from '../alerts/causes.js';
 
 /** A terminal's latest close of a business day that failed, with Saferpay's own error fields. */
-export interface SaferpayFailure {
+export interface SaferpayFailure extends ErrorFields {
   terminalId: string;
   terminalName: string;
   businessDay: string;
-  errorName: string | null;
-  behavior: string | null;
-  httpStatus: number | null;
-  errorMessage: string | null;
-  errorDetail: string[] | null;
   lastError: string | null;
   state: 'failed' | 'config-error';
 }
