@@ -6,25 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from './config-error.js';
 import { commandContext, loadFromOptions, type GlobalOptions } from './commands/context.js';
-import { runMigrate } from './commands/migrate.js';
-import { runStart } from './commands/start.js';
-import { runStatus } from './commands/status.js';
-import { runRunOnce } from './commands/run-once.js';
-import { runReplay, runRetry } from './commands/batch-actions.js';
-import { runParse } from './commands/parse.js';
-import { runReport } from './commands/report.js';
-import { runXeroReverse } from './commands/reverse.js';
-import { runSaferpayClose } from './commands/saferpay.js';
-import { runReauth } from './commands/reauth.js';
-import { runExport } from './commands/export.js';
-import { runHealthcheck } from './commands/healthcheck.js';
-import { runConfigCheck } from './commands/config-check.js';
-import { openRuntime } from './runtime.js';
 import { importOptional } from './optional.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './config/sandbox-profile.js';
-import { openHolder } from './store/claims.js';
 import { log } from './log.js';
 import { printableLines } from './printable.js';
+
+// Each command's modules are imported when it runs: `parse` does not carry the daemon, console and sinks (its memory
+// is bounded by the hostile-file tests), and every CLI start is cheaper.
 
 type Opts = GlobalOptions & Record<string, unknown>;
 
@@ -62,18 +50,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('start')
     .description('run the daemon: scheduled cycles, HTTP health and metrics, until SIGTERM/SIGINT')
-    .action(run((_a, flags) => runStart(commandContext(flags, 'stdout'))));
+    .action(run(async (_a, flags) => (await import('./commands/start.js')).runStart(commandContext(flags, 'stdout'))));
 
   program
     .command('run-once')
     .description('one full cycle for all companies; waits until each batch is done, quarantined or waiting (exit 1 if anything failed)')
-    .action(run((_a, flags) => runRunOnce(commandContext(flags, 'stdout'))));
+    .action(run(async (_a, flags) => (await import('./commands/run-once.js')).runRunOnce(commandContext(flags, 'stdout'))));
 
   program
     .command('status')
     .description('where every batch stands: state, attempts, rows, totals, reconciliation, deliveries, last error')
     .option('--json', 'a JSON array (fields documented in the README)')
-    .action(run((_a, flags) => runStatus(commandContext(flags), { json: Boolean(flags.json) })));
+    .action(run(async (_a, flags) => (await import('./commands/status.js')).runStatus(commandContext(flags), { json: Boolean(flags.json) })));
 
   program
     .command('parse <file>')
@@ -89,6 +77,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const profiles = Object.assign({ [SANDBOX_PROFILE_NAME]: SANDBOX_CSV_PROFILE }, ...companies.map((c) => c.csvProfiles));
         const settings = flags.company ? companies.find((c) => c.id === flags.company) : companies[0];
         if (flags.company && !settings) throw new Error(`no company ${String(flags.company)} in the configuration`);
+        const { runParse } = await import('./commands/parse.js');
         return runParse({ file: file!, profile: flags.profile as string | undefined, profiles, settings, ...(config ? { zipLimits: config.zipLimits, parseLimits: config.parseLimits } : {}), json: Boolean(flags.json), out: process.stdout, err: process.stderr });
       }),
     );
@@ -101,6 +90,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(
       run(async ([name], flags) => {
         const ctx = commandContext(flags);
+        const [{ openRuntime }, { runReport }] = await Promise.all([import('./runtime.js'), import('./commands/report.js')]);
         const rt = await openRuntime(ctx.config, ctx.logger, { readOnly: true });
         try {
           return await runReport(rt.ds, { name, format: flags.json ? 'json' : flags.csv ? 'csv' : 'table', out: process.stdout });
@@ -114,31 +104,31 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('replay <batch>')
     .description('deliver a batch again (all sinks, or one); <batch> is company/batchId or an unambiguous batch id')
     .option('--sink <name>', 'only this sink')
-    .action(run(([ref], flags) => runReplay(commandContext(flags), ref!, (flags.sink as string | undefined) ?? null)));
+    .action(run(async ([ref], flags) => (await import('./commands/batch-actions.js')).runReplay(commandContext(flags), ref!, (flags.sink as string | undefined) ?? null)));
 
   program
     .command('retry <batch>')
     .description('take a quarantined batch up again (after the cause was fixed) from the step it failed at')
-    .action(run(([ref], flags) => runRetry(commandContext(flags), ref!)));
+    .action(run(async ([ref], flags) => (await import('./commands/batch-actions.js')).runRetry(commandContext(flags), ref!)));
 
   program
     .command('export <batch>')
     .description("write a loaded batch's normalized journal file (as an SFTP sink delivers it) to a file or standard output")
     .option('--format <name>', 'a format of the company\'s SFTP sinks, or generic / jsonl (default: the first configured)')
     .option('--out <file>', 'write here (default: standard output)')
-    .action(run(([ref], flags) => runExport(commandContext(flags), ref!, { format: flags.format as string | undefined, out: flags.out as string | undefined })));
+    .action(run(async ([ref], flags) => (await import('./commands/export.js')).runExport(commandContext(flags), ref!, { format: flags.format as string | undefined, out: flags.out as string | undefined })));
 
   program
     .command('reauth <company>')
     .description("store a company's new Concur refresh token after a person re-authorised it (clears needs_reauth)")
     .option('--refresh-token-file <file>', 'read the token from this file (default: standard input)')
-    .action(run(([company], flags) => runReauth(commandContext(flags), company!, { tokenFile: flags.refreshTokenFile as string | undefined })));
+    .action(run(async ([company], flags) => (await import('./commands/reauth.js')).runReauth(commandContext(flags), company!, { tokenFile: flags.refreshTokenFile as string | undefined })));
 
   program
     .command('reverse <batch>')
     .description('undo a posting in a payment system when an accountant asks (Xero: delete the batch payment), audited')
     .requiredOption('--sink <name>', 'the sink whose posting to reverse (a xero sink)')
-    .action(run(([ref], flags) => runXeroReverse(commandContext(flags), ref!, flags.sink as string)));
+    .action(run(async ([ref], flags) => (await import('./commands/reverse.js')).runXeroReverse(commandContext(flags), ref!, flags.sink as string)));
 
   const saferpay = program.command('saferpay').description('Saferpay terminal batch closes');
   saferpay
@@ -148,6 +138,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(
       run(async ([terminal], flags) => {
         const ctx = commandContext(flags);
+        const [{ openRuntime }, { openHolder }, { runSaferpayClose }] = await Promise.all([import('./runtime.js'), import('./store/claims.js'), import('./commands/saferpay.js')]);
         const rt = await openRuntime(ctx.config, ctx.logger);
         const holder = await openHolder(rt.databaseUrl, `${hostname()}:${process.pid}:cli:${randomBytes(3).toString('hex')}`, ctx.logger).catch(async (e: unknown) => {
           await rt.close();
@@ -167,17 +158,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('work with the configuration')
     .command('check')
     .description('validate the configuration (schema, ${…} references, cron, time zones, key and known_hosts files) without the database or network; print it with secrets masked')
-    .action(run(async (_a, flags) => runConfigCheck(loadFromOptions(flags), process.stdout, process.stderr)));
+    .action(run(async (_a, flags) => (await import('./commands/config-check.js')).runConfigCheck(loadFromOptions(flags), process.stdout, process.stderr)));
 
   program
     .command('migrate')
     .description('apply pending database migrations (under an advisory lock) and exit')
-    .action(run((_a, flags) => runMigrate(commandContext(flags))));
+    .action(run(async (_a, flags) => (await import('./commands/migrate.js')).runMigrate(commandContext(flags))));
 
   program
     .command('healthcheck')
     .description("ask the running daemon's /healthz on the configured port (exit 0 healthy, 1 not); the image's HEALTHCHECK")
-    .action(run((_a, flags) => runHealthcheck(commandContext(flags).config, process.stdout)));
+    .action(run(async (_a, flags) => (await import('./commands/healthcheck.js')).runHealthcheck(commandContext(flags).config, process.stdout)));
 
   program
     .command('sandbox')
