@@ -155,6 +155,7 @@ describe('Replay to sink…', () => {
     expect(confirm).toContain('<option value="">every sink (sftp, xero)</option>');
     expect(confirm).toContain('<option value="sftp">sftp</option>');
     expect(confirm).toContain('as done by <strong>Ann Admin</strong>');
+    expect(await html(`/batches/${batchId}/replay?sink=sftp`, admin.cookie)).toContain('<option value="sftp" selected>sftp</option>');
 
     // Someone removed the batch's files from the drop.
     const before = dropContents(world.dropRoot);
@@ -201,6 +202,10 @@ describe('Reverse in Xero', () => {
     expect(confirm).toContain(`erp-sync asks Xero to delete batch payment ${id} (sink xero)`);
     expect(confirm).toContain('<input type="hidden" name="sink" value="xero">');
     expect(confirm).toContain('as done by <strong>Ann Admin</strong>');
+
+    const notXero = await go(`/batches/${batchId}/reverse?sink=sftp`, { headers: { cookie: admin.cookie } });
+    expect(notXero.status).toBe(409);
+    expect(await notXero.text()).toContain('Company c0001 has no Xero sink named &quot;sftp&quot;.');
 
     const viewer = await signIn(VIEWER, 'Val');
     expect((await post(`/batches/${batchId}/reverse`, { csrf: viewer.csrf, sink: 'xero' }, viewer.cookie)).status).toBe(403);
