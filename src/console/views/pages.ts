@@ -51,7 +51,7 @@ export const companies = `<% layout('@layout', it) %>
   <% for (const c of it.companies) { %>
     <tr>
       <th scope="row"><a href="/batches?company=<%= encodeURIComponent(c.id) %>"><%= c.id %></a><% if (c.name !== c.id) { %> <span class="hint"><%= c.name %></span><% } %></th>
-      <td><% if (c.authState === 'needs_reauth') { %><span class="badge bad">needs re-authorisation</span> <%= c.authError %><% } else { %><span class="badge ok">ok</span><% } %></td>
+      <td><% if (c.authState === 'needs_reauth') { %><span class="badge bad">needs re-authorisation</span> <%= c.authError %><br><a href="#reauthorise">Re-authorise</a> with <code>erp-sync reauth <%= c.id %> --refresh-token-file FILE</code><% } else { %><span class="badge ok">ok</span><% } %></td>
       <td><%= it.h.time(c.lastSuccessAt) %></td>
       <td><%= it.h.time(c.lastCycleAt) %></td>
       <td><%= it.h.time(c.nextDiscoveryAt) %></td>
