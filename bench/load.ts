@@ -101,7 +101,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
     await ds.query(`DROP TABLE ${name}`);
     console.log(`  psql \\copy into ${floor.columns} text columns: ${psqlSeconds.toFixed(2)} s, ${n} rows`);
   }
-  const [{ id: batchId }] = (await ds.query(`INSERT INTO batches (company_id, external_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
+  const [{ id: batchId }] = (await ds.query(`INSERT INTO batches (company_id, concur_batch_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
     `${BENCH_SPEC.batchId}-${++batch}`,
   ])) as [{ id: string }];
   // The pipeline hashes a file when it fetches it: the load starts from a known sha256.
@@ -118,7 +118,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
     console.log(`  ${label}: ${result.parsed} rows loaded of ${lines}`);
     process.exitCode = 1;
   }
-  await ds.query(`DELETE FROM transactions WHERE batch_id = $1`, [batchId]);
+  await ds.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [batchId]);
   await rm(path, { force: true });
 }
 

@@ -118,7 +118,7 @@ async function measure(kind: BatchFileKind, server: PgServer, sshd: SshdServer, 
     });
     try {
       const run = await runOnce(writeConfig(dir, kind, sandbox, db.url, sshd));
-      const [state] = await adminQuery<{ state: string; rows: number }>(db.url, `SELECT b.state, (SELECT count(*)::int FROM transactions t WHERE t.batch_id = b.id) AS rows FROM batches b`);
+      const [state] = await adminQuery<{ state: string; rows: number }>(db.url, `SELECT b.state, (SELECT count(*)::int FROM transactions t WHERE t.batch_row_id = b.id) AS rows FROM batches b`);
       console.log(`  erp-sync run-once: ${run.seconds.toFixed(2)} s (process start to exit), batch ${state?.state}, ${state?.rows} rows; CPU ${run.cpuSeconds.toFixed(1)} s; peak RSS ${run.peakRssMb.toFixed(0)} MB`);
       // Where the wall time went: each audit event's time from the first one.
       const events = await adminQuery<{ kind: string; at: number }>(db.url, `SELECT kind, extract(epoch FROM at - min(at) OVER ())::float8 AS at FROM batch_events ORDER BY id`);

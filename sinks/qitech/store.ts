@@ -29,7 +29,7 @@ export async function demandRows(db: Queryable, batchId: string, fields: { contr
   return db.query(
     `SELECT report_id AS "reportId", line_number AS "lineNumber", amount::text AS amount, currency,
             ${contract} AS "contractNumber", ${installment} AS "installmentNumber"
-     FROM transactions WHERE batch_id = $1 ORDER BY file_id NULLS FIRST, line_number, id`,
+     FROM transactions WHERE batch_row_id = $1 ORDER BY file_id NULLS FIRST, line_number, id`,
     params,
   );
 }
@@ -47,9 +47,9 @@ export interface PaymentBatchRecord {
 /** Records (or refreshes) the payment batch as QI Tech last described it. */
 export async function savePaymentBatch(db: Queryable, p: PaymentBatchRecord): Promise<void> {
   await db.query(
-    `INSERT INTO qitech_payment_batches AS p (batch_id, sink, company_id, fund_class_key, external_id, payment_batch_key, status, closed_at)
+    `INSERT INTO qitech_payment_batches AS p (batch_row_id, sink, company_id, fund_class_key, external_id, payment_batch_key, status, closed_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $7 IN ('pending_payment', 'paid') THEN now() END)
-     ON CONFLICT (batch_id, sink) DO UPDATE SET
+     ON CONFLICT (batch_row_id, sink) DO UPDATE SET
        payment_batch_key = COALESCE(EXCLUDED.payment_batch_key, p.payment_batch_key),
        status = CASE WHEN ${rank('EXCLUDED.status')} >= ${rank('p.status')} AND p.status NOT IN ('paid', 'discarded') THEN EXCLUDED.status ELSE p.status END,
        closed_at = COALESCE(p.closed_at, EXCLUDED.closed_at),
@@ -78,11 +78,11 @@ export async function savedSettlements(db: Queryable, paymentBatchExternalId: st
 /** Marks the payment batch discarded and writes the audit event, together. */
 export async function recordDiscarded(ds: DataSource, p: { batchId: string; sink: string; companyId: string; externalId: string; fromStatus: string; reason: string }): Promise<void> {
   await ds.transaction(async (m) => {
-    await update(m, `UPDATE qitech_payment_batches SET status = 'discarded', discarded_at = now(), updated_at = now() WHERE batch_id = $1 AND sink = $2`, [
+    await update(m, `UPDATE qitech_payment_batches SET status = 'discarded', discarded_at = now(), updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [
       p.batchId,
       p.sink,
     ]);
-    await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
       p.batchId,
       p.companyId,
       'qitech_batch_discarded',
@@ -163,7 +163,7 @@ export async function payouts(db: Queryable, companyId?: string): Promise<Payout
     `SELECT company_id AS "companyId", concur_batch_id AS "concurBatchId", batch_name AS "batchName", sink,
             payment_batch_external_id AS "paymentBatchExternalId", status, settlements::int AS settlements, settled::int AS settled,
             total_value::text AS "totalValue", paid_at AS "paidAt"
-     FROM reporting.qitech_payouts WHERE $1::text IS NULL OR company_id = $1 ORDER BY batch_id DESC`,
+     FROM reporting.qitech_payouts WHERE $1::text IS NULL OR company_id = $1 ORDER BY batch_row_id DESC`,
     [companyId ?? null],
   );
 }

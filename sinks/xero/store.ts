@@ -76,7 +76,7 @@ export async function reportLines(q: Queryable, companyId: string, batchId: stri
     `SELECT report_id AS "reportId", report_name AS "reportName", employee_id AS "employeeId", employee_name AS "employeeName",
             account_code AS "accountCode", expense_type AS "expenseType", description, amount::text AS amount, currency,
             payment_type AS "paymentType", source_file || ':' || line_number AS "lineRef", transaction_raw(raw, source_line) AS raw
-       FROM transactions WHERE company_id = $1 AND batch_id = $2 ORDER BY report_id, line_number, id`,
+       FROM transactions WHERE company_id = $1 AND batch_row_id = $2 ORDER BY report_id, line_number, id`,
     [companyId, batchId],
   );
 }
@@ -95,19 +95,19 @@ export interface XeroPaymentRow {
   checkedAt: Date | null;
 }
 
-const PAYMENT_COLUMNS = `batch_id::text AS "batchId", sink, company_id AS "companyId", tenant_id AS "tenantId", generation, reference,
+const PAYMENT_COLUMNS = `batch_row_id::text AS "batchId", sink, company_id AS "companyId", tenant_id AS "tenantId", generation, reference,
   batch_payment_id AS "batchPaymentId", total::text AS total, status, is_reconciled AS "isReconciled", checked_at AS "checkedAt"`;
 
 export async function readXeroPayment(q: Queryable, batchId: string, sink: string): Promise<XeroPaymentRow | null> {
-  const rows: XeroPaymentRow[] = await q.query(`SELECT ${PAYMENT_COLUMNS} FROM xero_batch_payments WHERE batch_id = $1 AND sink = $2`, [batchId, sink]);
+  const rows: XeroPaymentRow[] = await q.query(`SELECT ${PAYMENT_COLUMNS} FROM xero_batch_payments WHERE batch_row_id = $1 AND sink = $2`, [batchId, sink]);
   return rows[0] ?? null;
 }
 
 /** Records what we are about to post (before the first write), keeping the generation of an earlier reversal. */
 export async function notePending(q: Queryable, p: { batchId: string; sink: string; companyId: string; tenantId: string; reference: string }): Promise<number> {
   const rows: Array<{ generation: number }> = await q.query(
-    `INSERT INTO xero_batch_payments (batch_id, sink, company_id, tenant_id, reference) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (batch_id, sink) DO UPDATE SET reference = EXCLUDED.reference, tenant_id = EXCLUDED.tenant_id, updated_at = now()
+    `INSERT INTO xero_batch_payments (batch_row_id, sink, company_id, tenant_id, reference) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (batch_row_id, sink) DO UPDATE SET reference = EXCLUDED.reference, tenant_id = EXCLUDED.tenant_id, updated_at = now()
      RETURNING generation`,
     [p.batchId, p.sink, p.companyId, p.tenantId, p.reference],
   );
@@ -120,18 +120,18 @@ export async function savePosted(q: Queryable, p: { batchId: string; sink: strin
     q,
     `UPDATE xero_batch_payments SET batch_payment_id = $3, total = $4, status = $5, is_reconciled = false, bills = $6, posted_at = now(),
             deleted_at = NULL, last_error = NULL, updated_at = now()
-      WHERE batch_id = $1 AND sink = $2`,
+      WHERE batch_row_id = $1 AND sink = $2`,
     [p.batchId, p.sink, p.batchPaymentId, p.total, p.status, JSON.stringify(p.bills)],
   );
 }
 
 export async function saveXeroError(q: Queryable, batchId: string, sink: string, error: string): Promise<void> {
-  await update(q, `UPDATE xero_batch_payments SET last_error = $3, updated_at = now() WHERE batch_id = $1 AND sink = $2`, [batchId, sink, error]);
+  await update(q, `UPDATE xero_batch_payments SET last_error = $3, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [batchId, sink, error]);
 }
 
 /** What the follow-up check read back. */
 export async function saveChecked(q: Queryable, batchId: string, sink: string, s: { status: string; isReconciled: boolean; at: Date }): Promise<void> {
-  await update(q, `UPDATE xero_batch_payments SET status = $3, is_reconciled = $4, checked_at = $5, updated_at = now() WHERE batch_id = $1 AND sink = $2`, [
+  await update(q, `UPDATE xero_batch_payments SET status = $3, is_reconciled = $4, checked_at = $5, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [
     batchId,
     sink,
     s.status,
@@ -146,7 +146,7 @@ export async function paymentsToCheck(q: Queryable, before: Date, limit: number)
     `SELECT ${PAYMENT_COLUMNS} FROM xero_batch_payments
       WHERE batch_payment_id IS NOT NULL AND status IS DISTINCT FROM 'DELETED' AND is_reconciled IS NOT TRUE
         AND (checked_at IS NULL OR checked_at < $1)
-      ORDER BY checked_at NULLS FIRST, batch_id LIMIT $2`,
+      ORDER BY checked_at NULLS FIRST, batch_row_id LIMIT $2`,
     [before, limit],
   );
 }
@@ -155,10 +155,10 @@ export async function paymentsToCheck(q: Queryable, before: Date, limit: number)
 export async function recordReversal(q: Queryable, p: { batchId: string; sink: string; companyId: string; batchPaymentId: string; actor: string; batchState: string }): Promise<void> {
   await update(
     q,
-    `UPDATE xero_batch_payments SET status = 'DELETED', deleted_at = now(), generation = generation + 1, updated_at = now() WHERE batch_id = $1 AND sink = $2`,
+    `UPDATE xero_batch_payments SET status = 'DELETED', deleted_at = now(), generation = generation + 1, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`,
     [p.batchId, p.sink],
   );
-  await q.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $4, $5)`, [
+  await q.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $4, $5)`, [
     p.batchId,
     p.companyId,
     'xero_batch_payment_deleted',

@@ -25,16 +25,16 @@ export interface StoredFacts {
 /** What the alerts are decided from, for the configured companies (the partial indexes of migration Alerts serve it). */
 export async function readAlertFacts(q: Queryable, companies: string[]): Promise<StoredFacts> {
   const batches: BatchFact[] = await q.query(
-    `SELECT id::text AS id, company_id AS "companyId", external_id AS "externalId", name, state, quarantine_reason AS "quarantineReason",
+    `SELECT id::text AS id, company_id AS "companyId", concur_batch_id AS "externalId", name, state, quarantine_reason AS "quarantineReason",
             CASE WHEN reconciliation->>'status' = 'mismatch' THEN reconciliation->'difference' END AS mismatch
      FROM batches WHERE (state = 'quarantined' OR (reconciliation->>'status') = 'mismatch') AND company_id = ANY($1) ORDER BY batches.id`,
     [companies],
   );
   const deliveries: DeliveryFact[] = await q.query(
-    `SELECT d.batch_id::text AS "batchId", b.company_id AS "companyId", b.external_id AS "externalId", d.sink, d.failures AS attempts,
+    `SELECT d.batch_row_id::text AS "batchId", b.company_id AS "companyId", b.concur_batch_id AS "externalId", d.sink, d.failures AS attempts,
             d.failing_since AS "failingSince", d.last_error AS "lastError"
-     FROM deliveries d JOIN batches b ON b.id = d.batch_id
-     WHERE d.state = 'failed' AND b.state <> 'done' AND b.company_id = ANY($1) ORDER BY d.batch_id, d.sink`,
+     FROM deliveries d JOIN batches b ON b.id = d.batch_row_id
+     WHERE d.state = 'failed' AND b.state <> 'done' AND b.company_id = ANY($1) ORDER BY d.batch_row_id, d.sink`,
     [companies],
   );
   const companyRows: CompanyFact[] = await q.query(
@@ -78,7 +78,7 @@ export interface StoredAlert extends NewAlert {
   openedAt: Date;
 }
 
-const ALERT = `id::text AS id, cause, kind, company_id AS company, batch, summary, reason, link, opened_at AS "openedAt"`;
+const ALERT = `id::text AS id, cause, kind, company_id AS company, concur_batch_id AS batch, summary, reason, link, opened_at AS "openedAt"`;
 
 // Two int4 keys (objsubid 2): never taken for a claim session's lock (one bigint key), which claim_sessions_alive reads.
 const LOCK = [0x45525053, 0x414c5254]; // "ERPS", "ALRT"
@@ -98,7 +98,7 @@ export async function openAlerts(q: Queryable): Promise<StoredAlert[]> {
 export async function insertAlerts(q: Queryable, alerts: NewAlert[], now: Date): Promise<StoredAlert[]> {
   if (alerts.length === 0) return [];
   return q.query(
-    `INSERT INTO alerts (cause, kind, company_id, batch, summary, reason, link, opened_at)
+    `INSERT INTO alerts (cause, kind, company_id, concur_batch_id, summary, reason, link, opened_at)
      SELECT a->>'cause', a->>'kind', a->>'company', a->>'batch', a->>'summary', a->>'reason', a->>'link', $2
      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(a, n) ORDER BY e.n
      ON CONFLICT (cause) DO NOTHING RETURNING ${ALERT}`,

@@ -31,7 +31,7 @@ export interface BatchRow {
   stepStarts: number;
 }
 
-const COLUMNS = `id::text AS "id", company_id AS "companyId", external_id AS "externalId", name, batch_url AS "batchUrl", type,
+const COLUMNS = `id::text AS "id", company_id AS "companyId", concur_batch_id AS "externalId", name, batch_url AS "batchUrl", type,
   payment_method AS "paymentMethod", currency, batch_total::text AS "batchTotal", payment_demands AS "paymentDemands", state,
   state_data AS "stateData", file_url AS "fileUrl", attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError",
   quarantine_reason AS "quarantineReason", reconciliation, closed_at AS "closedAt", step_started AS "stepStarted",
@@ -60,16 +60,16 @@ export interface DiscoveredBatch {
 export async function upsertDiscovered(db: DataSource, b: DiscoveredBatch): Promise<boolean> {
   return db.transaction(async (m) => {
     const inserted: Array<{ id: string }> = await m.query(
-      `INSERT INTO batches (company_id, external_id, name, batch_url, type, payment_method, currency, batch_total, payment_demands,
+      `INSERT INTO batches (company_id, concur_batch_id, name, batch_url, type, payment_method, currency, batch_total, payment_demands,
                             state, state_data, next_attempt_at, closed_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, CASE WHEN $10 = 'closed' THEN $12::timestamptz END)
-       ON CONFLICT (company_id, source, external_id) DO NOTHING
+       ON CONFLICT (company_id, source, concur_batch_id) DO NOTHING
        RETURNING id::text AS id`,
       [b.companyId, b.externalId, b.name, b.batchUrl, b.type, b.paymentMethod, b.currency, b.batchTotal, b.paymentDemands, b.state, b.stateData, b.nextAttemptAt],
     );
     const row = inserted[0];
     if (row) {
-      await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, to_state, detail) VALUES ($1, $2, $3, $4, $5)`, [
+      await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, to_state, detail) VALUES ($1, $2, $3, $4, $5)`, [
         row.id,
         b.companyId,
         b.state === 'closed' ? 'adopted_closed' : 'discovered',
@@ -80,7 +80,7 @@ export async function upsertDiscovered(db: DataSource, b: DiscoveredBatch): Prom
     }
     await m.query(
       `UPDATE batches SET name = $3, batch_url = $4, batch_total = $5, payment_demands = $6, updated_at = now()
-       WHERE company_id = $1 AND external_id = $2 AND state IN ('discovered', 'empty')
+       WHERE company_id = $1 AND concur_batch_id = $2 AND state IN ('discovered', 'empty')
          AND (batch_total IS DISTINCT FROM $5::numeric OR payment_demands IS DISTINCT FROM $6 OR batch_url IS DISTINCT FROM $4)`,
       [b.companyId, b.externalId, b.name, b.batchUrl, b.batchTotal, b.paymentDemands],
     );
@@ -89,7 +89,7 @@ export async function upsertDiscovered(db: DataSource, b: DiscoveredBatch): Prom
 }
 
 export async function knownExternalIds(db: Queryable, companyId: string): Promise<Set<string>> {
-  const rows: Array<{ e: string }> = await db.query(`SELECT external_id AS e FROM batches WHERE company_id = $1`, [companyId]);
+  const rows: Array<{ e: string }> = await db.query(`SELECT concur_batch_id AS e FROM batches WHERE company_id = $1`, [companyId]);
   return new Set(rows.map((r) => r.e));
 }
 
@@ -191,14 +191,14 @@ export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' 
     ],
   );
   if (count !== 1) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
-  await db.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
+  await db.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
     batch.id, batch.companyId, t.event, batch.state, t.state, { step, worker: holder.id, ...t.detail },
   ]);
 }
 
 /** Records a notable event of a batch that is not a transition (e.g. a re-load whose figures differ). */
 export async function appendEvent(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, kind: string, detail: Record<string, unknown>): Promise<void> {
-  await db.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $4, $5)`, [
+  await db.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $4, $5)`, [
     batch.id, batch.companyId, kind, batch.state, detail,
   ]);
 }
@@ -214,7 +214,7 @@ export async function requeue(db: DataSource, batchId: string, toState: BatchSta
       [batchId, toState],
     );
     if (!rows[0]) return false;
-    await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'requeued', 'quarantined', $3, $4)`, [
+    await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'requeued', 'quarantined', $3, $4)`, [
       batchId, rows[0].company_id, toState, { reason, ...(by === undefined ? {} : { by }) },
     ]);
     return true;
@@ -234,7 +234,7 @@ export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]>
   const [company, external] = ref.includes('/') ? ref.split('/', 2) : [null, ref];
   if (!external) return [];
   const rows: BatchRow[] = await db.query(
-    `SELECT ${COLUMNS} FROM batches WHERE ($1::text IS NULL OR company_id = $1) AND (starts_with(external_id, $2) OR ($1::text IS NULL AND id::text = $2)) ORDER BY id`,
+    `SELECT ${COLUMNS} FROM batches WHERE ($1::text IS NULL OR company_id = $1) AND (starts_with(concur_batch_id, $2) OR ($1::text IS NULL AND id::text = $2)) ORDER BY id`,
     [company, external],
   );
   const exact = rows.filter((b) => b.externalId === external || (company === null && b.id === external));
@@ -268,7 +268,7 @@ export async function openBatchAge(db: Queryable): Promise<Array<{ companyId: st
 /** The state a quarantined batch resumes at: the one it was quarantined from. */
 export async function stateBeforeQuarantine(db: Queryable, batchId: string): Promise<BatchState | null> {
   const rows: Array<{ s: BatchState }> = await db.query(
-    `SELECT from_state AS s FROM batch_events WHERE batch_id = $1 AND to_state = 'quarantined' ORDER BY id DESC LIMIT 1`,
+    `SELECT from_state AS s FROM batch_events WHERE batch_row_id = $1 AND to_state = 'quarantined' ORDER BY id DESC LIMIT 1`,
     [batchId],
   );
   return rows[0]?.s ?? null;
@@ -288,8 +288,8 @@ export async function reopenForDelivery(db: DataSource, batchId: string, sink: s
     );
     const row = rows[0];
     if (!row) return false;
-    await m.query(`UPDATE deliveries SET state = 'pending', updated_at = now() WHERE batch_id = $1 AND ($2::text IS NULL OR sink = $2)`, [batchId, sink]);
-    await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'replay_requested', $3, 'loaded', $4)`, [
+    await m.query(`UPDATE deliveries SET state = 'pending', updated_at = now() WHERE batch_row_id = $1 AND ($2::text IS NULL OR sink = $2)`, [batchId, sink]);
+    await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'replay_requested', $3, 'loaded', $4)`, [
       batchId, row.company_id, row.prev, { sink, ...(by === undefined ? {} : { by }) },
     ]);
     return true;
@@ -319,7 +319,7 @@ export interface UnfinishedBatch {
 /** The batches of these companies that are not done or quarantined, with the live holder of their claim. */
 export async function unfinishedBatches(db: Queryable, companies: string[], now: Date): Promise<UnfinishedBatch[]> {
   return db.query(
-    `SELECT b.company_id AS "companyId", b.external_id AS "externalId", b.state, b.next_attempt_at AS "nextAttemptAt", b.last_error AS "lastError",
+    `SELECT b.company_id AS "companyId", b.concur_batch_id AS "externalId", b.state, b.next_attempt_at AS "nextAttemptAt", b.last_error AS "lastError",
             c.holder AS "heldBy"
      FROM batches b LEFT JOIN claims c ON c.kind = 'batch' AND c.key = b.id::text AND ${held('c', '$2')}
      WHERE b.company_id = ANY($1) AND b.state NOT IN ('done', 'quarantined')

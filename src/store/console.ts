@@ -55,11 +55,11 @@ const FILTERS = `($1::text IS NULL OR b.company_id = $1)
   AND ($3::date IS NULL OR b.created_at >= ($3::date::timestamp AT TIME ZONE 'UTC'))
   AND ($4::date IS NULL OR b.created_at < (($4::date + 1)::timestamp AT TIME ZONE 'UTC'))
   AND ($5::text IS NULL OR b.currency = $5)
-  AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = b.id AND d.sink = $6))
+  AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_row_id = b.id AND d.sink = $6))
   AND ($7::text IS NULL OR b.id IN (
-    SELECT id FROM batches WHERE external_id LIKE $8
+    SELECT id FROM batches WHERE concur_batch_id LIKE $8
     UNION SELECT id FROM batches WHERE id = $9
-    UNION SELECT batch_id FROM transactions WHERE ARRAY[report_id, employee_id, lower(employee_name)] && ARRAY[$7, lower($7)]))`;
+    UNION SELECT batch_row_id FROM transactions WHERE ARRAY[report_id, employee_id, lower(employee_name)] && ARRAY[$7, lower($7)]))`;
 
 const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -71,10 +71,10 @@ const filterParams = (f: BatchFilter) => [
 export async function listBatches(db: Queryable, f: BatchFilter, page: PageRequest): Promise<BatchPage> {
   const backwards = page.after !== undefined && page.before === undefined;
   const rows: BatchListRow[] = await db.query(
-    `SELECT b.id::text AS id, b.company_id AS "companyId", b.external_id AS "externalId", b.name, b.state, b.currency,
+    `SELECT b.id::text AS id, b.company_id AS "companyId", b.concur_batch_id AS "externalId", b.name, b.state, b.currency,
             b.batch_total::text AS "batchTotal", COALESCE(b.reconciliation ->> 'status', 'not-checked') AS reconciliation,
             b.created_at AS "createdAt", b.updated_at AS "updatedAt",
-            COALESCE((SELECT jsonb_agg(jsonb_build_object('sink', d.sink, 'state', d.state) ORDER BY d.sink) FROM deliveries d WHERE d.batch_id = b.id), '[]') AS deliveries
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('sink', d.sink, 'state', d.state) ORDER BY d.sink) FROM deliveries d WHERE d.batch_row_id = b.id), '[]') AS deliveries
      FROM batches b
      WHERE ${FILTERS} AND ($10::bigint IS NULL OR b.id < $10) AND ($11::bigint IS NULL OR b.id > $11)
      ORDER BY b.id ${backwards ? 'ASC' : 'DESC'} LIMIT $12`,
@@ -118,7 +118,7 @@ export interface BatchEvent {
 /** A batch's audit trail, oldest first. */
 export async function batchEvents(db: Queryable, batchId: string): Promise<BatchEvent[]> {
   return db.query(
-    `SELECT id::text, at, kind, from_state AS "fromState", to_state AS "toState", detail FROM batch_events WHERE batch_id = $1 ORDER BY at, id`,
+    `SELECT id::text, at, kind, from_state AS "fromState", to_state AS "toState", detail FROM batch_events WHERE batch_row_id = $1 ORDER BY at, id`,
     [batchId],
   );
 }
@@ -140,11 +140,11 @@ const FILE_COLUMNS = `id::text, parent_file_id::text AS "parentFileId", name, ki
 
 /** Every file fetched for a batch (each fetch's original and the entries taken from it). */
 export async function batchFiles(db: Queryable, batchId: string): Promise<BatchFile[]> {
-  return db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_id = $1 ORDER BY id`, [batchId]);
+  return db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_row_id = $1 ORDER BY id`, [batchId]);
 }
 
 export async function batchFile(db: Queryable, batchId: string, fileId: string): Promise<BatchFile | null> {
-  const rows: BatchFile[] = await db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_id = $1 AND id = $2`, [batchId, fileId]);
+  const rows: BatchFile[] = await db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_row_id = $1 AND id = $2`, [batchId, fileId]);
   return rows[0] ?? null;
 }
 
@@ -162,14 +162,14 @@ export async function rowsPerCurrency(db: Queryable, batchId: string): Promise<C
     `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows,
             COALESCE(sum(amount) FILTER (WHERE debit_credit = 'DR'), 0)::text AS debit,
             COALESCE(sum(amount) FILTER (WHERE debit_credit = 'CR'), 0)::text AS credit, sum(amount)::text AS net
-     FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
+     FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
     [batchId],
   );
 }
 
 /** Per sink, the files of its last delivery attempt (deliveries.result) and when it was last tried. */
 export async function deliveryResults(db: Queryable, batchId: string): Promise<Array<{ sink: string; result: unknown; updatedAt: Date }>> {
-  return db.query(`SELECT sink, result, updated_at AS "updatedAt" FROM deliveries WHERE batch_id = $1 ORDER BY sink`, [batchId]);
+  return db.query(`SELECT sink, result, updated_at AS "updatedAt" FROM deliveries WHERE batch_row_id = $1 ORDER BY sink`, [batchId]);
 }
 
 export interface AttentionItem {
@@ -192,7 +192,7 @@ export interface AttentionItem {
 export async function needsAPerson(db: Queryable, limit = 20): Promise<{ items: AttentionItem[]; counts: Record<AttentionItem['kind'], number> }> {
   const items: Array<AttentionItem & { n: number }> = await db.query(
     `WITH q AS (
-       SELECT 'quarantined' AS kind, company_id, id, external_id, NULL::text AS sink, NULL::text AS terminal, quarantine_reason AS detail, updated_at AS since,
+       SELECT 'quarantined' AS kind, company_id, id, concur_batch_id, NULL::text AS sink, NULL::text AS terminal, quarantine_reason AS detail, updated_at AS since,
               count(*) OVER () AS n
        FROM batches WHERE state = 'quarantined' ORDER BY id DESC LIMIT $1
      ), r AS (
@@ -202,11 +202,11 @@ export async function needsAPerson(db: Queryable, limit = 20): Promise<{ items: 
        SELECT 'sink-needs-attention' AS kind, company_id, NULL::bigint, NULL::text, sink, NULL::text, reason, since, count(*) OVER ()
        FROM sink_attention ORDER BY company_id, sink LIMIT $1
      ), d AS (
-       SELECT 'delivery-failing' AS kind, b.company_id, b.id, b.external_id, d.sink, NULL::text, d.last_error, d.updated_at, count(*) OVER ()
-       FROM deliveries d JOIN batches b ON b.id = d.batch_id
+       SELECT 'delivery-failing' AS kind, b.company_id, b.id, b.concur_batch_id, d.sink, NULL::text, d.last_error, d.updated_at, count(*) OVER ()
+       FROM deliveries d JOIN batches b ON b.id = d.batch_row_id
        WHERE d.state = 'failed' AND b.state NOT IN ('done', 'quarantined') ORDER BY d.updated_at LIMIT $1
      ), m AS (
-       SELECT 'reconciliation-mismatch' AS kind, company_id, id, external_id, NULL::text, NULL::text, (reconciliation -> 'difference')::text, updated_at, count(*) OVER ()
+       SELECT 'reconciliation-mismatch' AS kind, company_id, id, concur_batch_id, NULL::text, NULL::text, (reconciliation -> 'difference')::text, updated_at, count(*) OVER ()
        FROM batches WHERE reconciliation ->> 'status' = 'mismatch' AND state <> 'quarantined' ORDER BY id DESC LIMIT $1
      ), latest AS (
        SELECT DISTINCT ON (terminal_id) * FROM saferpay_closes ORDER BY terminal_id, business_day DESC, seq DESC
@@ -215,7 +215,7 @@ export async function needsAPerson(db: Queryable, limit = 20): Promise<{ items: 
               concat_ws(': ', to_char(business_day, 'YYYY-MM-DD'), state, COALESCE(error_message, last_error)), COALESCE(finished_at, updated_at), count(*) OVER ()
        FROM latest WHERE state IN ('failed', 'config-error') ORDER BY terminal_id LIMIT $1
      )
-     SELECT kind, company_id AS "companyId", id::text AS "batchId", external_id AS "externalId", sink, terminal AS "terminalId", detail, since, n::int AS n
+     SELECT kind, company_id AS "companyId", id::text AS "batchId", concur_batch_id AS "externalId", sink, terminal AS "terminalId", detail, since, n::int AS n
      FROM (SELECT * FROM q UNION ALL SELECT * FROM r UNION ALL SELECT * FROM s UNION ALL SELECT * FROM d UNION ALL SELECT * FROM m UNION ALL SELECT * FROM p) x`,
     [limit],
   );
@@ -241,7 +241,7 @@ export async function nextActions(db: Queryable, limit = 10): Promise<NextAction
              CASE WHEN next_discovery_at = '-infinity' THEN NULL ELSE next_discovery_at END AS at
       FROM companies ORDER BY next_discovery_at, id LIMIT $1)
      UNION ALL
-     (SELECT 'batch-step', company_id, id::text, external_id, state, next_attempt_at
+     (SELECT 'batch-step', company_id, id::text, concur_batch_id, state, next_attempt_at
       FROM batches WHERE state NOT IN ('done', 'quarantined') ORDER BY next_attempt_at NULLS FIRST, id LIMIT $1)
      UNION ALL
      (SELECT 'saferpay-close', NULL, NULL, NULL, terminal_id || ' ' || to_char(business_day, 'YYYY-MM-DD'), next_attempt_at

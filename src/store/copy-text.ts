@@ -17,7 +17,7 @@ export class LoadError extends Error {
   }
 }
 
-/** The transactions columns a COPY line writes after company_id, batch_id and file_id, in this order. */
+/** The transactions columns a COPY line writes after company_id, batch_row_id and file_id, in this order. */
 export const COPY_COLUMNS = [
   ['source_file', 'text'],
   ['row_key', 'text'],
@@ -94,7 +94,7 @@ function rawJson(raw: Record<string, string>, t: Transaction): string {
   return out + '}';
 }
 
-/** The constant start of every line of one batch's COPY: company_id, batch_id, file_id. */
+/** The constant start of every line of one batch's COPY: company_id, batch_row_id, file_id. */
 export function copyPrefix(companyId: string, batchId: string | number, fileId: string | number | null): string {
   return `${companyId.replace(ESCAPABLE, (c) => ESCAPES[c]!)}\t${batchId}\t${fileId ?? '\\N'}\t`;
 }

@@ -9,7 +9,7 @@ export interface DeliveryRow {
 }
 
 export async function deliveriesOf(db: Queryable, batchId: string): Promise<DeliveryRow[]> {
-  return db.query(`SELECT sink, state, attempts FROM deliveries WHERE batch_id = $1`, [batchId]);
+  return db.query(`SELECT sink, state, attempts FROM deliveries WHERE batch_row_id = $1`, [batchId]);
 }
 
 /**
@@ -18,9 +18,9 @@ export async function deliveriesOf(db: Queryable, batchId: string): Promise<Deli
  */
 export async function recordDelivery(db: Queryable, batchId: string, sink: string, ok: boolean, result: unknown, error: string | null): Promise<void> {
   await db.query(
-    `INSERT INTO deliveries (batch_id, sink, state, attempts, result, last_error, delivered_at, failures, failing_since)
+    `INSERT INTO deliveries (batch_row_id, sink, state, attempts, result, last_error, delivered_at, failures, failing_since)
      VALUES ($1, $2, $3, 1, $4, $5, CASE WHEN $3 = 'delivered' THEN now() END, CASE WHEN $3 = 'failed' THEN 1 ELSE 0 END, CASE WHEN $3 = 'failed' THEN now() END)
-     ON CONFLICT (batch_id, sink) DO UPDATE SET state = EXCLUDED.state, attempts = deliveries.attempts + 1, result = EXCLUDED.result,
+     ON CONFLICT (batch_row_id, sink) DO UPDATE SET state = EXCLUDED.state, attempts = deliveries.attempts + 1, result = EXCLUDED.result,
        last_error = EXCLUDED.last_error, delivered_at = COALESCE(deliveries.delivered_at, EXCLUDED.delivered_at), updated_at = now(),
        failures = CASE WHEN EXCLUDED.state = 'failed' THEN deliveries.failures + 1 ELSE 0 END,
        failing_since = CASE WHEN EXCLUDED.state = 'failed' THEN COALESCE(deliveries.failing_since, now()) END`,
@@ -32,7 +32,7 @@ export async function recordDelivery(db: Queryable, batchId: string, sink: strin
 export async function failingDeliveries(db: Queryable): Promise<Array<{ companyId: string; sink: string; n: number }>> {
   return db.query(
     `SELECT b.company_id AS "companyId", d.sink, count(*)::int AS n
-     FROM deliveries d JOIN batches b ON b.id = d.batch_id
+     FROM deliveries d JOIN batches b ON b.id = d.batch_row_id
      WHERE d.state = 'failed' AND b.state NOT IN ('done', 'quarantined')
      GROUP BY 1, 2`,
   );
@@ -40,7 +40,7 @@ export async function failingDeliveries(db: Queryable): Promise<Array<{ companyI
 
 export async function batchTotals(db: Queryable, batchId: string): Promise<{ rows: number; totals: Record<string, string> }> {
   const rows: Array<{ currency: string; n: number; total: string }> = await db.query(
-    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
+    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
     [batchId],
   );
   // Canonical text (as in the reconciliation): a sum's scale depends on how the file wrote its amounts.

@@ -105,9 +105,9 @@ export interface FileRecord {
 /** Records a batch's file (idempotent on batch + sha256 + name); returns its id. */
 export async function recordFile(db: Queryable, f: FileRecord): Promise<string> {
   const [row]: Array<{ id: string }> = await db.query(
-    `INSERT INTO files (batch_id, parent_file_id, name, kind, content_type, sha256, size_bytes, storage_path)
+    `INSERT INTO files (batch_row_id, parent_file_id, name, kind, content_type, sha256, size_bytes, storage_path)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (batch_id, sha256, name) DO UPDATE SET storage_path = COALESCE(EXCLUDED.storage_path, files.storage_path)
+     ON CONFLICT (batch_row_id, sha256, name) DO UPDATE SET storage_path = COALESCE(EXCLUDED.storage_path, files.storage_path)
      RETURNING id::text AS id`,
     [f.batchId, f.parentFileId ?? null, f.name, f.kind, f.contentType ?? null, f.sha256, f.size, f.storagePath ?? null],
   );
@@ -123,7 +123,7 @@ export interface SweepResult {
 
 // A blob may go when every record of it is older than the cut-off and every batch using it is done.
 function removableSql(oneBlob: boolean): string {
-  return `SELECT f.sha256 FROM files f JOIN batches b ON b.id = f.batch_id
+  return `SELECT f.sha256 FROM files f JOIN batches b ON b.id = f.batch_row_id
     ${oneBlob ? 'WHERE f.sha256 = $2' : ''}
     GROUP BY f.sha256
     HAVING count(f.storage_path) > 0 AND max(f.created_at) < $1 AND bool_and(b.state = 'done')`;
@@ -156,11 +156,11 @@ export async function sweepFileStore(ds: DataSource, dataDir: string, opts: { re
       if (mtime && mtime >= cutoff) return 'recent';
       await m.query(
         `WITH cleared AS (
-           UPDATE files SET storage_path = NULL WHERE sha256 = $1 AND storage_path IS NOT NULL RETURNING id, batch_id, name)
-         INSERT INTO batch_events (batch_id, company_id, kind, detail)
-         SELECT c.batch_id, b.company_id, 'file-removed',
+           UPDATE files SET storage_path = NULL WHERE sha256 = $1 AND storage_path IS NOT NULL RETURNING id, batch_row_id, name)
+         INSERT INTO batch_events (batch_row_id, company_id, kind, detail)
+         SELECT c.batch_row_id, b.company_id, 'file-removed',
                 jsonb_build_object('fileId', c.id::text, 'name', c.name, 'sha256', $1::text, 'retentionDays', $2::int)
-         FROM cleared c JOIN batches b ON b.id = c.batch_id`,
+         FROM cleared c JOIN batches b ON b.id = c.batch_row_id`,
         [sha256, opts.retentionDays],
       );
       // Deleted before the commit: should the commit fail, the next sweep finds the records still

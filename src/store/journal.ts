@@ -11,7 +11,7 @@ const ORDER = `ORDER BY report_id COLLATE "C" NULLS LAST, (CASE WHEN report_id I
 /** A batch whose close time is unknown is dated by its load (stored, so every export of it agrees). */
 export async function loadJournal(db: Queryable, batchRowId: string): Promise<StoredJournal> {
   const [batch] = (await db.query(
-    `SELECT company_id AS company, external_id AS "batchId", COALESCE(name, external_id) AS "batchName", COALESCE(closed_at, loaded_at, created_at) AS "closedAt", currency
+    `SELECT company_id AS company, concur_batch_id AS "batchId", COALESCE(name, concur_batch_id) AS "batchName", COALESCE(closed_at, loaded_at, created_at) AS "closedAt", currency
      FROM batches WHERE id = $1`,
     [
     batchRowId,
@@ -22,7 +22,7 @@ export async function loadJournal(db: Queryable, batchRowId: string): Promise<St
     `SELECT employee_id AS "employeeId", employee_name AS "employeeName", report_id AS "reportId", report_key AS "reportKey", report_name AS "reportName",
             entry_id AS "entryId", journal_key AS "journalKey", to_char(transaction_date, 'YYYY-MM-DD') AS "transactionDate", expense_type AS "expenseType",
             description, vendor, account_code AS "accountCode", debit_credit AS "debitCredit", amount::text AS amount, currency, payment_type AS "paymentType", transaction_raw(raw, source_line) AS raw
-     FROM transactions WHERE batch_id = $1 ${ORDER}`,
+     FROM transactions WHERE batch_row_id = $1 ${ORDER}`,
     [batchRowId],
   );
   const { totals } = await batchTotals(db, batchRowId);

@@ -30,7 +30,7 @@ export interface LoadResult {
 // Lines are sent in chunks of about this size: large enough to keep per-message overhead low, small
 // enough that the stream's buffering (and so memory) stays flat whatever the row count.
 const CHUNK_CHARS = 256 * 1024;
-const COLUMN_NAMES = ['company_id', 'batch_id', 'file_id', ...COPY_COLUMNS.map(([name]) => name)].join(', ');
+const COLUMN_NAMES = ['company_id', 'batch_row_id', 'file_id', ...COPY_COLUMNS.map(([name]) => name)].join(', ');
 
 async function* copyChunks(input: LoadInput, count: { parsed: number }): AsyncGenerator<Buffer> {
   const prefixes = new Map<string, string>();
@@ -56,7 +56,7 @@ async function* copyChunks(input: LoadInput, count: { parsed: number }): AsyncGe
 export async function storedFigures(client: PoolClient, batchId: number | string): Promise<StoredFigures> {
   const { rows } = await client.query<StoredGroup>(
     `SELECT source_file AS file, COALESCE(currency, '') AS currency, COALESCE(account_code, '') AS account, count(*)::int AS rows, sum(amount)::text AS total
-     FROM transactions WHERE batch_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+     FROM transactions WHERE batch_row_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     [batchId],
   );
   return { groups: rows };
@@ -75,10 +75,10 @@ async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadRe
   // One load of a batch at a time (two replicas after a lost lease): the second waits, then replaces.
   await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('erp-sync load ' || $1, 0))`, [String(input.batchId)]);
   const before = await client.query<{ currency: string; rows: number; total: string }>(
-    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`,
+    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
     [input.batchId],
   );
-  await client.query(`DELETE FROM transactions WHERE batch_id = $1`, [input.batchId]);
+  await client.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [input.batchId]);
   const count = { parsed: 0 };
   try {
     // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.

@@ -14,7 +14,7 @@ export const REPORTS: readonly ReportDefinition[] = [
     name: 'batches',
     view: 'reporting.batch_summary',
     description: 'every batch: state, closed/fetched/loaded/delivered times, rows, totals per currency, reconciliation, delivery per sink',
-    orderBy: 'company_id, batch_id',
+    orderBy: 'company_id, batch_row_id',
   },
   {
     name: 'spend-by-employee',
@@ -50,13 +50,13 @@ export const REPORTS: readonly ReportDefinition[] = [
     name: 'xero-payments',
     view: 'reporting.xero_payments',
     description: 'Xero batch payments per batch: BatchPaymentID, total, Status and IsReconciled as last read back',
-    orderBy: 'company_id, batch_id',
+    orderBy: 'company_id, batch_row_id',
   },
   {
     name: 'qitech-payouts',
     view: 'reporting.qitech_payouts',
     description: 'QI Tech payment batches per batch: status (paid when the webhook says so), settlements settled',
-    orderBy: 'company_id, batch_id',
+    orderBy: 'company_id, batch_row_id',
   },
   {
     name: 'saferpay-closes',
@@ -68,7 +68,7 @@ export const REPORTS: readonly ReportDefinition[] = [
     name: 'sae-lines',
     view: 'reporting.sae_lines',
     description: 'every loaded SAE line with its 400 columns by their published names (empty = null)',
-    orderBy: 'batch_id, source_file, line_number',
+    orderBy: 'batch_row_id, source_file, line_number',
   },
 ];
 

@@ -67,7 +67,7 @@ async function world(companyId: string, logger = capturingLogger().logger) {
       companyId, externalId, name: `Batch ${externalId}`, batchUrl: `https://x/v1.1/batch/e$${externalId}`, type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur',
       currency: 'EUR', batchTotal: '10.00', paymentDemands: 1, state: 'discovered', nextAttemptAt: now(), stateData: {},
     });
-    const [row] = await db.ds().query(`SELECT id::text AS id FROM batches WHERE company_id = $1 AND external_id = $2`, [companyId, externalId]);
+    const [row] = await db.ds().query(`SELECT id::text AS id FROM batches WHERE company_id = $1 AND concur_batch_id = $2`, [companyId, externalId]);
     return row.id as string;
   };
   const settle = async () => {
@@ -253,13 +253,13 @@ describe('alerts', () => {
     await ds.query(`INSERT INTO companies (id, name, last_success_at, last_discovery_error, created_at) VALUES ('k-quiet', 'k', $1, 'HTTP 503', $1)`, [new Date(clock - 3 * 3_600_000)]);
     await ds.query(`INSERT INTO companies (id, name) VALUES ('k-batches', 'k')`);
     await ds.query(
-      `INSERT INTO batches (company_id, external_id, state, reconciliation) VALUES
+      `INSERT INTO batches (company_id, concur_batch_id, state, reconciliation) VALUES
          ('k-batches', 'FLAGGED', 'done', '{"status":"mismatch","difference":{"batch-total:EUR":"0.01"}}'),
          ('k-batches', 'SENDING', 'loaded', '{"status":"reconciled","difference":{}}')`,
     );
     await ds.query(
-      `INSERT INTO deliveries (batch_id, sink, state, attempts, failures, failing_since, last_error)
-       SELECT id, 'sftp', 'failed', 3, 3, $1, 'ECONNREFUSED' FROM batches WHERE external_id = 'SENDING'`,
+      `INSERT INTO deliveries (batch_row_id, sink, state, attempts, failures, failing_since, last_error)
+       SELECT id, 'sftp', 'failed', 3, 3, $1, 'ECONNREFUSED' FROM batches WHERE concur_batch_id = 'SENDING'`,
       [t0],
     );
     await ds.query(`INSERT INTO sink_attention (company_id, sink, reason) VALUES ('k-batches', 'xero', 'Xero connection lacks scope accounting.payments')`);
@@ -296,7 +296,7 @@ describe('alerts', () => {
     const ds = db.ds();
     await ds.query(`DELETE FROM saferpay_closes`); // not a company's: the test before left one failed
     await ds.query(`INSERT INTO companies (id, name) VALUES ('many', 'many')`);
-    await ds.query(`INSERT INTO batches (company_id, external_id, state, quarantine_reason) SELECT 'many', 'M' || i, 'quarantined', 'bad file' FROM generate_series(1, 15) i`);
+    await ds.query(`INSERT INTO batches (company_id, concur_batch_id, state, quarantine_reason) SELECT 'many', 'M' || i, 'quarantined', 'bad file' FROM generate_series(1, 15) i`);
     const log = capturingLogger();
     const d = deps('many', 'http://127.0.0.1:9/never', { logger: log.logger, alerts: { outbox: { maxRows: 10 } } });
     expect(await evaluateAlerts(d)).toEqual({ opened: 15, resolved: 0 });

@@ -25,7 +25,7 @@ describe('run-once with an alert target', () => {
     expect(receiver.refused()).toBe(0);
     const [alert, ...more] = receiver.received().map((r) => r.message);
     expect(more).toEqual([]);
-    const [{ external_id: batch }] = (await world.query<{ external_id: string }>(`SELECT external_id FROM batches WHERE name = 'Broken export'`)) as [{ external_id: string }];
+    const [{ concur_batch_id: batch }] = (await world.query<{ concur_batch_id: string }>(`SELECT concur_batch_id FROM batches WHERE name = 'Broken export'`)) as [{ concur_batch_id: string }];
     expect(alert).toMatchObject({ event: 'opened', kind: 'batch_quarantined', company: 'c0001', batch, link: `https://erp-sync.example.com/batches/${batch}` });
     expect(alert!.reason).toMatch(/^load: \d+\.csv:2: Amount: .*12,3,4/);
   });

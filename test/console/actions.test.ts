@@ -48,7 +48,7 @@ const html = async (path: string, cookie: string) => {
 /** The daemon's work until nothing is due: what a poke starts. */
 const work = () => settle(rt.ds, app.worker, app.companies.map((c) => c.id), { now: () => new Date(), maxWaitMs: 30_000 });
 const q = <T>(sql: string, params: unknown[] = []) => rt.ds.query(sql, params) as Promise<T[]>;
-const lastEvent = async (kind: string) => (await q<{ detail: Record<string, unknown> }>(`SELECT detail FROM batch_events WHERE batch_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`, [batchId, kind]))[0]?.detail;
+const lastEvent = async (kind: string) => (await q<{ detail: Record<string, unknown> }>(`SELECT detail FROM batch_events WHERE batch_row_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`, [batchId, kind]))[0]?.detail;
 
 beforeAll(async () => {
   world = await startWorld();
@@ -79,7 +79,7 @@ beforeAll(async () => {
   const consoleUi = createConsole({ ds: rt.ds, http: config.http, dataDir: config.dataDir, logger: quietLogger, companies: app.companies, xeroClientFor: app.xeroClientFor, poke: () => undefined });
   http = await startHttpServer({ host: '127.0.0.1', port: 0, registry: new Registry(), logger: quietLogger, ready: async () => ({ ok: true, detail: 'ready' }), fallback: consoleUi.route });
   base = `http://127.0.0.1:${http.port}`;
-  const [b] = await q<{ id: string; state: string }>(`SELECT id::text, state FROM batches WHERE external_id = $1`, [added.id]);
+  const [b] = await q<{ id: string; state: string }>(`SELECT id::text, state FROM batches WHERE concur_batch_id = $1`, [added.id]);
   expect(b?.state).toBe('done');
   batchId = b!.id;
 }, 120_000);
@@ -113,7 +113,7 @@ describe('the batch page of a processed batch', () => {
     expect(page).toMatch(/<tr><td>EUR<\/td><td class="num">2<\/td><td class="num">110(\.00)?<\/td><td class="num">0(\.00)?<\/td><td class="num">110(\.00)?<\/td><\/tr>/);
 
     // Files: the original with a download link that gives its bytes.
-    const [file] = await q<{ id: string; name: string }>(`SELECT id::text, name FROM files WHERE batch_id = $1 AND parent_file_id IS NULL ORDER BY id LIMIT 1`, [batchId]);
+    const [file] = await q<{ id: string; name: string }>(`SELECT id::text, name FROM files WHERE batch_row_id = $1 AND parent_file_id IS NULL ORDER BY id LIMIT 1`, [batchId]);
     expect(page).toContain(`<a href="/batches/${batchId}/files/${file!.id}" download>Download`);
     const download = await go(`/batches/${batchId}/files/${file!.id}`, { headers: { cookie } });
     expect(download.status).toBe(200);
@@ -126,13 +126,13 @@ describe('the batch page of a processed batch', () => {
     expect(page).toMatch(/<h3>xero <span class="badge ok">delivered<\/span><\/h3>/);
     expect(page).toContain(`Payout (Xero):`);
     expect(page).toMatch(new RegExp(`batch payment ${payment!.batchPaymentId}, status <strong>AUTHORISED</strong>, not reconciled`));
-    const [manifest] = await q<{ path: string }>(`SELECT f->>'remotePath' AS path FROM deliveries, jsonb_array_elements(result) f WHERE batch_id = $1 AND sink = 'sftp' AND f->>'kind' = 'manifest'`, [batchId]);
+    const [manifest] = await q<{ path: string }>(`SELECT f->>'remotePath' AS path FROM deliveries, jsonb_array_elements(result) f WHERE batch_row_id = $1 AND sink = 'sftp' AND f->>'kind' = 'manifest'`, [batchId]);
     expect(manifest?.path).toBeTruthy();
     expect(page).toContain(`Manifest: <code>${manifest!.path}</code> (erp-sync.manifest/2)`);
 
     // The timeline from batch_events: each transition with its time, worker and reason.
     const events = await q<{ at: Date; kind: string; from_state: string | null; to_state: string | null; worker: string | null }>(
-      `SELECT at, kind, from_state, to_state, detail->>'worker' AS worker FROM batch_events WHERE batch_id = $1 ORDER BY at, id`,
+      `SELECT at, kind, from_state, to_state, detail->>'worker' AS worker FROM batch_events WHERE batch_row_id = $1 ORDER BY at, id`,
       [batchId],
     );
     expect(events.map((e) => e.to_state)).toContain('done');
@@ -162,25 +162,25 @@ describe('Replay to sink…', () => {
     const mine = [...before.keys()].filter((p) => p.includes(added.id));
     expect(mine.length).toBeGreaterThan(1);
     for (const p of mine) rmSync(join(world.dropRoot, p));
-    const [{ n: eventsBefore }] = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_id = $1`, [batchId])) as [{ n: number }];
+    const [{ n: eventsBefore }] = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_row_id = $1`, [batchId])) as [{ n: number }];
 
     const viewer = await signIn(VIEWER, 'Val');
     expect((await post(`/batches/${batchId}/replay`, { csrf: viewer.csrf, sink: 'sftp' }, viewer.cookie)).status).toBe(403);
     expect((await post(`/batches/${batchId}/replay`, { sink: 'sftp' }, admin.cookie)).status).toBe(403);
-    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_id = $1`, [batchId]))[0]!.n).toBe(eventsBefore);
+    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_row_id = $1`, [batchId]))[0]!.n).toBe(eventsBefore);
 
     const r = await post(`/batches/${batchId}/replay`, { csrf: admin.csrf, sink: 'sftp' }, admin.cookie);
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe(`/batches/${batchId}?done=replay`);
     expect(await lastEvent('replay_requested')).toMatchObject({ sink: 'sftp', by: 'Ann Admin (console)' });
-    expect((await q<{ sink: string; state: string }>(`SELECT sink, state FROM deliveries WHERE batch_id = $1 ORDER BY sink`, [batchId])).map((d) => [d.sink, d.state])).toEqual([
+    expect((await q<{ sink: string; state: string }>(`SELECT sink, state FROM deliveries WHERE batch_row_id = $1 ORDER BY sink`, [batchId])).map((d) => [d.sink, d.state])).toEqual([
       ['sftp', 'pending'],
       ['xero', 'delivered'],
     ]);
 
     await work();
     expect(Object.fromEntries(dropContents(world.dropRoot))).toEqual(Object.fromEntries(before));
-    const [sftp] = await q<{ state: string }>(`SELECT state FROM deliveries WHERE batch_id = $1 AND sink = 'sftp'`, [batchId]);
+    const [sftp] = await q<{ state: string }>(`SELECT state FROM deliveries WHERE batch_row_id = $1 AND sink = 'sftp'`, [batchId]);
     expect(sftp!.state).toBe('delivered');
     expect((await q<{ state: string }>(`SELECT state FROM batches WHERE id = $1`, [batchId]))[0]!.state).toBe('done');
     // Xero was not asked again: still one live batch payment.
@@ -216,7 +216,7 @@ describe('Reverse in Xero', () => {
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe(`/batches/${batchId}?done=reverse`);
     expect(xero.controls.batchPayments(TENANT).find((p) => p.batchPaymentId === id)!.status).toBe('DELETED');
-    expect(await q(`SELECT status FROM xero_batch_payments WHERE batch_id = $1 AND sink = 'xero'`, [batchId])).toEqual([{ status: 'DELETED' }]);
+    expect(await q(`SELECT status FROM xero_batch_payments WHERE batch_row_id = $1 AND sink = 'xero'`, [batchId])).toEqual([{ status: 'DELETED' }]);
     expect(await lastEvent('xero_batch_payment_deleted')).toEqual({ sink: 'xero', batchPaymentId: id, by: 'Ann Admin (console)' });
 
     const page = await html(`/batches/${batchId}?done=reverse`, admin.cookie);

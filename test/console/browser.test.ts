@@ -50,17 +50,17 @@ describe.skipIf(!present)('the console in a browser', () => {
     daemon = runCli(world.configPath, ['start'], { HTTP_PORT: '0' });
     base = (await waitForOutput(daemon.read, /"http":"(http:\/\/127\.0\.0\.1:\d+)"/, daemon.done))[1]!;
     batchId = await until(async () => {
-      const [b] = await world.query<{ id: string; state: string }>(`SELECT id::text, state FROM batches WHERE external_id = $1`, [added.id]);
+      const [b] = await world.query<{ id: string; state: string }>(`SELECT id::text, state FROM batches WHERE concur_batch_id = $1`, [added.id]);
       return b?.state === 'done' ? b.id : undefined;
     }, 'the mismatched batch to be delivered', 120_000);
     // As if a replay's delivery had failed until the retries ran out: back to loaded, quarantined from there, the sink's delivery failed.
     await world.query(`UPDATE batches SET state = 'quarantined', quarantine_reason = 'deliver: sftp: connection refused (retries exhausted)' WHERE id = $1`, [batchId]);
     await world.query(
-      `INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail) VALUES
+      `INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES
          ($1, 'c0001', 'replay_requested', 'done', 'loaded', '{"sink": null}'), ($1, 'c0001', 'quarantined', 'loaded', 'quarantined', '{"reason": "retries exhausted"}')`,
       [batchId],
     );
-    await world.query(`UPDATE deliveries SET state = 'failed', last_error = 'connection refused' WHERE batch_id = $1`, [batchId]);
+    await world.query(`UPDATE deliveries SET state = 'failed', last_error = 'connection refused' WHERE batch_row_id = $1`, [batchId]);
     browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'erp-sync-chromium-')), {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

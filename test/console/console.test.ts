@@ -155,7 +155,7 @@ describe('actions', () => {
     expect(r.headers.get('location')).toBe(`/batches/${seeded.quarantined}?done=retry`);
     expect(await stateOf(seeded.quarantined)).toBe('loaded');
     expect(pokes).toBe(before + 1);
-    const [event] = (await db.ds().query(`SELECT kind, detail FROM batch_events WHERE batch_id = $1 ORDER BY id DESC LIMIT 1`, [seeded.quarantined])) as Array<{ kind: string; detail: Record<string, unknown> }>;
+    const [event] = (await db.ds().query(`SELECT kind, detail FROM batch_events WHERE batch_row_id = $1 ORDER BY id DESC LIMIT 1`, [seeded.quarantined])) as Array<{ kind: string; detail: Record<string, unknown> }>;
     expect(event).toEqual({ kind: 'requeued', detail: { reason: 'console retry', by: 'Ann Admin (console)' } });
     // Twice: refused, nothing changes.
     expect((await app.post(`/batches/${seeded.quarantined}/retry`, { csrf }, cookie)).status).toBe(409);

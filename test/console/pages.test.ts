@@ -51,14 +51,14 @@ beforeAll(async () => {
   )) as Array<{ id: string }>;
   qitechBatch = b!.id;
   await ds.query(
-    `INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, detail, at) VALUES
+    `INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail, at) VALUES
        ($1, 'acme', 'quarantined', 'loaded', 'quarantined', '{"worker": "host-a:41:ab12cd", "reason": "qitech: fund class unknown"}', '2026-03-09T18:00:00Z'),
        ($1, 'acme', 'requeued', 'quarantined', 'loaded', '{"reason": "console retry", "by": "Ann (console)"}', '2026-03-09T18:30:00Z')`,
     [qitechBatch],
   );
-  await ds.query(`INSERT INTO deliveries (batch_id, sink, state, attempts, delivered_at) VALUES ($1, 'qitech', 'delivered', 2, '2026-03-09T18:31:00Z')`, [qitechBatch]);
+  await ds.query(`INSERT INTO deliveries (batch_row_id, sink, state, attempts, delivered_at) VALUES ($1, 'qitech', 'delivered', 2, '2026-03-09T18:31:00Z')`, [qitechBatch]);
   await ds.query(
-    `INSERT INTO qitech_payment_batches (batch_id, sink, company_id, fund_class_key, external_id, status, paid_at) VALUES ($1, 'qitech', 'acme', 'fc-1', 'erp-sync-acme-B-QI-1', 'paid', '2026-03-10T09:00:00Z')`,
+    `INSERT INTO qitech_payment_batches (batch_row_id, sink, company_id, fund_class_key, external_id, status, paid_at) VALUES ($1, 'qitech', 'acme', 'fc-1', 'erp-sync-acme-B-QI-1', 'paid', '2026-03-10T09:00:00Z')`,
     [qitechBatch],
   );
 

@@ -13,7 +13,7 @@ beforeAll(async () => {
   const ds = db.ds();
   await ds.query(`INSERT INTO companies (id, name) SELECT 'c' || i, 'Company ' || i FROM generate_series(0, 4) i`);
   await ds.query(
-    `INSERT INTO batches (company_id, external_id, name, currency, batch_total, state, quarantine_reason, reconciliation, created_at, loaded_at, delivered_at)
+    `INSERT INTO batches (company_id, concur_batch_id, name, currency, batch_total, state, quarantine_reason, reconciliation, created_at, loaded_at, delivered_at)
      SELECT 'c' || (i % 5), 'B' || lpad(i::text, 7, '0'), 'Batch ' || i, (ARRAY['EUR', 'CHF', 'USD'])[1 + i % 3], i % 1000 + 0.5,
             CASE WHEN i % 997 = 0 THEN 'quarantined' WHEN i % 101 = 0 THEN 'loaded' ELSE 'done' END,
             CASE WHEN i % 997 = 0 THEN 'parse error' END,
@@ -22,12 +22,12 @@ beforeAll(async () => {
      FROM generate_series(1, ${N}) i`,
   );
   await ds.query(
-    `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, employee_id, employee_name, report_id, amount, currency)
+    `INSERT INTO transactions (company_id, batch_row_id, source_file, row_key, line_number, employee_id, employee_name, report_id, amount, currency)
      SELECT company_id, id, 'f.csv', 'ln:2', 2, 'E' || (id % 5000), 'Employee ' || (id % 5000), 'RPT-' || id, batch_total, currency FROM batches`,
   );
-  await ds.query(`INSERT INTO deliveries (batch_id, sink, state, attempts) SELECT id, CASE WHEN id % 2 = 0 THEN 'sftp' ELSE 'xero' END, 'delivered', 1 FROM batches`);
+  await ds.query(`INSERT INTO deliveries (batch_row_id, sink, state, attempts) SELECT id, CASE WHEN id % 2 = 0 THEN 'sftp' ELSE 'xero' END, 'delivered', 1 FROM batches`);
   await ds.query(
-    `INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state, at)
+    `INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, at)
      SELECT id, company_id, 'done', 'loaded', state, created_at FROM batches WHERE created_at > now() - interval '30 days'`,
   );
   await ds.query('ANALYZE');
@@ -79,7 +79,7 @@ describe(`the batch list at ${N.toLocaleString('en')} batches`, () => {
     const f: BatchFilter = { company: 'c3', state: 'quarantined', currency: 'EUR', sink: 'sftp' };
     const page = await timed('filtered (company, state, currency, sink)', () => listBatches(db.ds(), f, { size: 50 }));
     const [{ n }] = (await db.ds().query(
-      `SELECT count(*)::int AS n FROM batches b JOIN deliveries d ON d.batch_id = b.id AND d.sink = 'sftp' WHERE b.company_id = 'c3' AND b.state = 'quarantined' AND b.currency = 'EUR'`,
+      `SELECT count(*)::int AS n FROM batches b JOIN deliveries d ON d.batch_row_id = b.id AND d.sink = 'sftp' WHERE b.company_id = 'c3' AND b.state = 'quarantined' AND b.currency = 'EUR'`,
     )) as [{ n: number }];
     expect(n).toBeGreaterThan(0);
     expect(page.total).toBe(n);

@@ -27,9 +27,9 @@ describe('a batch with a bad file', () => {
     expect(broken.quarantine_reason).toMatch(/^load: \d+\.csv:3: Amount: .*12,3,4/);
     expect(batches.filter((b) => b.name !== 'Broken export' && b.state === 'done')).toHaveLength(4);
     // No row of the bad file was loaded, and its original bytes are kept in the file store.
-    const [{ n }] = (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions t JOIN batches b ON b.id = t.batch_id WHERE b.name = 'Broken export'`)) as [{ n: number }];
+    const [{ n }] = (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions t JOIN batches b ON b.id = t.batch_row_id WHERE b.name = 'Broken export'`)) as [{ n: number }];
     expect(n).toBe(0);
-    const [file] = await world.query<{ sha256: string; storage_path: string }>(`SELECT f.sha256, f.storage_path FROM files f JOIN batches b ON b.id = f.batch_id WHERE b.name = 'Broken export'`);
+    const [file] = await world.query<{ sha256: string; storage_path: string }>(`SELECT f.sha256, f.storage_path FROM files f JOIN batches b ON b.id = f.batch_row_id WHERE b.name = 'Broken export'`);
     expect(file!.sha256).toBe(sha256);
     expect(existsSync(join(world.dataDir, file!.storage_path))).toBe(true);
     expect(readFileSync(join(world.dataDir, file!.storage_path)).equals(bytes)).toBe(true);
@@ -62,9 +62,9 @@ describe('a hostile file (default limits)', () => {
     expect(batches.filter((b) => !(b.name in hostile) && b.state === 'done')).toHaveLength(4);
 
     for (const { name, bytes, sha256 } of added) {
-      const [{ n }] = (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions t JOIN batches b ON b.id = t.batch_id WHERE b.name = $1`, [name])) as [{ n: number }];
+      const [{ n }] = (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions t JOIN batches b ON b.id = t.batch_row_id WHERE b.name = $1`, [name])) as [{ n: number }];
       expect(n).toBe(0);
-      const [file] = await world.query<{ sha256: string; storage_path: string }>(`SELECT f.sha256, f.storage_path FROM files f JOIN batches b ON b.id = f.batch_id WHERE b.name = $1 AND f.parent_file_id IS NULL`, [name]);
+      const [file] = await world.query<{ sha256: string; storage_path: string }>(`SELECT f.sha256, f.storage_path FROM files f JOIN batches b ON b.id = f.batch_row_id WHERE b.name = $1 AND f.parent_file_id IS NULL`, [name]);
       expect(file!.sha256).toBe(sha256);
       expect(readFileSync(join(world.dataDir, file!.storage_path)).equals(bytes)).toBe(true);
     }

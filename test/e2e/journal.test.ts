@@ -67,9 +67,9 @@ describe('normalized journal export', () => {
     expect(run.code, run.output.slice(-3000)).toBe(0);
 
     const stored = await world.query<DbRow>(
-      `SELECT b.external_id AS batch, (SELECT f.kind FROM files f WHERE f.batch_id = b.id AND f.parent_file_id IS NULL ORDER BY f.id DESC LIMIT 1) AS kind, t.report_id AS "reportId", t.entry_id AS "entryId", t.journal_key AS "journalKey", t.employee_name AS "employeeName",
+      `SELECT b.concur_batch_id AS batch, (SELECT f.kind FROM files f WHERE f.batch_row_id = b.id AND f.parent_file_id IS NULL ORDER BY f.id DESC LIMIT 1) AS kind, t.report_id AS "reportId", t.entry_id AS "entryId", t.journal_key AS "journalKey", t.employee_name AS "employeeName",
               t.vendor, t.description, t.account_code AS "accountCode", to_char(t.transaction_date, 'YYYY-MM-DD') AS "transactionDate", t.amount::text AS amount, t.currency
-       FROM transactions t JOIN batches b ON b.id = t.batch_id`,
+       FROM transactions t JOIN batches b ON b.id = t.batch_row_id`,
     );
     const byBatch = new Map<string, DbRow[]>();
     for (const r of stored) byBatch.set(r.batch, [...(byBatch.get(r.batch) ?? []), r]);
@@ -162,7 +162,7 @@ describe('normalized journal export', () => {
     expect(replay.code, replay.output.slice(-2000)).toBe(0);
     expect(Object.fromEntries(dropContents(world.dropRoot))).toEqual(Object.fromEntries(drop));
     const [delivery] = await world.query<{ result: Array<{ kind: string; outcome: string }> }>(
-      `SELECT d.result FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.external_id = $1`,
+      `SELECT d.result FROM deliveries d JOIN batches b ON b.id = d.batch_row_id WHERE b.concur_batch_id = $1`,
       [first],
     );
     const journals = delivery!.result.filter((f) => f.kind === 'normalized');

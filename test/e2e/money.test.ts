@@ -33,7 +33,7 @@ describe('money is never silently lost', () => {
   const stored = async (name: string): Promise<Stored> =>
     (await world.query<Stored>(
       `SELECT b.state, b.reconciliation, count(t.id)::int AS rows, sum(t.amount)::text AS total, array_agg(DISTINCT t.source_file) FILTER (WHERE t.id IS NOT NULL) AS files
-       FROM batches b LEFT JOIN transactions t ON t.batch_id = b.id WHERE b.external_id = $1 GROUP BY b.id`,
+       FROM batches b LEFT JOIN transactions t ON t.batch_row_id = b.id WHERE b.concur_batch_id = $1 GROUP BY b.id`,
       [ids.get(name)],
     ))[0]!;
 
@@ -93,24 +93,24 @@ describe('money is never silently lost', () => {
 
   it('a regenerated file (a new v1.1 close, new File-Url) replaces the rows: one copy, the same figures', async () => {
     const id = ids.get('CSV with report and entry ids')!;
-    const [before] = await world.query<{ file_url: string }>(`SELECT file_url FROM batches WHERE external_id = $1`, [id]);
+    const [before] = await world.query<{ file_url: string }>(`SELECT file_url FROM batches WHERE concur_batch_id = $1`, [id]);
     // As if the file were fetched again: the batch goes back to the step that asks Concur for its file.
-    await world.query(`UPDATE batches SET state = 'closed', next_attempt_at = now() WHERE external_id = $1`, [id]);
+    await world.query(`UPDATE batches SET state = 'closed', next_attempt_at = now() WHERE concur_batch_id = $1`, [id]);
     const run = await runCli(world.configPath, ['run-once']).done;
     expect(run.output).toContain('file_ready → fetched');
     const s = await stored('CSV with report and entry ids');
     expect(s).toMatchObject({ state: 'done', rows: SPLIT_LINES.length });
     expect(new Money(s.total!).eq(SPLIT_TOTAL)).toBe(true);
     const [after] = await world.query<{ file_url: string; originals: number; loads: number; differs: number }>(
-      `SELECT b.file_url, (SELECT count(*)::int FROM files f WHERE f.batch_id = b.id AND f.parent_file_id IS NULL) AS originals,
-              (SELECT count(*)::int FROM batch_events e WHERE e.batch_id = b.id AND e.kind = 'loaded') AS loads,
-              (SELECT count(*)::int FROM batch_events e WHERE e.batch_id = b.id AND e.kind = 'reload_differs') AS differs
-       FROM batches b WHERE b.external_id = $1`,
+      `SELECT b.file_url, (SELECT count(*)::int FROM files f WHERE f.batch_row_id = b.id AND f.parent_file_id IS NULL) AS originals,
+              (SELECT count(*)::int FROM batch_events e WHERE e.batch_row_id = b.id AND e.kind = 'loaded') AS loads,
+              (SELECT count(*)::int FROM batch_events e WHERE e.batch_row_id = b.id AND e.kind = 'reload_differs') AS differs
+       FROM batches b WHERE b.concur_batch_id = $1`,
       [id],
     );
     expect(after!.file_url).not.toBe(before!.file_url);
     expect(after).toMatchObject({ loads: 2, differs: 0 });
-    const [loaded] = await world.query<{ detail: { rows: number; replaced: number } }>(`SELECT e.detail FROM batch_events e JOIN batches b ON b.id = e.batch_id WHERE b.external_id = $1 AND e.kind = 'loaded' ORDER BY e.id DESC LIMIT 1`, [id]);
+    const [loaded] = await world.query<{ detail: { rows: number; replaced: number } }>(`SELECT e.detail FROM batch_events e JOIN batches b ON b.id = e.batch_row_id WHERE b.concur_batch_id = $1 AND e.kind = 'loaded' ORDER BY e.id DESC LIMIT 1`, [id]);
     expect(loaded!.detail).toMatchObject({ rows: SPLIT_LINES.length, replaced: SPLIT_LINES.length });
   });
 });

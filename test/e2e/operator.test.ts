@@ -17,7 +17,7 @@ describe('operator actions', () => {
     ], '999.00');
     const ref = `c0001/${added.id}`;
     expect((await runCli(world.configPath, ['run-once']).done).code).toBe(1);
-    const state = async () => (await world!.query<{ state: string; reconciliation: { status: string } | null }>(`SELECT state, reconciliation FROM batches WHERE external_id = $1`, [added.id]))[0]!;
+    const state = async () => (await world!.query<{ state: string; reconciliation: { status: string } | null }>(`SELECT state, reconciliation FROM batches WHERE concur_batch_id = $1`, [added.id]))[0]!;
     expect((await state()).state).toBe('quarantined');
 
     // Retrying without a fix quarantines it again (and says so with exit 1).
@@ -32,7 +32,7 @@ describe('operator actions', () => {
     expect(retried.code, retried.output.slice(-2000)).toBe(0);
     expect(retried.output).toContain(`${ref}: done`);
     expect(await state()).toMatchObject({ state: 'done', reconciliation: { status: 'mismatch' } });
-    const [{ n }] = (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions t JOIN batches b ON b.id = t.batch_id WHERE b.external_id = $1`, [added.id])) as [{ n: number }];
+    const [{ n }] = (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions t JOIN batches b ON b.id = t.batch_row_id WHERE b.concur_batch_id = $1`, [added.id])) as [{ n: number }];
     expect(n).toBe(2);
 
     // Someone deletes the delivered files from the drop; replay puts back exactly the same bytes.
@@ -43,7 +43,7 @@ describe('operator actions', () => {
     const replayed = await runCli(world.configPath, ['replay', ref]).done;
     expect(replayed.code, replayed.output.slice(-2000)).toBe(0);
     expect(Object.fromEntries(dropContents(world.dropRoot))).toEqual(Object.fromEntries(before));
-    const events = await world.query<{ kind: string }>(`SELECT e.kind FROM batch_events e JOIN batches b ON b.id = e.batch_id WHERE b.external_id = $1 AND e.kind IN ('requeued', 'replay_requested') ORDER BY e.id`, [added.id]);
+    const events = await world.query<{ kind: string }>(`SELECT e.kind FROM batch_events e JOIN batches b ON b.id = e.batch_row_id WHERE b.concur_batch_id = $1 AND e.kind IN ('requeued', 'replay_requested') ORDER BY e.id`, [added.id]);
     expect(events.map((e) => e.kind)).toEqual(['requeued', 'requeued', 'replay_requested']);
   });
 });

@@ -13,15 +13,15 @@ interface DeliveredFile {
 
 /** Asserts the end state; returns rows per batch name, to compare runs with each other. */
 export async function expectSettled(world: World): Promise<Map<string, number>> {
-  const batches = await world.query<{ id: string; company_id: string; external_id: string; name: string; state: string; payment_demands: number; file_url: string | null }>(
-    `SELECT id::text, company_id, external_id, name, state, payment_demands, file_url FROM batches ORDER BY company_id, name`,
+  const batches = await world.query<{ id: string; company_id: string; concur_batch_id: string; name: string; state: string; payment_demands: number; file_url: string | null }>(
+    `SELECT id::text, company_id, concur_batch_id, name, state, payment_demands, file_url FROM batches ORDER BY company_id, name`,
   );
   expect(batches.length).toBeGreaterThan(0);
   const rows = new Map<string, number>();
   const expectedFinal = new Map<string, string>();
   for (const b of batches) {
     const label = `${b.company_id}/${b.name}`;
-    const closes = world.sandbox.counters.closeV12(b.external_id);
+    const closes = world.sandbox.counters.closeV12(b.concur_batch_id);
     if (b.payment_demands === 0) {
       expect(b.state, label).toBe('discovered');
       expect(closes, `${label}: v1.2 closes`).toBe(0);
@@ -29,13 +29,13 @@ export async function expectSettled(world: World): Promise<Map<string, number>> 
     }
     expect(b.state, label).toBe('done');
     expect(closes, `${label}: v1.2 closes`).toBe(1);
-    const [{ n } = { n: 0 }] = await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions WHERE batch_id = $1`, [b.id]);
+    const [{ n } = { n: 0 }] = await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM transactions WHERE batch_row_id = $1`, [b.id]);
     rows.set(label, n);
     expect(n, `${label}: rows`).toBeGreaterThan(0);
     // The file kept is the file the sandbox served at the URL the batch was fetched from.
-    const [original] = await world.query<{ sha256: string }>(`SELECT sha256 FROM files WHERE batch_id = $1 AND parent_file_id IS NULL ORDER BY id DESC LIMIT 1`, [b.id]);
+    const [original] = await world.query<{ sha256: string }>(`SELECT sha256 FROM files WHERE batch_row_id = $1 AND parent_file_id IS NULL ORDER BY id DESC LIMIT 1`, [b.id]);
     expect(original?.sha256, `${label}: stored file`).toBe(world.sandbox.served(b.file_url!)?.sha256);
-    const [delivery] = await world.query<{ state: string; result: DeliveredFile[] }>(`SELECT state, result FROM deliveries WHERE batch_id = $1`, [b.id]);
+    const [delivery] = await world.query<{ state: string; result: DeliveredFile[] }>(`SELECT state, result FROM deliveries WHERE batch_row_id = $1`, [b.id]);
     expect(delivery?.state, `${label}: delivery`).toBe('delivered');
     for (const f of delivery!.result) expectedFinal.set(f.remotePath.replace(/^\/+/, ''), f.sha256);
   }

@@ -21,13 +21,13 @@ describe('metrics', () => {
     const ds = db.ds();
     await ds.query(`INSERT INTO companies (id, name, last_success_at) VALUES ('busy', 'busy', '2026-11-22T10:00:00Z'), ('idle', 'idle', NULL)`);
     await ds.query(
-      `INSERT INTO batches (company_id, external_id, state, created_at) VALUES
+      `INSERT INTO batches (company_id, concur_batch_id, state, created_at) VALUES
          ('busy', 'B1', 'fetched', now() - interval '2 hours'), ('busy', 'B2', 'discovered', now() - interval '5 minutes'),
          ('busy', 'B0', 'done', now() - interval '3 days'), ('idle', 'B9', 'quarantined', now() - interval '3 days')`,
     );
     // Failed deliveries count while their batch is in the pipeline; a done batch's old failure does not.
     await ds.query(
-      `INSERT INTO deliveries (batch_id, sink, state, attempts) SELECT id, 'sftp', 'failed', 2 FROM batches WHERE external_id IN ('B1', 'B2', 'B0')`,
+      `INSERT INTO deliveries (batch_row_id, sink, state, attempts) SELECT id, 'sftp', 'failed', 2 FROM batches WHERE concur_batch_id IN ('B1', 'B2', 'B0')`,
     );
     const metrics = createMetrics();
     registerDatabaseMetrics(metrics.registry, ds);

@@ -52,7 +52,7 @@ describe('worker', () => {
     for (let i = 0; i < 12; i++) {
       for (const step of ['close', 'watch_close', 'get_file_url', 'fetch', 'load', 'deliver']) expect(calls.get(`${step}:B${i}`), `${step}:B${i}`).toBe(1);
     }
-    const [{ n: events }] = await db.ds().query(`SELECT count(*)::int AS n FROM batch_events e JOIN batches b ON b.id = e.batch_id WHERE b.company_id = 'replicas' AND e.kind = 'close_requested'`);
+    const [{ n: events }] = await db.ds().query(`SELECT count(*)::int AS n FROM batch_events e JOIN batches b ON b.id = e.batch_row_id WHERE b.company_id = 'replicas' AND e.kind = 'close_requested'`);
     expect(events).toBe(12);
   });
 
@@ -141,7 +141,7 @@ describe('worker', () => {
     const now = new Date('2026-11-22T10:00:00Z');
     await seed('alone', 3, now);
     await db.ds().query(`UPDATE batches SET state = 'fetched' WHERE company_id = 'alone'`);
-    await db.ds().query(`UPDATE batches SET step_started = 'load', step_starts = 1 WHERE company_id = 'alone' AND external_id = 'B2'`);
+    await db.ds().query(`UPDATE batches SET step_started = 'load', step_starts = 1 WHERE company_id = 'alone' AND concur_batch_id = 'B2'`);
     const company = CompanySchema.parse({ id: 'alone', concur: { close: { schedule: '* * * * *' } } });
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));

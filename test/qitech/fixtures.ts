@@ -44,7 +44,7 @@ export async function loadedBatch(ds: DataSource, company: string, batchId: stri
   for (const r of reports) {
     for (const amount of r.amounts) {
       await ds.query(
-        `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, report_id, report_key, amount, currency, debit_credit, raw)
+        `INSERT INTO transactions (company_id, batch_row_id, source_file, row_key, line_number, report_id, report_key, amount, currency, debit_credit, raw)
          VALUES ($1, $2, 'extract.txt', $3, $4, $5, $6, $7, $8, 'DR', $9)`,
         [company, id, `jk:${batchId}-${line}`, line, r.reportId, `K-${r.reportId}`, amount, r.currency ?? 'BRL', JSON.stringify({ Installment: '1' })],
       );

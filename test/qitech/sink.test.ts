@@ -110,7 +110,7 @@ describe('qitech-settlement sink', () => {
     expect(report.ok).toBe(true);
     expect(remote('acme', 'LEFTOVER2')[0]!.status).toBe('discarded');
     const events = (await db.ds().query(
-      `SELECT e.kind, e.from_state, e.to_state FROM batch_events e JOIN batches b ON b.id = e.batch_id WHERE b.external_id = 'LEFTOVER2' AND e.kind = 'qitech_batch_discarded'`,
+      `SELECT e.kind, e.from_state, e.to_state FROM batch_events e JOIN batches b ON b.id = e.batch_row_id WHERE b.concur_batch_id = 'LEFTOVER2' AND e.kind = 'qitech_batch_discarded'`,
     )) as unknown[];
     expect(events).toEqual([{ kind: 'qitech_batch_discarded', from_state: 'pending_settlements_insertion', to_state: 'discarded' }]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTransactions } from '../../src/store/load.js';
 import { CompactRaw1764700001000 } from '../../migrations/1764700001000-compact-raw.js';
+import { BatchIdNames1764700003000 } from '../../migrations/1764700003000-batch-id-names.js';
 import { parseSae, SAE_COL, SAE_DETAIL_COLUMNS } from '../../parsers/sae.js';
 import { newTally } from '../../parsers/tally.js';
 import { useMigratedDatabase } from '../support/db.js';
@@ -33,7 +34,7 @@ describe('compact raw storage of SAE rows', () => {
     const batchId = await seedBatch(ds, 'acme', 'B-line');
     const rows = await saeRows([LINE]);
     await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(rows) }, noop);
-    const [stored] = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_id = $1`, [batchId])) as Array<
+    const [stored] = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_row_id = $1`, [batchId])) as Array<
       Record<string, unknown>
     >;
     expect(stored).toMatchObject({ raw: {}, source_line: LINE });
@@ -51,15 +52,18 @@ describe('compact raw storage of SAE rows', () => {
     const [sae] = await saeRows([LINE]);
     const runner = ds.createQueryRunner();
     try {
+      // The schema as CompactRaw found it: the later column renames undone first, done again after.
+      await new BatchIdNames1764700003000().down(runner);
       await new CompactRaw1764700001000().down(runner);
       const insert = `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, amount, raw) VALUES ('acme', $1, 'f', $2, 1, 1, $3)`;
       await ds.query(insert, [batchId, 'ln:1', JSON.stringify(sae!.raw)]);
       await ds.query(insert, [batchId, 'ln:2', JSON.stringify({ Constant: 'DETAIL', Memo: 'a CSV column' })]);
       await new CompactRaw1764700001000().up(runner);
+      await new BatchIdNames1764700003000().up(runner);
     } finally {
       await runner.release();
     }
-    const stored = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_id = $1 ORDER BY row_key`, [
+    const stored = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_row_id = $1 ORDER BY row_key`, [
       batchId,
     ])) as Array<Record<string, unknown>>;
     expect(stored[0]).toMatchObject({ raw: {}, named: sae!.raw });

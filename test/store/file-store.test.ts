@@ -53,7 +53,7 @@ describe('recordFile and the retention sweep', () => {
     expect(await recordFile(ds, f)).toBe(id);
     const child = await recordFile(ds, { ...f, parentFileId: id, name: 'extract.txt', kind: 'sae', contentType: null });
     expect(child).not.toBe(id);
-    const rows = (await ds.query(`SELECT name, kind, parent_file_id::text AS parent, size_bytes::int AS size FROM files WHERE batch_id = $1 ORDER BY id`, [
+    const rows = (await ds.query(`SELECT name, kind, parent_file_id::text AS parent, size_bytes::int AS size FROM files WHERE batch_row_id = $1 ORDER BY id`, [
       batchId,
     ])) as unknown[];
     expect(rows).toEqual([
@@ -74,7 +74,7 @@ describe('recordFile and the retention sweep', () => {
     } finally {
       await qr.release();
     }
-    expect(await ds.query(`SELECT id FROM files WHERE batch_id = $1`, [batchId])).toEqual([]);
+    expect(await ds.query(`SELECT id FROM files WHERE batch_row_id = $1`, [batchId])).toEqual([]);
   });
 
   const sweepDir = newDataDir();
@@ -87,7 +87,7 @@ describe('recordFile and the retention sweep', () => {
     const stored = await storeFile(dataDir, src.path, src.sha256);
     await recordFile(ds, { batchId, name: 'extract.txt', kind: 'sae', sha256: src.sha256, size: src.size, storagePath: stored.storagePath });
     const at = new Date(NOW.getTime() - ageDays * DAY);
-    await ds.query(`UPDATE files SET created_at = $2 WHERE batch_id = $1`, [batchId, at]);
+    await ds.query(`UPDATE files SET created_at = $2 WHERE batch_row_id = $1`, [batchId, at]);
     utimesSync(join(dataDir, stored.storagePath), at, at);
     return { batchId, sha256: src.sha256, blob: join(dataDir, stored.storagePath) };
   }
@@ -105,13 +105,13 @@ describe('recordFile and the retention sweep', () => {
     expect(result).toEqual({ removed: [old.sha256], keptRecent: [] });
     expect(existsSync(old.blob)).toBe(false);
     for (const kept of [young, open, shared, sharedOpen]) expect(existsSync(kept.blob)).toBe(true);
-    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_id = $1`, [old.batchId])).toEqual([{ storage_path: null }]);
-    const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_id = $1`, [old.batchId])) as Array<{ detail: object }>;
+    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_row_id = $1`, [old.batchId])).toEqual([{ storage_path: null }]);
+    const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_row_id = $1`, [old.batchId])) as Array<{ detail: object }>;
     expect(events).toEqual([{ kind: 'file-removed', detail: expect.objectContaining({ sha256: old.sha256, name: 'extract.txt', retentionDays: 30 }) }]);
 
     // Idempotent: nothing more to do, no second event.
     expect(await sweepFileStore(ds, sweepDir, { retentionDays: 30, now: NOW })).toEqual({ removed: [], keptRecent: [] });
-    expect(await ds.query(`SELECT id FROM batch_events WHERE batch_id = $1`, [old.batchId])).toHaveLength(1);
+    expect(await ds.query(`SELECT id FROM batch_events WHERE batch_row_id = $1`, [old.batchId])).toHaveLength(1);
   });
 
   it('keeps a blob that was stored again recently, even if its records are old', async () => {
@@ -128,6 +128,6 @@ describe('recordFile and the retention sweep', () => {
     const gone = await storedFor('done', 'S-gone', 'already deleted', 40);
     unlinkSync(gone.blob);
     expect((await sweepFileStore(ds, sweepDir, { retentionDays: 30, now: NOW })).removed).toContain(gone.sha256);
-    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_id = $1`, [gone.batchId])).toEqual([{ storage_path: null }]);
+    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_row_id = $1`, [gone.batchId])).toEqual([{ storage_path: null }]);
   });
 });

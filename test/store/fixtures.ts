@@ -52,14 +52,14 @@ export async function seedCompany(ds: DataSource, id: string, over: { authState?
 export async function seedBatch(ds: DataSource, companyId: string, externalId: string, state = 'fetched'): Promise<string> {
   await seedCompany(ds, companyId);
   const [row] = (await ds.query(
-    `INSERT INTO batches (company_id, external_id, name, state, currency) VALUES ($1, $2, $3, $4, 'USD') RETURNING id::text AS id`,
+    `INSERT INTO batches (company_id, concur_batch_id, name, state, currency) VALUES ($1, $2, $3, $4, 'USD') RETURNING id::text AS id`,
     [companyId, externalId, `Batch ${externalId}`, state],
   )) as Array<{ id: string }>;
   return row!.id;
 }
 
 export async function countRows(ds: DataSource, batchId: string): Promise<number> {
-  const [row] = (await ds.query(`SELECT count(*)::int AS n FROM transactions WHERE batch_id = $1`, [batchId])) as Array<{ n: number }>;
+  const [row] = (await ds.query(`SELECT count(*)::int AS n FROM transactions WHERE batch_row_id = $1`, [batchId])) as Array<{ n: number }>;
   return row!.n;
 }
 
@@ -72,7 +72,7 @@ export function markLoaded(batchId: string): (m: EntityManager) => Promise<void>
        WHERE b.id = $1 AND old.id = b.id RETURNING b.company_id, old.state`,
       [batchId],
     );
-    await m.query(`INSERT INTO batch_events (batch_id, company_id, kind, from_state, to_state) VALUES ($1, $2, 'transition', $3, 'loaded')`, [
+    await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state) VALUES ($1, $2, 'transition', $3, 'loaded')`, [
       batchId,
       rows[0]!.company_id,
       rows[0]!.state,
@@ -82,7 +82,7 @@ export function markLoaded(batchId: string): (m: EntityManager) => Promise<void>
 
 export async function batchState(ds: DataSource, batchId: string): Promise<{ state: string; events: number }> {
   const [row] = (await ds.query(
-    `SELECT state, (SELECT count(*)::int FROM batch_events e WHERE e.batch_id = b.id) AS events FROM batches b WHERE id = $1`,
+    `SELECT state, (SELECT count(*)::int FROM batch_events e WHERE e.batch_row_id = b.id) AS events FROM batches b WHERE id = $1`,
     [batchId],
   )) as Array<{ state: string; events: number }>;
   return row!;

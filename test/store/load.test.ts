@@ -27,7 +27,7 @@ describe('loadTransactions', () => {
     expect([regen.parsed, total(regen), regen.previous.rows]).toEqual([500, 500, 500]);
     expect(regen.previous.totals).toEqual(again.previous.totals);
     expect(await countRows(ds, batchId)).toBe(500);
-    const files = await ds.query(`SELECT DISTINCT source_file FROM transactions WHERE batch_id = $1`, [batchId]);
+    const files = await ds.query(`SELECT DISTINCT source_file FROM transactions WHERE batch_row_id = $1`, [batchId]);
     expect(files).toEqual([{ source_file: 'extract-2.txt' }]);
     expect(await batchState(ds, batchId)).toEqual({ state: 'loaded', events: 1 });
   });
@@ -39,7 +39,7 @@ describe('loadTransactions', () => {
     const rows = [txn(1, { ...split, amount: '100.00', accountCode: '6100' }), txn(2, { ...split, amount: '50.00', accountCode: '6200' }), txn(3, { ...split, amount: '50.00', accountCode: '6200' })];
     const r = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(rows) }, noop);
     expect(r.stored.groups.reduce((n, g) => n + g.rows, 0)).toBe(3);
-    const [sum] = await ds.query(`SELECT sum(amount)::text AS s, count(*)::int AS n FROM transactions WHERE batch_id = $1`, [batchId]);
+    const [sum] = await ds.query(`SELECT sum(amount)::text AS s, count(*)::int AS n FROM transactions WHERE batch_row_id = $1`, [batchId]);
     expect(sum).toEqual({ s: '200.00', n: 3 });
   });
 
@@ -69,7 +69,7 @@ describe('loadTransactions', () => {
     const ds = db.ds();
     const batchId = await seedBatch(ds, 'acme', 'B-values');
     const [file] = (await ds.query(
-      `INSERT INTO files (batch_id, name, kind, sha256, size_bytes) VALUES ($1, 'x.txt', 'sae', $2, 1) RETURNING id::text AS id`,
+      `INSERT INTO files (batch_row_id, name, kind, sha256, size_bytes) VALUES ($1, 'x.txt', 'sae', $2, 1) RETURNING id::text AS id`,
       [batchId, 'c'.repeat(64)],
     )) as Array<{ id: string }>;
     const nasty = 'tab\there, new\nline, cr\r, back\\slash, \\N, "quoted", \'single\', |pipe|, ÄÖü €, 😀';
@@ -87,7 +87,7 @@ describe('loadTransactions', () => {
 
     const stored = (await ds.query(
       `SELECT description, employee_name, vendor, amount::text AS amount, raw, debit_credit, transaction_date, currency, file_id::text AS file_id
-       FROM transactions WHERE batch_id = $1 ORDER BY line_number`,
+       FROM transactions WHERE batch_row_id = $1 ORDER BY line_number`,
       [batchId],
     )) as Array<Record<string, unknown>>;
     expect(stored[0]).toEqual({
@@ -114,7 +114,7 @@ describe('loadTransactions', () => {
       fc.asyncProperty(value, fc.dictionary(value, value, { maxKeys: 4 }), async (text, raw) => {
         const t = txn(100 + n++, { description: text, employeeName: text, raw });
         await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf([t]) }, noop);
-        const [back] = (await ds.query(`SELECT description, employee_name, raw FROM transactions WHERE batch_id = $1 AND row_key = $2`, [
+        const [back] = (await ds.query(`SELECT description, employee_name, raw FROM transactions WHERE batch_row_id = $1 AND row_key = $2`, [
           batchId,
           t.rowKey,
         ])) as Array<Record<string, unknown>>;

@@ -70,7 +70,7 @@ describe('stored rows are the file, for random batches of every kind', () => {
 
         const expected = new Map<string, Money>();
         for (const l of lines) expected.set(l.currency, (expected.get(l.currency) ?? new Money(0)).plus(l.amount));
-        const stored = (await ds.query(`SELECT currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_id = $1 GROUP BY 1 ORDER BY 1`, [batchId])) as Array<{ currency: string; n: number; total: string }>;
+        const stored = (await ds.query(`SELECT currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`, [batchId])) as Array<{ currency: string; n: number; total: string }>;
         expect(stored.reduce((s, r) => s + r.n, 0)).toBe(lines.length);
         expect(Object.fromEntries(stored.map((r) => [r.currency, moneyText(new Money(r.total))]))).toEqual(Object.fromEntries([...expected].map(([c, v]) => [c, moneyText(v)])));
       }),

@@ -26,8 +26,8 @@ async function seed(ds: DataSource): Promise<{ done: string; quarantined: string
     `UPDATE batches SET quarantine_reason = 'totals differ', reconciliation = '{"status":"mismatch","difference":{"USD":"-0.01"}}' WHERE id = $1`,
     [quarantined],
   );
-  await ds.query(`INSERT INTO deliveries (batch_id, sink, state, delivered_at) VALUES ($1, 'sftp', 'delivered', now())`, [done]);
-  await ds.query(`INSERT INTO deliveries (batch_id, sink, state, last_error) VALUES ($1, 'erp-db', 'failed', 'connection refused')`, [done]);
+  await ds.query(`INSERT INTO deliveries (batch_row_id, sink, state, delivered_at) VALUES ($1, 'sftp', 'delivered', now())`, [done]);
+  await ds.query(`INSERT INTO deliveries (batch_row_id, sink, state, last_error) VALUES ($1, 'erp-db', 'failed', 'connection refused')`, [done]);
   const rows = [
     txn(1, { employeeId: 'E1', employeeName: 'Ada', expenseType: 'Hotel', accountCode: '6000', amount: '100.10', currency: 'USD', transactionDate: '2025-10-03' }),
     txn(2, { employeeId: 'E1', employeeName: 'Ada', expenseType: 'Meals', accountCode: '6100', amount: '0.20', currency: 'USD', transactionDate: '2025-10-31' }),

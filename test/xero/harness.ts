@@ -29,7 +29,7 @@ let seq = 0;
 export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme'): Promise<BatchToDeliver> {
   const external = `B${++seq}-${Date.now()}`;
   await ds.query(`INSERT INTO companies (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, [company]);
-  const [b] = (await ds.query(`INSERT INTO batches (company_id, external_id, name, state, closed_at, currency) VALUES ($1, $2, $3, 'loaded', $4, 'USD') RETURNING id::text AS id`, [
+  const [b] = (await ds.query(`INSERT INTO batches (company_id, concur_batch_id, name, state, closed_at, currency) VALUES ($1, $2, $3, 'loaded', $4, 'USD') RETURNING id::text AS id`, [
     company,
     external,
     `Expense Pay ${seq}`,
@@ -37,7 +37,7 @@ export async function seedBatch(ds: DataSource, lines: Line[], company = 'acme')
   ])) as Array<{ id: string }>;
   for (const [i, l] of lines.entries()) {
     await ds.query(
-      `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, employee_id, employee_name, report_id, account_code, amount, currency, debit_credit, expense_type, description)
+      `INSERT INTO transactions (company_id, batch_row_id, source_file, row_key, line_number, employee_id, employee_name, report_id, account_code, amount, currency, debit_credit, expense_type, description)
        VALUES ($1, $2, 'x.txt', $3, $4, $5, $6, $7, $8, $9, $10, 'DR', 'Meals', 'lunch')`,
       [company, b!.id, `ln:${i + 1}`, i + 1, l.employee, l.name, l.report, l.account, l.amount, l.currency ?? 'USD'],
     );

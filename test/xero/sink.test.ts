@@ -210,7 +210,7 @@ describe('xero sink against the sandbox', () => {
     expect(ours(refOf(a))[0]!.status).toBe('DELETED');
     expect(billsNumbered('Z-1')[0]).toMatchObject({ status: 'AUTHORISED', amountDue: '7' });
     expect(await reverseXeroBatch(ds, clientFor(), 'xero', target, 'accountant')).toMatch(/already deleted/);
-    const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_id = $1`, [idA])) as Array<{ kind: string; detail: Record<string, string> }>;
+    const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_row_id = $1`, [idA])) as Array<{ kind: string; detail: Record<string, string> }>;
     expect(events).toEqual([{ kind: 'xero_batch_payment_deleted', detail: { sink: 'xero', batchPaymentId: pa!.batchPaymentId, by: 'accountant' } }]);
     // A reconciled batch payment stays; Xero's refusal is reported.
     expect(await reverseXeroBatch(ds, clientFor(), 'xero', { ...target, id: idB, externalId: b.concurBatchId }, 'accountant')).toMatch(/reconciled/);
@@ -244,6 +244,6 @@ describe('xero sink against the sandbox', () => {
 });
 
 async function batchDbId(external: string): Promise<string> {
-  const [r] = (await db.ds().query(`SELECT id::text AS id FROM batches WHERE external_id = $1`, [external])) as Array<{ id: string }>;
+  const [r] = (await db.ds().query(`SELECT id::text AS id FROM batches WHERE concur_batch_id = $1`, [external])) as Array<{ id: string }>;
   return r!.id;
 }
