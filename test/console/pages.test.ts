@@ -46,7 +46,7 @@ beforeAll(async () => {
        ('17700001', 'Shop Zurich', '123', '2025-12-01', 0, 'r5', 'closed', 1, '2025-12-01T23:00:00Z', NULL, NULL, NULL, NULL, NULL, NULL, '2025-12-01T23:01:00Z')`,
   );
   const [b] = (await ds.query(
-    `INSERT INTO batches (company_id, external_id, name, currency, batch_total, payment_demands, state, loaded_at, delivered_at, done_at, closed_at)
+    `INSERT INTO batches (company_id, concur_batch_id, name, currency, batch_total, payment_demands, state, loaded_at, delivered_at, done_at, closed_at)
      VALUES ('acme', 'B-QI-1', 'Reembolsos', 'BRL', 250.5, 3, 'done', now(), now(), now(), '2026-03-09T17:30:00Z') RETURNING id::text AS id`,
   )) as Array<{ id: string }>;
   qitechBatch = b!.id;

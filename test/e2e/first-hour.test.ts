@@ -38,7 +38,7 @@ describe('a newcomer changing the configuration of known batches', () => {
     expect(third.output).not.toMatch(/waiting batches rescheduled/);
 
     // <batch> is an unambiguous prefix of Concur's id; an unknown sink is a usage error naming the configured ones.
-    const [{ external_id: id }] = (await world.query<{ external_id: string }>(`SELECT external_id FROM batches WHERE state = 'done' ORDER BY id LIMIT 1`)) as [{ external_id: string }];
+    const [{ concur_batch_id: id }] = (await world.query<{ concur_batch_id: string }>(`SELECT concur_batch_id FROM batches WHERE state = 'done' ORDER BY id LIMIT 1`)) as [{ concur_batch_id: string }];
     const prefix = id.slice(0, 12);
     const unknownSink = await runCli(world.configPath, ['replay', prefix, '--sink', 'nonexistent']).done;
     expect(unknownSink.code, unknownSink.output.slice(-2000)).toBe(2);
