@@ -31,7 +31,7 @@ if (process.argv[2] === '--generate') {
 }
 
 if (process.argv[2] === '--load') {
-  const [url, path, batchId, fileSha256] = process.argv.slice(3) as [string, string, string, string];
+  const [url, path, batchRowId, fileSha256] = process.argv.slice(3) as [string, string, string, string];
   const ds = await openDatabase({ url, poolSize: 1 });
   const t0 = performance.now();
   const parts = await openBatchFile(path, { sha256: fileSha256, csvProfile: SANDBOX_CSV_PROFILE, defaultCurrency: 'EUR' });
@@ -39,8 +39,8 @@ if (process.argv[2] === '--load') {
   async function* rows(): AsyncGenerator<Transaction> {
     for (const part of parts) if (load(part)) yield* part.rows();
   }
-  const result = await loadTransactions(ds, { companyId: 'bench', batchId, rows: rows() }, async (m) => {
-    await m.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchId]);
+  const result = await loadTransactions(ds, { companyId: 'bench', batchRowId, rows: rows() }, async (m) => {
+    await m.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchRowId]);
   });
   const elapsed = (performance.now() - t0) / 1000;
   await ds.destroy();
@@ -101,12 +101,12 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
     await ds.query(`DROP TABLE ${name}`);
     console.log(`  psql \\copy into ${floor.columns} text columns: ${psqlSeconds.toFixed(2)} s, ${n} rows`);
   }
-  const [{ id: batchId }] = (await ds.query(`INSERT INTO batches (company_id, concur_batch_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
+  const [{ id: batchRowId }] = (await ds.query(`INSERT INTO batches (company_id, concur_batch_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
     `${BENCH_SPEC.batchId}-${++batch}`,
   ])) as [{ id: string }];
   // The pipeline hashes a file when it fetches it: the load starts from a known sha256.
   const result = JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', url, path, batchId, await sha256Of(path)], {
+    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', url, path, batchRowId, await sha256Of(path)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
@@ -118,7 +118,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
     console.log(`  ${label}: ${result.parsed} rows loaded of ${lines}`);
     process.exitCode = 1;
   }
-  await ds.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [batchId]);
+  await ds.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [batchRowId]);
   await rm(path, { force: true });
 }
 

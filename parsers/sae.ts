@@ -21,7 +21,7 @@ function colIndex(name: string): number {
 }
 
 export const SAE_COL = {
-  batchId: colIndex('Batch ID'),
+  concurBatchId: colIndex('Batch ID'),
   employeeId: colIndex('Employee ID'),
   lastName: colIndex('Employee Last Name'),
   firstName: colIndex('Employee First Name'),
@@ -134,9 +134,9 @@ const SAE_ROW = {
 
 function toTransaction(fields: ReadonlyArray<string | undefined>, text: string, line: number, ctx: ParseContext, header: HeaderTotals): { t: Transaction; amount: Money } {
   const loc = { file: ctx.file, line };
-  const batchId = blank(fields[SAE_COL.batchId]);
-  if (batchId !== header.batchId) {
-    throw new ParseError('header-mismatch', `DETAIL batch id ${JSON.stringify(batchId)} differs from the EXTRACT header's ${header.batchId}`, { ...loc, field: 'Batch ID' });
+  const concurBatchId = blank(fields[SAE_COL.concurBatchId]);
+  if (concurBatchId !== header.batchId) {
+    throw new ParseError('header-mismatch', `DETAIL batch id ${JSON.stringify(concurBatchId)} differs from the EXTRACT header's ${header.batchId}`, { ...loc, field: 'Batch ID' });
   }
   const name = [fields[SAE_COL.firstName], fields[SAE_COL.middleInitial], fields[SAE_COL.lastName]].map(blank).filter(Boolean).join(' ');
   const amount = money(fields[SAE_COL.amount], { ...loc, field: 'Journal Amount' });

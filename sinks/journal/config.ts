@@ -91,7 +91,7 @@ function formatFileName(f: FormatConfig): string {
 }
 
 /** The name of a format's file for one batch (the path template places it). */
-export const journalFileName = (f: FormatConfig, batchId: string): string => formatFileName(f).replaceAll('{batchId}', batchId);
+export const journalFileName = (f: FormatConfig, concurBatchId: string): string => formatFileName(f).replaceAll('{batchId}', concurBatchId);
 
 /** Problems of the journal settings as a whole (paths into the sink's section). */
 export function journalProblems(s: JournalSettings): Array<{ path: (string | number)[]; message: string }> {

@@ -68,7 +68,7 @@ function header(j: StoredJournal, f: DatevFormat, from: string, to: string): str
   if (`${mm}${dd}` > from.slice(4)) year -= 1;
   const fiscalStart = `${year}${mm}${dd}`;
   const nextStart = `${year + 1}${mm}${dd}`;
-  if (to >= nextStart) throw new SinkError('config', `DATEV export of batch ${j.batchId}: its dates ${from}–${to} span two fiscal years (from ${fiscalStart}); DATEV needs one file per fiscal year`);
+  if (to >= nextStart) throw new SinkError('config', `DATEV export of batch ${j.concurBatchId}: its dates ${from}–${to} span two fiscal years (from ${fiscalStart}); DATEV needs one file per fiscal year`);
   const created = formatUtc(j.closeDate, 'yyyyMMddHHmmss') + String(j.closeDate.getUTCMilliseconds()).padStart(3, '0');
   const currency = j.currency && /^[A-Z]{3}$/.test(j.currency) ? j.currency : 'EUR';
   return [

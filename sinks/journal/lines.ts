@@ -9,7 +9,7 @@ export type StoredRow = Omit<Transaction, keyof SourceRef | 'sourceBatchId' | 'r
 /** The batch the journal belongs to, and what the database says it holds. */
 export interface StoredJournal {
   company: string;
-  batchId: string;
+  concurBatchId: string;
   batchName: string;
   closeDate: Date;
   /** The batch's currency (Concur batches have one), null when unknown. */
@@ -67,7 +67,7 @@ export const payableAccountOf = (p: PayableSettings, employeeId: string | null):
 
 /** The journal's lines in the stored order; with `payable`, each report+currency group ends with its payable line. */
 export function journalLines(j: StoredJournal, payable: PayableSettings | null): JournalLine[] {
-  const batch = { company: j.company, batchId: j.batchId, batchName: j.batchName, closeDate: j.closeDate.toISOString().slice(0, 10) };
+  const batch = { company: j.company, batchId: j.concurBatchId, batchName: j.batchName, closeDate: j.closeDate.toISOString().slice(0, 10) };
   const lines: JournalLine[] = [];
   let group = null as { key: string; first: StoredRow; sum: Money } | null;
   const close = () => {

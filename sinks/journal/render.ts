@@ -46,7 +46,7 @@ function checkTotals(j: StoredJournal, file: string, r: Rendered, balanced: bool
 
 /** One format's file for a batch. */
 export function renderFormat(j: StoredJournal, f: FormatConfig, s: Pick<JournalSettings, 'balanced' | 'payable'>): JournalFile {
-  const name = journalFileName(f, j.batchId);
+  const name = journalFileName(f, j.concurBatchId);
   // DATEV states both sides on each booking; CSV and JSON Lines get payable lines when balanced.
   const balanced = s.balanced && f.type !== 'datev';
   const lines = journalLines(j, balanced ? (s.payable ?? null) : null);

@@ -46,13 +46,13 @@ function digest(...parts: string[]): string {
 }
 
 /** Stable across retries and replicas, unique per company + Concur batch, ≤ 50 characters, readable prefix. */
-export function batchExternalId(company: string, batchId: string): string {
-  return `${slug(company, 10)}-${slug(batchId, 10)}-${digest('batch', company, batchId).slice(0, 28)}`;
+export function batchExternalId(company: string, concurBatchId: string): string {
+  return `${slug(company, 10)}-${slug(concurBatchId, 10)}-${digest('batch', company, concurBatchId).slice(0, 28)}`;
 }
 
 /** Stable per company + batch + report, ≤ 50 characters. */
-export function settlementExternalId(company: string, batchId: string, reportId: string): string {
-  return `${slug(reportId, 16)}-${digest('settlement', company, batchId, reportId).slice(0, 32)}`;
+export function settlementExternalId(company: string, concurBatchId: string, reportId: string): string {
+  return `${slug(reportId, 16)}-${digest('settlement', company, concurBatchId, reportId).slice(0, 32)}`;
 }
 
 /** The two-decimal text of an exact amount; sub-cent amounts are refused rather than rounded away. */
@@ -62,10 +62,10 @@ export function twoDecimals(value: Money, what: string): string {
 }
 
 /** Groups a batch's transactions by report (rows in line order); a report paying nothing is skipped. */
-export function planSettlements(company: string, batchId: string, rows: readonly DemandRow[]): SettlementPlan {
+export function planSettlements(company: string, concurBatchId: string, rows: readonly DemandRow[]): SettlementPlan {
   const byReport = new Map<string, DemandRow[]>();
   for (const row of rows) {
-    if (!row.reportId) throw new PlanError(`batch ${batchId} line ${row.lineNumber}: report_id is empty, the row belongs to no payment demand`);
+    if (!row.reportId) throw new PlanError(`batch ${concurBatchId} line ${row.lineNumber}: report_id is empty, the row belongs to no payment demand`);
     const list = byReport.get(row.reportId) ?? [];
     list.push(row);
     byReport.set(row.reportId, list);
@@ -73,7 +73,7 @@ export function planSettlements(company: string, batchId: string, rows: readonly
   const plan: SettlementPlan = { settlements: [], skipped: [] };
   for (const [reportId, list] of byReport) {
     const currencies = new Set(list.map((r) => r.currency ?? ''));
-    if (currencies.size > 1) throw new PlanError(`batch ${batchId} report ${reportId}: several currencies (${[...currencies].join(', ')}) in one payment demand`);
+    if (currencies.size > 1) throw new PlanError(`batch ${concurBatchId} report ${reportId}: several currencies (${[...currencies].join(', ')}) in one payment demand`);
     const total = list.reduce((sum, r) => sum.plus(r.amount), ZERO);
     if (total.lte(0)) {
       plan.skipped.push({ reportId, total: total.toFixed() });
@@ -81,20 +81,20 @@ export function planSettlements(company: string, batchId: string, rows: readonly
     }
     const first = list[0]!;
     plan.settlements.push({
-      externalId: settlementExternalId(company, batchId, reportId),
+      externalId: settlementExternalId(company, concurBatchId, reportId),
       reportId,
-      totalValue: twoDecimals(total, `batch ${batchId} report ${reportId} total`),
+      totalValue: twoDecimals(total, `batch ${concurBatchId} report ${reportId} total`),
       contractNumber: first.contractNumber || null,
-      installmentNumber: installment(first, batchId),
+      installmentNumber: installment(first, concurBatchId),
     });
   }
   return plan;
 }
 
-function installment(row: DemandRow, batchId: string): number | null {
+function installment(row: DemandRow, concurBatchId: string): number | null {
   const text = row.installmentNumber?.trim();
   if (!text) return null;
-  if (!/^\d{1,9}$/.test(text)) throw new PlanError(`batch ${batchId} line ${row.lineNumber}: installment number "${text}" is not a whole number`);
+  if (!/^\d{1,9}$/.test(text)) throw new PlanError(`batch ${concurBatchId} line ${row.lineNumber}: installment number "${text}" is not a whole number`);
   return Number(text);
 }
 

@@ -101,16 +101,16 @@ class Delivery {
 
   async run(): Promise<DeliveryReport> {
     const { ds } = this.deps;
-    const rowId = this.batch.batchRowId;
+    const { batchRowId } = this.batch;
     let remote: RemoteBatch | null = null;
     try {
       const { settlement } = this.config;
-      const plan = planSettlements(this.batch.company, this.batch.concurBatchId, await demandRows(ds, rowId, { contract: settlement.contractNumberField, installment: settlement.installmentNumberField }));
+      const plan = planSettlements(this.batch.company, this.batch.concurBatchId, await demandRows(ds, batchRowId, { contract: settlement.contractNumberField, installment: settlement.installmentNumberField }));
       if (plan.skipped.length) this.logger.info('QI Tech: reports paying nothing are left out', { reports: plan.skipped });
-      if (plan.settlements.length === 0) return await this.nothingToPay(rowId);
+      if (plan.settlements.length === 0) return await this.nothingToPay(batchRowId);
 
       remote = await this.createOrRead();
-      await this.save(rowId, remote);
+      await this.save(batchRowId, remote);
       if (remote.status === 'discarded') throw new ConflictError(`payment batch ${this.externalId} was discarded earlier; it cannot be reused`);
       if (remote.status !== OPEN) {
         // Closed by an earlier attempt whose end we did not see: every settlement went in before the close.
@@ -121,13 +121,13 @@ class Delivery {
       const known = await savedSettlements(ds, this.externalId);
       for (const s of plan.settlements) if (!known.has(s.externalId)) await this.insert(s);
       const closed = await this.close();
-      await this.save(rowId, closed);
+      await this.save(batchRowId, closed);
       this.logger.info('QI Tech payment batch closed', { externalId: this.externalId, settlements: plan.settlements.length, status: closed.status });
       return { sink: this.config.name, ok: true, files: [] };
     } catch (error) {
       const sinkError = toSinkError(error);
       if (remote?.status === OPEN && !sinkError.retryable && sinkError.code !== 'auth' && this.config.discardOnPermanentFailure) {
-        await this.discard(rowId, sinkError.message);
+        await this.discard(batchRowId, sinkError.message);
       }
       return failed(this.config, this.logger, sinkError);
     }
@@ -138,9 +138,9 @@ class Delivery {
     return withRetries(fn, backingOff(backoffOf(this.config.retries), transient, this.deps.random), this.deps.sleep);
   }
 
-  private async save(rowId: string, remote: { status: string; payment_batch_key?: unknown }): Promise<void> {
+  private async save(batchRowId: string, remote: { status: string; payment_batch_key?: unknown }): Promise<void> {
     await savePaymentBatch(this.deps.ds, {
-      batchId: rowId,
+      batchRowId,
       sink: this.config.name,
       companyId: this.batch.company,
       fundClassKey: this.config.fundClassKey,
@@ -195,27 +195,27 @@ class Delivery {
   }
 
   /** No payment demand to pay: QI Tech refuses to close an empty batch (SET000017), so none is created. */
-  private async nothingToPay(rowId: string): Promise<DeliveryReport> {
+  private async nothingToPay(batchRowId: string): Promise<DeliveryReport> {
     const existing = await this.retrying(() => this.client.getBatch(this.externalId)).catch((error: unknown) => {
       if (hasCode(error, BATCH_NOT_FOUND)) return null;
       throw error;
     });
     if (existing?.status === OPEN) {
-      await this.save(rowId, existing);
-      await this.discard(rowId, 'no payment demand with an amount to pay');
+      await this.save(batchRowId, existing);
+      await this.discard(batchRowId, 'no payment demand with an amount to pay');
     }
     this.logger.info('QI Tech: nothing to pay in this batch, no payment batch created', { externalId: this.externalId });
     return { sink: this.config.name, ok: true, files: [] };
   }
 
-  private async discard(rowId: string, reason: string): Promise<void> {
+  private async discard(batchRowId: string, reason: string): Promise<void> {
     try {
       await this.retrying(() => this.client.setBatchStatus(this.externalId, 'discarded'));
     } catch (error) {
       this.logger.error('QI Tech: discarding the payment batch failed', { externalId: this.externalId, error: messageOf(error) });
       return;
     }
-    await recordDiscarded(this.deps.ds, { batchId: rowId, sink: this.config.name, companyId: this.batch.company, externalId: this.externalId, fromStatus: OPEN, reason });
+    await recordDiscarded(this.deps.ds, { batchRowId, sink: this.config.name, companyId: this.batch.company, externalId: this.externalId, fromStatus: OPEN, reason });
     this.logger.warn('QI Tech payment batch discarded', { externalId: this.externalId, reason });
   }
 }

@@ -22,8 +22,8 @@ function fieldSql(field: TransactionField | undefined, params: unknown[]): strin
 }
 
 /** The batch's transactions in line order, with the chosen mapping fields extracted. */
-export async function demandRows(db: Queryable, batchId: string, fields: { contract?: TransactionField; installment?: TransactionField }): Promise<DemandRow[]> {
-  const params: unknown[] = [batchId];
+export async function demandRows(db: Queryable, batchRowId: string, fields: { contract?: TransactionField; installment?: TransactionField }): Promise<DemandRow[]> {
+  const params: unknown[] = [batchRowId];
   const contract = fieldSql(fields.contract, params);
   const installment = fieldSql(fields.installment, params);
   return db.query(
@@ -35,7 +35,7 @@ export async function demandRows(db: Queryable, batchId: string, fields: { contr
 }
 
 export interface PaymentBatchRecord {
-  batchId: string;
+  batchRowId: string;
   sink: string;
   companyId: string;
   fundClassKey: string;
@@ -54,7 +54,7 @@ export async function savePaymentBatch(db: Queryable, p: PaymentBatchRecord): Pr
        status = CASE WHEN ${rank('EXCLUDED.status')} >= ${rank('p.status')} AND p.status NOT IN ('paid', 'discarded') THEN EXCLUDED.status ELSE p.status END,
        closed_at = COALESCE(p.closed_at, EXCLUDED.closed_at),
        updated_at = now()`,
-    [p.batchId, p.sink, p.companyId, p.fundClassKey, p.externalId, p.paymentBatchKey ?? null, p.status],
+    [p.batchRowId, p.sink, p.companyId, p.fundClassKey, p.externalId, p.paymentBatchKey ?? null, p.status],
   );
 }
 
@@ -76,14 +76,14 @@ export async function savedSettlements(db: Queryable, paymentBatchExternalId: st
 }
 
 /** Marks the payment batch discarded and writes the audit event, together. */
-export async function recordDiscarded(ds: DataSource, p: { batchId: string; sink: string; companyId: string; externalId: string; fromStatus: string; reason: string }): Promise<void> {
+export async function recordDiscarded(ds: DataSource, p: { batchRowId: string; sink: string; companyId: string; externalId: string; fromStatus: string; reason: string }): Promise<void> {
   await ds.transaction(async (m) => {
     await update(m, `UPDATE qitech_payment_batches SET status = 'discarded', discarded_at = now(), updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [
-      p.batchId,
+      p.batchRowId,
       p.sink,
     ]);
     await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-      p.batchId,
+      p.batchRowId,
       p.companyId,
       'qitech_batch_discarded',
       p.fromStatus,

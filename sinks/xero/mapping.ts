@@ -206,8 +206,8 @@ export function billsWhere(reportIds: readonly string[]): string {
 }
 
 /** Idempotency-Key for one write: company, batch and step, hashed to Xero's 128-character limit. */
-export function idempotencyKey(company: string, batchId: string, step: string, body?: string): string {
-  const h = createHash('sha256').update(JSON.stringify([company, batchId, step, body ?? ''])).digest('hex');
+export function idempotencyKey(company: string, concurBatchId: string, step: string, body?: string): string {
+  const h = createHash('sha256').update(JSON.stringify([company, concurBatchId, step, body ?? ''])).digest('hex');
   return `erp-sync-${step.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40)}-${h.slice(0, 48)}`;
 }
 

@@ -35,12 +35,12 @@ export async function checkXeroPayments(deps: XeroCheckDeps, opts: { intervalMs?
       const bp = Array.isArray(answer.json.BatchPayments) ? (answer.json.BatchPayments[0] as Record<string, unknown> | undefined) : undefined;
       if (answer.status === 404 || !bp) throw new Error(`Xero does not know batch payment ${p.batchPaymentId}`);
       const isReconciled = bp.IsReconciled === true || bp.IsReconciled === 'true';
-      await saveChecked(deps.ds, p.batchId, p.sink, { status: String(bp.Status), isReconciled, at: new Date(now) });
-      if (bp.Status !== p.status || isReconciled !== p.isReconciled) deps.logger.info('Xero batch payment changed', { batchId: p.batchId, batchPaymentId: p.batchPaymentId, status: bp.Status, isReconciled });
+      await saveChecked(deps.ds, p.batchRowId, p.sink, { status: String(bp.Status), isReconciled, at: new Date(now) });
+      if (bp.Status !== p.status || isReconciled !== p.isReconciled) deps.logger.info('Xero batch payment changed', { batchId: p.batchRowId, batchPaymentId: p.batchPaymentId, status: bp.Status, isReconciled });
       checked++;
     } catch (error) {
       failed++;
-      deps.logger.warn('Xero batch payment check failed', { batchId: p.batchId, sink: p.sink, error: error instanceof Error ? error.message : String(error) });
+      deps.logger.warn('Xero batch payment check failed', { batchId: p.batchRowId, sink: p.sink, error: error instanceof Error ? error.message : String(error) });
     }
   }
   return { checked, failed };
@@ -49,24 +49,24 @@ export async function checkXeroPayments(deps: XeroCheckDeps, opts: { intervalMs?
 export interface ReverseTarget {
   id: string;
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   state: string;
 }
 
 /** Deletes the batch's batch payment in Xero and records it (and who asked) in the audit trail; a refusal is returned as text. */
 export async function reverseXeroBatch(ds: DataSource, client: XeroClient, sink: string, batch: ReverseTarget, actor: string): Promise<string | null> {
   const row = await readXeroPayment(ds, batch.id, sink);
-  if (!row?.batchPaymentId) return `batch ${batch.companyId}/${batch.externalId} has no Xero batch payment recorded for sink ${sink}`;
+  if (!row?.batchPaymentId) return `batch ${batch.companyId}/${batch.concurBatchId} has no Xero batch payment recorded for sink ${sink}`;
   if (row.status === 'DELETED') return `batch payment ${row.batchPaymentId} is already deleted`;
   const answer = await client.call('delete batch payment', 'POST', `/BatchPayments/${encodeURIComponent(row.batchPaymentId)}`, {
     body: JSON.stringify({ Status: 'DELETED' }),
-    idempotencyKey: idempotencyKey(batch.companyId, batch.externalId, `delete-g${row.generation}`, row.batchPaymentId),
+    idempotencyKey: idempotencyKey(batch.companyId, batch.concurBatchId, `delete-g${row.generation}`, row.batchPaymentId),
   });
   if (answer.status !== 200) {
     const elements = Array.isArray(answer.json.Elements) ? (answer.json.Elements as Array<Record<string, unknown>>) : [];
     const why = elements.flatMap((e) => messagesOf(e.ValidationErrors)).join('; ') || answerMessage(answer);
     return `Xero refused to delete batch payment ${row.batchPaymentId}: ${why}`;
   }
-  await ds.transaction((m) => recordReversal(m, { batchId: batch.id, sink, companyId: batch.companyId, batchPaymentId: row.batchPaymentId!, actor, batchState: batch.state }));
+  await ds.transaction((m) => recordReversal(m, { batchRowId: batch.id, sink, companyId: batch.companyId, batchPaymentId: row.batchPaymentId!, actor, batchState: batch.state }));
   return null;
 }

@@ -73,13 +73,13 @@ class ElementsError extends SinkError {
 
 async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: XeroClient, logger: Logger, batch: BatchToDeliver): Promise<DeliveryReport> {
   const ok = (): DeliveryReport => ({ sink: config.name, ok: true, files: [] });
-  const rowId = batch.batchRowId;
-  const stored = await readXeroPayment(ds, rowId, config.name);
+  const { batchRowId } = batch;
+  const stored = await readXeroPayment(ds, batchRowId, config.name);
   if (stored?.batchPaymentId && stored.status !== 'DELETED') {
     logger.info('Xero batch payment already posted', { batchPaymentId: stored.batchPaymentId });
     return ok();
   }
-  const grouped = groupReports(await reportLines(ds, batch.company, rowId), config);
+  const grouped = groupReports(await reportLines(ds, batch.company, batchRowId), config);
   if (grouped.problems.length) throw new ElementsError('config', 'the batch cannot be mapped to Xero bills', grouped.problems);
   if (grouped.skipped.length) logger.info('reports with nothing owed are not paid', { reports: grouped.skipped });
   if (grouped.reports.length === 0) {
@@ -90,13 +90,13 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
   const bank = bankAccountFor(grouped.reports, config);
   if ('problem' in bank) throw new SinkError('config', `batch ${batch.company}/${batch.concurBatchId}: ${bank.problem}`);
   const reference = paymentReference(batch);
-  const generation = await notePending(ds, { batchId: rowId, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
+  const generation = await notePending(ds, { batchRowId, sink: config.name, companyId: batch.company, tenantId: config.tenantId, reference });
   const total = sumText(grouped.reports.map((r) => r.total));
   try {
     const existing = await findOurBatchPayment(client, reference);
     if (existing) {
       logger.info('Xero batch payment found by its reference; adopting it', { batchPaymentId: existing.BatchPaymentID });
-      await savePosted(ds, { batchId: rowId, sink: config.name, batchPaymentId: String(existing.BatchPaymentID), total, status: String(existing.Status ?? 'AUTHORISED'), bills: [] });
+      await savePosted(ds, { batchRowId, sink: config.name, batchPaymentId: String(existing.BatchPaymentID), total, status: String(existing.Status ?? 'AUTHORISED'), bills: [] });
       return ok();
     }
     const payables = await payableBills(config, client, logger, batch, grouped.reports, generation);
@@ -107,11 +107,11 @@ async function deliverBatch(config: XeroSinkConfig, ds: DataSource, client: Xero
       idempotencyKey: idempotencyKey(batch.company, batch.concurBatchId, `batchpayment-g${generation}`, body),
     });
     const created = createdBatchPayment(answer, payables);
-    await savePosted(ds, { batchId: rowId, sink: config.name, batchPaymentId: created.id, total, status: created.status, bills: payables });
+    await savePosted(ds, { batchRowId, sink: config.name, batchPaymentId: created.id, total, status: created.status, bills: payables });
     logger.info('Xero batch payment posted', { batchPaymentId: created.id, total, payments: payables.length });
     return ok();
   } catch (error) {
-    if (error instanceof SinkError) await saveXeroError(ds, rowId, config.name, error.message);
+    if (error instanceof SinkError) await saveXeroError(ds, batchRowId, config.name, error.message);
     throw error;
   }
 }

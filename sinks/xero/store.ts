@@ -71,18 +71,18 @@ export function xeroTokenRow<G extends { accessToken: string; expiresAt: number;
 }
 
 /** The batch's transactions, amounts as exact text, in report and file order. */
-export async function reportLines(q: Queryable, companyId: string, batchId: string): Promise<ReportLine[]> {
+export async function reportLines(q: Queryable, companyId: string, batchRowId: string): Promise<ReportLine[]> {
   return q.query(
     `SELECT report_id AS "reportId", report_name AS "reportName", employee_id AS "employeeId", employee_name AS "employeeName",
             account_code AS "accountCode", expense_type AS "expenseType", description, amount::text AS amount, currency,
             payment_type AS "paymentType", source_file || ':' || line_number AS "lineRef", transaction_raw(raw, source_line) AS raw
        FROM transactions WHERE company_id = $1 AND batch_row_id = $2 ORDER BY report_id, line_number, id`,
-    [companyId, batchId],
+    [companyId, batchRowId],
   );
 }
 
 export interface XeroPaymentRow {
-  batchId: string;
+  batchRowId: string;
   sink: string;
   companyId: string;
   tenantId: string;
@@ -95,44 +95,44 @@ export interface XeroPaymentRow {
   checkedAt: Date | null;
 }
 
-const PAYMENT_COLUMNS = `batch_row_id::text AS "batchId", sink, company_id AS "companyId", tenant_id AS "tenantId", generation, reference,
+const PAYMENT_COLUMNS = `batch_row_id::text AS "batchRowId", sink, company_id AS "companyId", tenant_id AS "tenantId", generation, reference,
   batch_payment_id AS "batchPaymentId", total::text AS total, status, is_reconciled AS "isReconciled", checked_at AS "checkedAt"`;
 
-export async function readXeroPayment(q: Queryable, batchId: string, sink: string): Promise<XeroPaymentRow | null> {
-  const rows: XeroPaymentRow[] = await q.query(`SELECT ${PAYMENT_COLUMNS} FROM xero_batch_payments WHERE batch_row_id = $1 AND sink = $2`, [batchId, sink]);
+export async function readXeroPayment(q: Queryable, batchRowId: string, sink: string): Promise<XeroPaymentRow | null> {
+  const rows: XeroPaymentRow[] = await q.query(`SELECT ${PAYMENT_COLUMNS} FROM xero_batch_payments WHERE batch_row_id = $1 AND sink = $2`, [batchRowId, sink]);
   return rows[0] ?? null;
 }
 
 /** Records what we are about to post (before the first write), keeping the generation of an earlier reversal. */
-export async function notePending(q: Queryable, p: { batchId: string; sink: string; companyId: string; tenantId: string; reference: string }): Promise<number> {
+export async function notePending(q: Queryable, p: { batchRowId: string; sink: string; companyId: string; tenantId: string; reference: string }): Promise<number> {
   const rows: Array<{ generation: number }> = await q.query(
     `INSERT INTO xero_batch_payments (batch_row_id, sink, company_id, tenant_id, reference) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (batch_row_id, sink) DO UPDATE SET reference = EXCLUDED.reference, tenant_id = EXCLUDED.tenant_id, updated_at = now()
      RETURNING generation`,
-    [p.batchId, p.sink, p.companyId, p.tenantId, p.reference],
+    [p.batchRowId, p.sink, p.companyId, p.tenantId, p.reference],
   );
   return rows[0]!.generation;
 }
 
 /** The batch payment exists in Xero (posted now or found by its reference): its id is the proof. */
-export async function savePosted(q: Queryable, p: { batchId: string; sink: string; batchPaymentId: string; total: string; status: string; bills: unknown }): Promise<void> {
+export async function savePosted(q: Queryable, p: { batchRowId: string; sink: string; batchPaymentId: string; total: string; status: string; bills: unknown }): Promise<void> {
   await update(
     q,
     `UPDATE xero_batch_payments SET batch_payment_id = $3, total = $4, status = $5, is_reconciled = false, bills = $6, posted_at = now(),
             deleted_at = NULL, last_error = NULL, updated_at = now()
       WHERE batch_row_id = $1 AND sink = $2`,
-    [p.batchId, p.sink, p.batchPaymentId, p.total, p.status, JSON.stringify(p.bills)],
+    [p.batchRowId, p.sink, p.batchPaymentId, p.total, p.status, JSON.stringify(p.bills)],
   );
 }
 
-export async function saveXeroError(q: Queryable, batchId: string, sink: string, error: string): Promise<void> {
-  await update(q, `UPDATE xero_batch_payments SET last_error = $3, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [batchId, sink, error]);
+export async function saveXeroError(q: Queryable, batchRowId: string, sink: string, error: string): Promise<void> {
+  await update(q, `UPDATE xero_batch_payments SET last_error = $3, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [batchRowId, sink, error]);
 }
 
 /** What the follow-up check read back. */
-export async function saveChecked(q: Queryable, batchId: string, sink: string, s: { status: string; isReconciled: boolean; at: Date }): Promise<void> {
+export async function saveChecked(q: Queryable, batchRowId: string, sink: string, s: { status: string; isReconciled: boolean; at: Date }): Promise<void> {
   await update(q, `UPDATE xero_batch_payments SET status = $3, is_reconciled = $4, checked_at = $5, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`, [
-    batchId,
+    batchRowId,
     sink,
     s.status,
     s.isReconciled,
@@ -152,14 +152,14 @@ export async function paymentsToCheck(q: Queryable, before: Date, limit: number)
 }
 
 /** The reversal, with its audit event, in one transaction; the next generation posts under fresh keys. */
-export async function recordReversal(q: Queryable, p: { batchId: string; sink: string; companyId: string; batchPaymentId: string; actor: string; batchState: string }): Promise<void> {
+export async function recordReversal(q: Queryable, p: { batchRowId: string; sink: string; companyId: string; batchPaymentId: string; actor: string; batchState: string }): Promise<void> {
   await update(
     q,
     `UPDATE xero_batch_payments SET status = 'DELETED', deleted_at = now(), generation = generation + 1, updated_at = now() WHERE batch_row_id = $1 AND sink = $2`,
-    [p.batchId, p.sink],
+    [p.batchRowId, p.sink],
   );
   await q.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $4, $5)`, [
-    p.batchId,
+    p.batchRowId,
     p.companyId,
     'xero_batch_payment_deleted',
     p.batchState,

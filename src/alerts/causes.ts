@@ -5,7 +5,7 @@ import type { AlertKind } from './config.js';
 export interface BatchFact {
   id: string;
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   name: string | null;
   state: string;
   quarantineReason: string | null;
@@ -14,9 +14,9 @@ export interface BatchFact {
 }
 
 export interface DeliveryFact {
-  batchId: string;
+  batchRowId: string;
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   sink: string;
   attempts: number;
   failingSince: Date | null;
@@ -83,13 +83,13 @@ export const MAX_REASON_CHARS = 1_000;
 const MAX_NAME_CHARS = 200;
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const batchLink = (externalId: string) => `/batches/${encodeURIComponent(externalId)}`;
+const batchLink = (concurBatchId: string) => `/batches/${encodeURIComponent(concurBatchId)}`;
 const companyLink = (id: string) => `/companies/${encodeURIComponent(id)}`;
 const minutesSince = (now: Date, t: Date) => Math.floor((now.getTime() - t.getTime()) / 60_000);
 
 function batchCauses(b: BatchFact): Cause[] {
-  const named = `batch ${cut(b.externalId, MAX_NAME_CHARS)}${b.name ? ` (${cut(b.name, MAX_NAME_CHARS)})` : ''} of company ${b.companyId}`;
-  const base = { company: b.companyId, batch: b.externalId, link: batchLink(b.externalId) };
+  const named = `batch ${cut(b.concurBatchId, MAX_NAME_CHARS)}${b.name ? ` (${cut(b.name, MAX_NAME_CHARS)})` : ''} of company ${b.companyId}`;
+  const base = { company: b.companyId, batch: b.concurBatchId, link: batchLink(b.concurBatchId) };
   if (b.state === 'quarantined') {
     const reason = b.quarantineReason ?? 'quarantined';
     const mismatch = reason.startsWith('reconciliation mismatch');
@@ -103,13 +103,13 @@ function deliveryCause(d: DeliveryFact, t: Thresholds, now: Date): Cause | null 
   const minutes = d.failingSince ? minutesSince(now, d.failingSince) : 0;
   if (d.attempts < t.deliveryAttempts && minutes < t.deliveryMinutes) return null;
   return {
-    key: `delivery:${d.batchId}:${d.sink}`,
+    key: `delivery:${d.batchRowId}:${d.sink}`,
     kind: 'delivery_failing',
     company: d.companyId,
-    batch: d.externalId,
-    summary: `Delivery failing: batch ${cut(d.externalId, MAX_NAME_CHARS)} of company ${d.companyId} to sink ${d.sink}`,
+    batch: d.concurBatchId,
+    summary: `Delivery failing: batch ${cut(d.concurBatchId, MAX_NAME_CHARS)} of company ${d.companyId} to sink ${d.sink}`,
     reason: `${d.attempts} failed attempt(s)${d.failingSince ? ` over ${minutes} minute(s)` : ''}; last: ${d.lastError ?? 'unknown error'}`,
-    link: batchLink(d.externalId),
+    link: batchLink(d.concurBatchId),
   };
 }
 

@@ -13,7 +13,7 @@ import type { CommandContext } from './context.js';
 export async function resolveOne(ds: DataSource, ref: string, err: NodeJS.WritableStream): Promise<BatchRow | null> {
   const found = await findBatch(ds, ref);
   if (found.length === 1) return found[0]!;
-  err.write(printableLines(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.externalId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`));
+  err.write(printableLines(found.length ? `erp-sync: "${ref}" is ambiguous; name it as company/batch: ${found.map((b) => `${b.companyId}/${b.concurBatchId}`).join(', ')}\n` : `erp-sync: no batch "${ref}"\n`));
   return null;
 }
 
@@ -35,7 +35,7 @@ async function act(ctx: CommandContext, ref: string, action: (ds: DataSource, b:
     app = await assembleApp(rt, ctx.logger);
     await settle(rt.ds, app.worker, [batch.companyId], { now: () => new Date(), maxWaitMs: rt.config.pipeline.runOnceWaitMs });
     const after = await getBatch(rt.ds, batch.id);
-    process.stdout.write(printableLines(`${batch.companyId}/${batch.externalId}: ${after?.state}${after?.quarantineReason ? ` (${printable(after.quarantineReason)})` : ''}\n`));
+    process.stdout.write(printableLines(`${batch.companyId}/${batch.concurBatchId}: ${after?.state}${after?.quarantineReason ? ` (${printable(after.quarantineReason)})` : ''}\n`));
     return after?.state === 'quarantined' ? 1 : 0;
   } finally {
     await app?.close();

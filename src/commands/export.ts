@@ -49,7 +49,7 @@ export async function runExport(ctx: CommandContext, ref: string, opts: ExportOp
     const file = renderFormat(await loadJournal(rt.ds, batch.id), choice.format, choice.settings);
     if (opts.out) {
       writeFileSync(opts.out, file.bytes);
-      process.stderr.write(`erp-sync: ${file.format} journal of ${batch.companyId}/${batch.externalId} written to ${opts.out} (${file.bytes.length} bytes; delivered as ${file.name})\n`);
+      process.stderr.write(`erp-sync: ${file.format} journal of ${batch.companyId}/${batch.concurBatchId} written to ${opts.out} (${file.bytes.length} bytes; delivered as ${file.name})\n`);
     } else process.stdout.write(file.bytes);
     return 0;
   } catch (e) {

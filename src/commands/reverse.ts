@@ -30,7 +30,7 @@ export async function runXeroReverse(ctx: CommandContext, ref: string, sink = 'x
       process.stderr.write(`erp-sync: ${refused}\n`);
       return 1;
     }
-    process.stdout.write(`${batch.companyId}/${printable(batch.externalId)}: Xero batch payment deleted\n`);
+    process.stdout.write(`${batch.companyId}/${printable(batch.concurBatchId)}: Xero batch payment deleted\n`);
     return 0;
   } finally {
     await rt.close();

@@ -139,8 +139,8 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
         const x = await authorised('list batches', (cred) => batchListUrl(cred.apiBase, status), 'GET');
         const parsed = parseBatchList(await xmlOf(x));
         if (!parsed) throw new ConcurProtocolError('list batches: no BatchList in the answer', x.ctx);
-        for (const p of parsed.problems) {
-          logger.error('concur batch list entry unusable; skipped', { ...p, correlationId: x.ctx.correlationId });
+        for (const { concurBatchId, ...p } of parsed.problems) {
+          logger.error('concur batch list entry unusable; skipped', { ...p, batchId: concurBatchId, correlationId: x.ctx.correlationId });
         }
         return parsed.batches.map((b) => {
           const batchUrl = cleanUrl(b.batchUrl);

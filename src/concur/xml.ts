@@ -4,7 +4,7 @@ import { moneyText, parseMoney } from '../money.js';
 
 export interface BatchSummary {
   /** The unencrypted id: an identity, never part of a URL. */
-  batchId: string;
+  concurBatchId: string;
   batchName: string;
   /** Canonical decimal text. */
   batchTotal: string;
@@ -20,7 +20,7 @@ export interface BatchSummary {
 export interface ListProblem {
   /** 0-based position of the BatchSummary in the answer. */
   index: number;
-  batchId: string | null;
+  concurBatchId: string | null;
   field: string;
   message: string;
 }
@@ -68,17 +68,17 @@ export function parseBatchList(doc: Node): { batches: BatchSummary[]; problems: 
   const batches: BatchSummary[] = [];
   const problems: ListProblem[] = [];
   items.forEach((item, index) => {
-    const batchId = textOf(item, 'BatchID');
-    const problem = (field: string, message: string) => problems.push({ index, batchId, field, message });
+    const concurBatchId = textOf(item, 'BatchID');
+    const problem = (field: string, message: string) => problems.push({ index, concurBatchId, field, message });
     const batchUrl = textOf(item, 'Batch-URL');
     const total = parseMoney(textOf(item, 'BatchTotal') ?? '');
     const countText = textOf(item, 'Count') ?? '';
-    if (!batchId) return problem('BatchID', 'missing');
+    if (!concurBatchId) return problem('BatchID', 'missing');
     if (!batchUrl) return problem('Batch-URL', 'missing');
     if (!total) return problem('BatchTotal', `not a decimal: ${JSON.stringify(textOf(item, 'BatchTotal'))}`);
     if (!/^\d+$/.test(countText)) return problem('Count', `not a whole number: ${JSON.stringify(countText)}`);
     batches.push({
-      batchId,
+      concurBatchId,
       batchName: textOf(item, 'BatchName') ?? '',
       batchTotal: moneyText(total),
       currency: textOf(item, 'Currency') ?? '',

@@ -131,10 +131,10 @@ export function createConsole(deps: ConsoleDeps): ConsoleServer {
     const by = `${r.session!.name} (console)`;
     const refusal = await doAction(deps, action, b, sink, by);
     if (refusal) {
-      log.warn(`console: ${action} refused`, { company: b.companyId, batch: b.externalId, by, refusal });
+      log.warn(`console: ${action} refused`, { company: b.companyId, batch: b.concurBatchId, by, refusal });
       return page(r, 409, 'confirm', { title: heading, heading, batch: b, refusal });
     }
-    log.info(`console: ${action}`, { company: b.companyId, batch: b.externalId, sink, by });
+    log.info(`console: ${action}`, { company: b.companyId, batch: b.concurBatchId, sink, by });
     redirect(r.res, `/batches/${b.id}?done=${action}`);
   });
 
@@ -170,7 +170,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleServer {
   on('POST', '/logout', { handler: async (r) => redirect(r.res, '/login', { 'set-cookie': setCookie(r.req, '', 0) }) });
   on('GET', '/', { handler: async (r) => page(r, 200, 'overview', { title: 'Overview', nav: '/', ...(await overviewData(deps.ds, now())) }) });
   on('GET', '/batches', { handler: async (r) => page(r, 200, 'batches', { title: 'Batches', nav: '/batches', ...(await batchesData(deps.ds, r.query)) }) });
-  on('GET', '/batches/:id', { handler: withBatch(async (r, b) => page(r, 200, 'batch', { title: `Batch ${b.companyId}/${b.externalId}`, nav: '/batches', ...(await batchData(deps.ds, b)) })) });
+  on('GET', '/batches/:id', { handler: withBatch(async (r, b) => page(r, 200, 'batch', { title: `Batch ${b.companyId}/${b.concurBatchId}`, nav: '/batches', ...(await batchData(deps.ds, b)) })) });
   on('GET', '/batches/:id/files/:file', {
     handler: withBatch(async (r, b) => {
       const file = await openBatchFile(deps.ds, deps.dataDir, b.id, r.params.file ?? '');

@@ -111,9 +111,9 @@ export async function findBatchById(ds: DataSource, id: string | undefined): Pro
 }
 
 /** The original bytes of one of a batch's files, from the file store; null when unknown or no longer kept. */
-export async function openBatchFile(ds: DataSource, dataDir: string, batchId: string, fileId: string): Promise<{ name: string; size: number; stream: NodeJS.ReadableStream } | null> {
+export async function openBatchFile(ds: DataSource, dataDir: string, batchRowId: string, fileId: string): Promise<{ name: string; size: number; stream: NodeJS.ReadableStream } | null> {
   if (!/^\d{1,18}$/.test(fileId)) return null;
-  const f = await batchFile(ds, batchId, fileId);
+  const f = await batchFile(ds, batchRowId, fileId);
   // Only the store's own name for those bytes is opened: a path recorded otherwise is not followed.
   if (!f?.storagePath || f.storagePath !== storagePathOf(f.sha256)) return null;
   const path = join(dataDir, f.storagePath);

@@ -9,7 +9,7 @@ import { nextRunAfter } from '../model/schedule.js';
 
 function summaryOf(b: BatchRow): BatchSummary {
   return {
-    batchId: b.externalId, batchName: b.name ?? '', batchTotal: b.batchTotal ?? '0', currency: b.currency ?? '', count: b.paymentDemands ?? 0,
+    concurBatchId: b.concurBatchId, batchName: b.name ?? '', batchTotal: b.batchTotal ?? '0', currency: b.currency ?? '', count: b.paymentDemands ?? 0,
     type: b.type ?? '', paymentMethod: b.paymentMethod ?? '', batchUrl: b.batchUrl ?? '',
   };
 }

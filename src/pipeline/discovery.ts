@@ -4,7 +4,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { BatchSummary, ConcurClient } from '../concur/client.js';
 import { decideBatch } from '../concur/selection.js';
-import { knownExternalIds, advanceNextAttempt, upsertDiscovered, waitingToClose } from '../store/batches.js';
+import { knownConcurBatchIds, advanceNextAttempt, upsertDiscovered, waitingToClose } from '../store/batches.js';
 import { rescheduledAttempt } from './close-due.js';
 import { nextRunAfter } from '../model/schedule.js';
 
@@ -22,17 +22,17 @@ export interface DiscoveryResult {
 
 export async function discover(ds: DataSource, client: Pick<ConcurClient, 'listBatches'>, company: CompanyConfig, now: Date, logger: Logger): Promise<DiscoveryResult> {
   const result: DiscoveryResult = { listed: 0, added: 0, adopted: 0, skipped: 0, rescheduled: 0 };
-  const known = await knownExternalIds(ds, company.id);
+  const known = await knownConcurBatchIds(ds, company.id);
   for (const status of ['OPEN', 'CLOSED'] as const) {
     // The server may ignore the status filter: keep only what the asked status can mean.
     const batches: BatchSummary[] = await client.listBatches(status);
     result.listed += batches.length;
     for (const b of batches) {
-      const isKnown = known.has(b.batchId);
+      const isKnown = known.has(b.concurBatchId);
       if (isKnown && status === 'CLOSED') continue;
       const decision = decideBatch(b, status, { now, timezone: company.timezone, config: company.concur, known: null });
       if (decision.action === 'skip') {
-        if (!isKnown) logger.debug('batch not selected', { batch: b.batchId, reason: decision.reason });
+        if (!isKnown) logger.debug('batch not selected', { batch: b.concurBatchId, reason: decision.reason });
         result.skipped++;
         continue;
       }
@@ -40,7 +40,7 @@ export async function discover(ds: DataSource, client: Pick<ConcurClient, 'listB
       const adopt = decision.action === 'adopt';
       const added = await upsertDiscovered(ds, {
         companyId: company.id,
-        externalId: b.batchId,
+        concurBatchId: b.concurBatchId,
         name: b.batchName,
         batchUrl: b.batchUrl,
         type: b.type,
@@ -53,10 +53,10 @@ export async function discover(ds: DataSource, client: Pick<ConcurClient, 'listB
         stateData: adopt ? { adopted: true } : { firstSeenAt: now.toISOString() },
       });
       if (added) {
-        known.add(b.batchId);
+        known.add(b.concurBatchId);
         if (adopt) result.adopted++;
         else result.added++;
-        logger.info(adopt ? 'closed batch adopted' : 'batch discovered', { batch: b.batchId, name: b.batchName, count: b.count, total: b.batchTotal, currency: b.currency });
+        logger.info(adopt ? 'closed batch adopted' : 'batch discovered', { batch: b.concurBatchId, name: b.batchName, count: b.count, total: b.batchTotal, currency: b.currency });
       }
     }
   }

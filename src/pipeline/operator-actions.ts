@@ -17,12 +17,12 @@ export function sinkNames(companies: readonly CompanyConfig[], companyId: string
 export async function replayBatch(ds: DataSource, companies: readonly CompanyConfig[], b: BatchRow, sink: string | null, by: string): Promise<Refusal> {
   const known = sinkNames(companies, b.companyId);
   if (sink !== null && !known.includes(sink)) return { usage: `company ${b.companyId} has no sink "${sink}" (configured: ${known.join(', ')})` };
-  return (await reopenForDelivery(ds, b.id, sink, by)) ? null : `batch ${b.companyId}/${b.externalId} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`;
+  return (await reopenForDelivery(ds, b.id, sink, by)) ? null : `batch ${b.companyId}/${b.concurBatchId} is ${b.state}: only a loaded, done or quarantined batch with loaded rows can be delivered again`;
 }
 
 /** Puts a quarantined batch back to work at the state it was quarantined from, audited with who asked (`by`). */
 export async function retryBatch(ds: DataSource, b: BatchRow, reason: string, by: string): Promise<Refusal> {
-  if (b.state !== 'quarantined') return `batch ${b.companyId}/${b.externalId} is ${b.state}, not quarantined`;
+  if (b.state !== 'quarantined') return `batch ${b.companyId}/${b.concurBatchId} is ${b.state}, not quarantined`;
   const from = (await stateBeforeQuarantine(ds, b.id)) ?? 'discovered';
-  return (await requeue(ds, b.id, from, reason, by)) ? null : `batch ${b.companyId}/${b.externalId} changed state meanwhile`;
+  return (await requeue(ds, b.id, from, reason, by)) ? null : `batch ${b.companyId}/${b.concurBatchId} changed state meanwhile`;
 }

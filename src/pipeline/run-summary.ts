@@ -35,7 +35,7 @@ const earlier = (a: WaitReason, b: WaitReason) => untilOf(a) < untilOf(b);
 export function runSummary(
   discovery: Map<string, DiscoveryOutcome>,
   finished: Array<{ companyId: string; kind: 'done' | 'quarantined'; n: number }>,
-  unfinished: Array<WaitingBatch & { companyId: string; externalId: string }>,
+  unfinished: Array<WaitingBatch & { companyId: string; concurBatchId: string }>,
   now: Date,
 ): RunSummary {
   const companies: Record<string, CompanyRun> = {};
@@ -58,9 +58,9 @@ export function runSummary(
     // Grouped by kind (and holder); the earliest time stands for the group.
     const text = reason.kind === 'held' ? describeWait(reason) : reason.kind;
     const group = c.waiting.find((g) => (g.reason.kind === 'held' ? describeWait(g.reason) : g.reason.kind) === text);
-    if (!group) c.waiting.push({ reason, text: describeWait(reason), batches: [b.externalId] });
+    if (!group) c.waiting.push({ reason, text: describeWait(reason), batches: [b.concurBatchId] });
     else {
-      group.batches.push(b.externalId);
+      group.batches.push(b.concurBatchId);
       if (earlier(reason, group.reason)) Object.assign(group, { reason, text: describeWait(reason) });
     }
   }

@@ -101,7 +101,7 @@ export class Worker {
   private async drive(initial: BatchRow): Promise<void> {
     let batch: BatchRow | null = initial;
     const company = this.companies.get(initial.companyId);
-    const log = this.options.logger.child({ company: initial.companyId, batch: initial.externalId });
+    const log = this.options.logger.child({ company: initial.companyId, batch: initial.concurBatchId });
     try {
       while (batch && company && !this.stopping) {
         const next: BatchRow | null = await this.runOne(batch, company, log);

@@ -25,13 +25,13 @@ export interface StoredFacts {
 /** What the alerts are decided from, for the configured companies (the partial indexes of migration Alerts serve it). */
 export async function readAlertFacts(q: Queryable, companies: string[]): Promise<StoredFacts> {
   const batches: BatchFact[] = await q.query(
-    `SELECT id::text AS id, company_id AS "companyId", concur_batch_id AS "externalId", name, state, quarantine_reason AS "quarantineReason",
+    `SELECT id::text AS id, company_id AS "companyId", concur_batch_id AS "concurBatchId", name, state, quarantine_reason AS "quarantineReason",
             CASE WHEN reconciliation->>'status' = 'mismatch' THEN reconciliation->'difference' END AS mismatch
      FROM batches WHERE (state = 'quarantined' OR (reconciliation->>'status') = 'mismatch') AND company_id = ANY($1) ORDER BY batches.id`,
     [companies],
   );
   const deliveries: DeliveryFact[] = await q.query(
-    `SELECT d.batch_row_id::text AS "batchId", b.company_id AS "companyId", b.concur_batch_id AS "externalId", d.sink, d.failures AS attempts,
+    `SELECT d.batch_row_id::text AS "batchRowId", b.company_id AS "companyId", b.concur_batch_id AS "concurBatchId", d.sink, d.failures AS attempts,
             d.failing_since AS "failingSince", d.last_error AS "lastError"
      FROM deliveries d JOIN batches b ON b.id = d.batch_row_id
      WHERE d.state = 'failed' AND b.state <> 'done' AND b.company_id = ANY($1) ORDER BY d.batch_row_id, d.sink`,

@@ -9,7 +9,7 @@ import { acquire, fencedBy, held, notHeld, release, renew, type Holder } from '.
 export interface BatchRow {
   id: string;
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   name: string | null;
   batchUrl: string | null;
   type: string | null;
@@ -31,7 +31,7 @@ export interface BatchRow {
   stepStarts: number;
 }
 
-const COLUMNS = `id::text AS "id", company_id AS "companyId", concur_batch_id AS "externalId", name, batch_url AS "batchUrl", type,
+const COLUMNS = `id::text AS "id", company_id AS "companyId", concur_batch_id AS "concurBatchId", name, batch_url AS "batchUrl", type,
   payment_method AS "paymentMethod", currency, batch_total::text AS "batchTotal", payment_demands AS "paymentDemands", state,
   state_data AS "stateData", file_url AS "fileUrl", attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError",
   quarantine_reason AS "quarantineReason", reconciliation, closed_at AS "closedAt", step_started AS "stepStarted",
@@ -39,7 +39,7 @@ const COLUMNS = `id::text AS "id", company_id AS "companyId", concur_batch_id AS
 
 export interface DiscoveredBatch {
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   name: string;
   batchUrl: string;
   type: string;
@@ -65,7 +65,7 @@ export async function upsertDiscovered(db: DataSource, b: DiscoveredBatch): Prom
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, CASE WHEN $10 = 'closed' THEN $12::timestamptz END)
        ON CONFLICT (company_id, source, concur_batch_id) DO NOTHING
        RETURNING id::text AS id`,
-      [b.companyId, b.externalId, b.name, b.batchUrl, b.type, b.paymentMethod, b.currency, b.batchTotal, b.paymentDemands, b.state, b.stateData, b.nextAttemptAt],
+      [b.companyId, b.concurBatchId, b.name, b.batchUrl, b.type, b.paymentMethod, b.currency, b.batchTotal, b.paymentDemands, b.state, b.stateData, b.nextAttemptAt],
     );
     const row = inserted[0];
     if (row) {
@@ -82,13 +82,13 @@ export async function upsertDiscovered(db: DataSource, b: DiscoveredBatch): Prom
       `UPDATE batches SET name = $3, batch_url = $4, batch_total = $5, payment_demands = $6, updated_at = now()
        WHERE company_id = $1 AND concur_batch_id = $2 AND state IN ('discovered', 'empty')
          AND (batch_total IS DISTINCT FROM $5::numeric OR payment_demands IS DISTINCT FROM $6 OR batch_url IS DISTINCT FROM $4)`,
-      [b.companyId, b.externalId, b.name, b.batchUrl, b.batchTotal, b.paymentDemands],
+      [b.companyId, b.concurBatchId, b.name, b.batchUrl, b.batchTotal, b.paymentDemands],
     );
     return false;
   });
 }
 
-export async function knownExternalIds(db: Queryable, companyId: string): Promise<Set<string>> {
+export async function knownConcurBatchIds(db: Queryable, companyId: string): Promise<Set<string>> {
   const rows: Array<{ e: string }> = await db.query(`SELECT concur_batch_id AS e FROM batches WHERE company_id = $1`, [companyId]);
   return new Set(rows.map((r) => r.e));
 }
@@ -139,12 +139,12 @@ export async function claimDue(db: Queryable, claim: ClaimOptions): Promise<Batc
 }
 
 /** Extends this holder's lease on a batch during a long step; false when the claim was lost. */
-export async function renewClaim(db: Queryable, batchId: string, holder: Holder, now: Date, leaseMs: number): Promise<boolean> {
-  return renew(db, 'batch', batchId, holder, now, leaseMs);
+export async function renewClaim(db: Queryable, batchRowId: string, holder: Holder, now: Date, leaseMs: number): Promise<boolean> {
+  return renew(db, 'batch', batchRowId, holder, now, leaseMs);
 }
 
-export async function releaseClaim(db: Queryable, batchId: string, holder: Holder): Promise<void> {
-  await release(db, 'batch', [batchId], holder);
+export async function releaseClaim(db: Queryable, batchRowId: string, holder: Holder): Promise<void> {
+  await release(db, 'batch', [batchRowId], holder);
 }
 
 /**
@@ -204,25 +204,25 @@ export async function appendEvent(db: Queryable, batch: Pick<BatchRow, 'id' | 'c
 }
 
 /** Puts a quarantined batch back to work from the state it should resume at (erp-sync retry); `by`: who asked. */
-export async function requeue(db: DataSource, batchId: string, toState: BatchState, reason: string, by?: string): Promise<boolean> {
+export async function requeue(db: DataSource, batchRowId: string, toState: BatchState, reason: string, by?: string): Promise<boolean> {
   return db.transaction(async (m) => {
     const { rows } = await update<{ company_id: string }>(
       m,
       `UPDATE batches SET state = $2, attempts = 0, next_attempt_at = now(), quarantine_reason = NULL, last_error = NULL,
          step_started = NULL, step_starts = 0, updated_at = now()
        WHERE id = $1 AND state = 'quarantined' RETURNING company_id`,
-      [batchId, toState],
+      [batchRowId, toState],
     );
     if (!rows[0]) return false;
     await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'requeued', 'quarantined', $3, $4)`, [
-      batchId, rows[0].company_id, toState, { reason, ...(by === undefined ? {} : { by }) },
+      batchRowId, rows[0].company_id, toState, { reason, ...(by === undefined ? {} : { by }) },
     ]);
     return true;
   });
 }
 
-export async function getBatch(db: Queryable, batchId: string): Promise<BatchRow | null> {
-  const rows: BatchRow[] = await db.query(`SELECT ${COLUMNS} FROM batches WHERE id = $1`, [batchId]);
+export async function getBatch(db: Queryable, batchRowId: string): Promise<BatchRow | null> {
+  const rows: BatchRow[] = await db.query(`SELECT ${COLUMNS} FROM batches WHERE id = $1`, [batchRowId]);
   return rows[0] ?? null;
 }
 
@@ -237,7 +237,7 @@ export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]>
     `SELECT ${COLUMNS} FROM batches WHERE ($1::text IS NULL OR company_id = $1) AND (starts_with(concur_batch_id, $2) OR ($1::text IS NULL AND id::text = $2)) ORDER BY id`,
     [company, external],
   );
-  const exact = rows.filter((b) => b.externalId === external || (company === null && b.id === external));
+  const exact = rows.filter((b) => b.concurBatchId === external || (company === null && b.id === external));
   return exact.length ? exact : rows;
 }
 
@@ -247,8 +247,8 @@ export async function waitingToClose(db: Queryable, companyId: string, now: Date
 }
 
 /** Moves a waiting batch's next attempt earlier (a changed configuration made it due sooner); false if it moved on. */
-export async function advanceNextAttempt(db: Queryable, batchId: string, at: Date): Promise<boolean> {
-  const { count } = await update(db, `UPDATE batches SET next_attempt_at = $2, updated_at = now() WHERE id = $1 AND state = 'discovered' AND next_attempt_at > $2`, [batchId, at]);
+export async function advanceNextAttempt(db: Queryable, batchRowId: string, at: Date): Promise<boolean> {
+  const { count } = await update(db, `UPDATE batches SET next_attempt_at = $2, updated_at = now() WHERE id = $1 AND state = 'discovered' AND next_attempt_at > $2`, [batchRowId, at]);
   return count > 0;
 }
 
@@ -266,16 +266,16 @@ export async function openBatchAge(db: Queryable): Promise<Array<{ companyId: st
 }
 
 /** The state a quarantined batch resumes at: the one it was quarantined from. */
-export async function stateBeforeQuarantine(db: Queryable, batchId: string): Promise<BatchState | null> {
+export async function stateBeforeQuarantine(db: Queryable, batchRowId: string): Promise<BatchState | null> {
   const rows: Array<{ s: BatchState }> = await db.query(
     `SELECT from_state AS s FROM batch_events WHERE batch_row_id = $1 AND to_state = 'quarantined' ORDER BY id DESC LIMIT 1`,
-    [batchId],
+    [batchRowId],
   );
   return rows[0]?.s ?? null;
 }
 
 /** Sends a delivered (or quarantined-at-delivery) batch back to delivery (erp-sync replay), audited with who asked (`by`). */
-export async function reopenForDelivery(db: DataSource, batchId: string, sink: string | null, by?: string): Promise<boolean> {
+export async function reopenForDelivery(db: DataSource, batchRowId: string, sink: string | null, by?: string): Promise<boolean> {
   return db.transaction(async (m) => {
     const { rows } = await update<{ company_id: string; prev: string }>(
       m,
@@ -284,13 +284,13 @@ export async function reopenForDelivery(db: DataSource, batchId: string, sink: s
        FROM (SELECT id, state AS prev FROM batches WHERE id = $1 FOR UPDATE) old
        WHERE b.id = old.id AND old.prev IN ('done', 'loaded', 'quarantined') AND b.loaded_at IS NOT NULL
        RETURNING b.company_id, old.prev`,
-      [batchId],
+      [batchRowId],
     );
     const row = rows[0];
     if (!row) return false;
-    await m.query(`UPDATE deliveries SET state = 'pending', updated_at = now() WHERE batch_row_id = $1 AND ($2::text IS NULL OR sink = $2)`, [batchId, sink]);
+    await m.query(`UPDATE deliveries SET state = 'pending', updated_at = now() WHERE batch_row_id = $1 AND ($2::text IS NULL OR sink = $2)`, [batchRowId, sink]);
     await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, 'replay_requested', $3, 'loaded', $4)`, [
-      batchId, row.company_id, row.prev, { sink, ...(by === undefined ? {} : { by }) },
+      batchRowId, row.company_id, row.prev, { sink, ...(by === undefined ? {} : { by }) },
     ]);
     return true;
   });
@@ -309,7 +309,7 @@ export async function nextDueAt(db: Queryable, companies: string[], now: Date): 
 
 export interface UnfinishedBatch {
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   state: BatchState;
   nextAttemptAt: Date | null;
   lastError: string | null;
@@ -319,7 +319,7 @@ export interface UnfinishedBatch {
 /** The batches of these companies that are not done or quarantined, with the live holder of their claim. */
 export async function unfinishedBatches(db: Queryable, companies: string[], now: Date): Promise<UnfinishedBatch[]> {
   return db.query(
-    `SELECT b.company_id AS "companyId", b.concur_batch_id AS "externalId", b.state, b.next_attempt_at AS "nextAttemptAt", b.last_error AS "lastError",
+    `SELECT b.company_id AS "companyId", b.concur_batch_id AS "concurBatchId", b.state, b.next_attempt_at AS "nextAttemptAt", b.last_error AS "lastError",
             c.holder AS "heldBy"
      FROM batches b LEFT JOIN claims c ON c.kind = 'batch' AND c.key = b.id::text AND ${held('c', '$2')}
      WHERE b.company_id = ANY($1) AND b.state NOT IN ('done', 'quarantined')

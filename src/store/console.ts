@@ -27,7 +27,7 @@ export interface PageRequest {
 export interface BatchListRow {
   id: string;
   companyId: string;
-  externalId: string;
+  concurBatchId: string;
   name: string | null;
   state: string;
   currency: string | null;
@@ -71,7 +71,7 @@ const filterParams = (f: BatchFilter) => [
 export async function listBatches(db: Queryable, f: BatchFilter, page: PageRequest): Promise<BatchPage> {
   const backwards = page.after !== undefined && page.before === undefined;
   const rows: BatchListRow[] = await db.query(
-    `SELECT b.id::text AS id, b.company_id AS "companyId", b.concur_batch_id AS "externalId", b.name, b.state, b.currency,
+    `SELECT b.id::text AS id, b.company_id AS "companyId", b.concur_batch_id AS "concurBatchId", b.name, b.state, b.currency,
             b.batch_total::text AS "batchTotal", COALESCE(b.reconciliation ->> 'status', 'not-checked') AS reconciliation,
             b.created_at AS "createdAt", b.updated_at AS "updatedAt",
             COALESCE((SELECT jsonb_agg(jsonb_build_object('sink', d.sink, 'state', d.state) ORDER BY d.sink) FROM deliveries d WHERE d.batch_row_id = b.id), '[]') AS deliveries
@@ -116,10 +116,10 @@ export interface BatchEvent {
 }
 
 /** A batch's audit trail, oldest first. */
-export async function batchEvents(db: Queryable, batchId: string): Promise<BatchEvent[]> {
+export async function batchEvents(db: Queryable, batchRowId: string): Promise<BatchEvent[]> {
   return db.query(
     `SELECT id::text, at, kind, from_state AS "fromState", to_state AS "toState", detail FROM batch_events WHERE batch_row_id = $1 ORDER BY at, id`,
-    [batchId],
+    [batchRowId],
   );
 }
 
@@ -139,12 +139,12 @@ const FILE_COLUMNS = `id::text, parent_file_id::text AS "parentFileId", name, ki
   size_bytes::float8 AS size, storage_path AS "storagePath", created_at AS "createdAt"`;
 
 /** Every file fetched for a batch (each fetch's original and the entries taken from it). */
-export async function batchFiles(db: Queryable, batchId: string): Promise<BatchFile[]> {
-  return db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_row_id = $1 ORDER BY id`, [batchId]);
+export async function batchFiles(db: Queryable, batchRowId: string): Promise<BatchFile[]> {
+  return db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_row_id = $1 ORDER BY id`, [batchRowId]);
 }
 
-export async function batchFile(db: Queryable, batchId: string, fileId: string): Promise<BatchFile | null> {
-  const rows: BatchFile[] = await db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_row_id = $1 AND id = $2`, [batchId, fileId]);
+export async function batchFile(db: Queryable, batchRowId: string, fileId: string): Promise<BatchFile | null> {
+  const rows: BatchFile[] = await db.query(`SELECT ${FILE_COLUMNS} FROM files WHERE batch_row_id = $1 AND id = $2`, [batchRowId, fileId]);
   return rows[0] ?? null;
 }
 
@@ -157,27 +157,27 @@ export interface CurrencyRows {
 }
 
 /** The stored rows of a batch per currency: how many, debits, credits and the net sum (exact decimal text). */
-export async function rowsPerCurrency(db: Queryable, batchId: string): Promise<CurrencyRows[]> {
+export async function rowsPerCurrency(db: Queryable, batchRowId: string): Promise<CurrencyRows[]> {
   return db.query(
     `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows,
             COALESCE(sum(amount) FILTER (WHERE debit_credit = 'DR'), 0)::text AS debit,
             COALESCE(sum(amount) FILTER (WHERE debit_credit = 'CR'), 0)::text AS credit, sum(amount)::text AS net
      FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
-    [batchId],
+    [batchRowId],
   );
 }
 
 /** Per sink, the files of its last delivery attempt (deliveries.result) and when it was last tried. */
-export async function deliveryResults(db: Queryable, batchId: string): Promise<Array<{ sink: string; result: unknown; updatedAt: Date }>> {
-  return db.query(`SELECT sink, result, updated_at AS "updatedAt" FROM deliveries WHERE batch_row_id = $1 ORDER BY sink`, [batchId]);
+export async function deliveryResults(db: Queryable, batchRowId: string): Promise<Array<{ sink: string; result: unknown; updatedAt: Date }>> {
+  return db.query(`SELECT sink, result, updated_at AS "updatedAt" FROM deliveries WHERE batch_row_id = $1 ORDER BY sink`, [batchRowId]);
 }
 
 export interface AttentionItem {
   kind: 'quarantined' | 'needs-reauthorisation' | 'sink-needs-attention' | 'delivery-failing' | 'reconciliation-mismatch' | 'saferpay-close-failed';
   companyId: string | null;
   /** Internal batch id (links to its page), Concur batch id and name. */
-  batchId: string | null;
-  externalId: string | null;
+  batchRowId: string | null;
+  concurBatchId: string | null;
   sink: string | null;
   terminalId: string | null;
   detail: string | null;
@@ -215,7 +215,7 @@ export async function needsAPerson(db: Queryable, limit = 20): Promise<{ items: 
               concat_ws(': ', to_char(business_day, 'YYYY-MM-DD'), state, COALESCE(error_message, last_error)), COALESCE(finished_at, updated_at), count(*) OVER ()
        FROM latest WHERE state IN ('failed', 'config-error') ORDER BY terminal_id LIMIT $1
      )
-     SELECT kind, company_id AS "companyId", id::text AS "batchId", concur_batch_id AS "externalId", sink, terminal AS "terminalId", detail, since, n::int AS n
+     SELECT kind, company_id AS "companyId", id::text AS "batchRowId", concur_batch_id AS "concurBatchId", sink, terminal AS "terminalId", detail, since, n::int AS n
      FROM (SELECT * FROM q UNION ALL SELECT * FROM r UNION ALL SELECT * FROM s UNION ALL SELECT * FROM d UNION ALL SELECT * FROM m UNION ALL SELECT * FROM p) x`,
     [limit],
   );
@@ -227,8 +227,8 @@ export async function needsAPerson(db: Queryable, limit = 20): Promise<{ items: 
 export interface NextAction {
   kind: 'discovery' | 'batch-step' | 'saferpay-close';
   companyId: string | null;
-  batchId: string | null;
-  externalId: string | null;
+  batchRowId: string | null;
+  concurBatchId: string | null;
   /** The batch's state (its next step), or the terminal. */
   what: string;
   at: Date | null;
@@ -237,7 +237,7 @@ export interface NextAction {
 /** What the daemon will do next: each company's next listing, the next batches due, pending Saferpay closes. */
 export async function nextActions(db: Queryable, limit = 10): Promise<NextAction[]> {
   return db.query(
-    `(SELECT 'discovery' AS kind, id AS "companyId", NULL AS "batchId", NULL AS "externalId", 'list batches' AS what,
+    `(SELECT 'discovery' AS kind, id AS "companyId", NULL AS "batchRowId", NULL AS "concurBatchId", 'list batches' AS what,
              CASE WHEN next_discovery_at = '-infinity' THEN NULL ELSE next_discovery_at END AS at
       FROM companies ORDER BY next_discovery_at, id LIMIT $1)
      UNION ALL

@@ -95,8 +95,8 @@ function rawJson(raw: Record<string, string>, t: Transaction): string {
 }
 
 /** The constant start of every line of one batch's COPY: company_id, batch_row_id, file_id. */
-export function copyPrefix(companyId: string, batchId: string | number, fileId: string | number | null): string {
-  return `${companyId.replace(ESCAPABLE, (c) => ESCAPES[c]!)}\t${batchId}\t${fileId ?? '\\N'}\t`;
+export function copyPrefix(companyId: string, batchRowId: string | number, fileId: string | number | null): string {
+  return `${companyId.replace(ESCAPABLE, (c) => ESCAPES[c]!)}\t${batchRowId}\t${fileId ?? '\\N'}\t`;
 }
 
 /** One COPY text line (with its newline) for a transaction after `prefix`; throws LoadError on values PostgreSQL would refuse. */

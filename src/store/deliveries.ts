@@ -8,15 +8,15 @@ export interface DeliveryRow {
   attempts: number;
 }
 
-export async function deliveriesOf(db: Queryable, batchId: string): Promise<DeliveryRow[]> {
-  return db.query(`SELECT sink, state, attempts FROM deliveries WHERE batch_row_id = $1`, [batchId]);
+export async function deliveriesOf(db: Queryable, batchRowId: string): Promise<DeliveryRow[]> {
+  return db.query(`SELECT sink, state, attempts FROM deliveries WHERE batch_row_id = $1`, [batchRowId]);
 }
 
 /**
  * Records one delivery attempt's result; delivered rows keep their first delivery time. Failures in a row and since
  * when are kept for the alerts (a success resets them).
  */
-export async function recordDelivery(db: Queryable, batchId: string, sink: string, ok: boolean, result: unknown, error: string | null): Promise<void> {
+export async function recordDelivery(db: Queryable, batchRowId: string, sink: string, ok: boolean, result: unknown, error: string | null): Promise<void> {
   await db.query(
     `INSERT INTO deliveries (batch_row_id, sink, state, attempts, result, last_error, delivered_at, failures, failing_since)
      VALUES ($1, $2, $3, 1, $4, $5, CASE WHEN $3 = 'delivered' THEN now() END, CASE WHEN $3 = 'failed' THEN 1 ELSE 0 END, CASE WHEN $3 = 'failed' THEN now() END)
@@ -24,7 +24,7 @@ export async function recordDelivery(db: Queryable, batchId: string, sink: strin
        last_error = EXCLUDED.last_error, delivered_at = COALESCE(deliveries.delivered_at, EXCLUDED.delivered_at), updated_at = now(),
        failures = CASE WHEN EXCLUDED.state = 'failed' THEN deliveries.failures + 1 ELSE 0 END,
        failing_since = CASE WHEN EXCLUDED.state = 'failed' THEN COALESCE(deliveries.failing_since, now()) END`,
-    [batchId, sink, ok ? 'delivered' : 'failed', JSON.stringify(result), error],
+    [batchRowId, sink, ok ? 'delivered' : 'failed', JSON.stringify(result), error],
   );
 }
 
@@ -38,10 +38,10 @@ export async function failingDeliveries(db: Queryable): Promise<Array<{ companyI
   );
 }
 
-export async function batchTotals(db: Queryable, batchId: string): Promise<{ rows: number; totals: Record<string, string> }> {
+export async function batchTotals(db: Queryable, batchRowId: string): Promise<{ rows: number; totals: Record<string, string> }> {
   const rows: Array<{ currency: string; n: number; total: string }> = await db.query(
     `SELECT COALESCE(currency, '') AS currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
-    [batchId],
+    [batchRowId],
   );
   // Canonical text (as in the reconciliation): a sum's scale depends on how the file wrote its amounts.
   return { rows: rows.reduce((s, r) => s + r.n, 0), totals: Object.fromEntries(rows.map((r) => [r.currency, moneyText(new Money(r.total))])) };

@@ -92,7 +92,7 @@ export async function storeFile(dataDir: string, srcPath: string, sha256: string
 
 
 export interface FileRecord {
-  batchId: number | string;
+  batchRowId: number | string;
   parentFileId?: number | string | null;
   name: string;
   kind: string;
@@ -109,7 +109,7 @@ export async function recordFile(db: Queryable, f: FileRecord): Promise<string> 
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (batch_row_id, sha256, name) DO UPDATE SET storage_path = COALESCE(EXCLUDED.storage_path, files.storage_path)
      RETURNING id::text AS id`,
-    [f.batchId, f.parentFileId ?? null, f.name, f.kind, f.contentType ?? null, f.sha256, f.size, f.storagePath ?? null],
+    [f.batchRowId, f.parentFileId ?? null, f.name, f.kind, f.contentType ?? null, f.sha256, f.size, f.storagePath ?? null],
   );
   return row!.id;
 }

@@ -11,12 +11,12 @@ const ORDER = `ORDER BY report_id COLLATE "C" NULLS LAST, (CASE WHEN report_id I
 /** A batch whose close time is unknown is dated by its load (stored, so every export of it agrees). */
 export async function loadJournal(db: Queryable, batchRowId: string): Promise<StoredJournal> {
   const [batch] = (await db.query(
-    `SELECT company_id AS company, concur_batch_id AS "batchId", COALESCE(name, concur_batch_id) AS "batchName", COALESCE(closed_at, loaded_at, created_at) AS "closedAt", currency
+    `SELECT company_id AS company, concur_batch_id AS "concurBatchId", COALESCE(name, concur_batch_id) AS "batchName", COALESCE(closed_at, loaded_at, created_at) AS "closedAt", currency
      FROM batches WHERE id = $1`,
     [
     batchRowId,
     ],
-  )) as Array<{ company: string; batchId: string; batchName: string; closedAt: Date; currency: string | null }>;
+  )) as Array<{ company: string; concurBatchId: string; batchName: string; closedAt: Date; currency: string | null }>;
   if (!batch) throw new Error(`batch ${batchRowId} is not in the database`);
   const rows: StoredRow[] = await db.query(
     `SELECT employee_id AS "employeeId", employee_name AS "employeeName", report_id AS "reportId", report_key AS "reportKey", report_name AS "reportName",
@@ -26,5 +26,5 @@ export async function loadJournal(db: Queryable, batchRowId: string): Promise<St
     [batchRowId],
   );
   const { totals } = await batchTotals(db, batchRowId);
-  return { company: batch.company, batchId: batch.batchId, batchName: batch.batchName, closeDate: batch.closedAt, currency: batch.currency, rows, totals };
+  return { company: batch.company, concurBatchId: batch.concurBatchId, batchName: batch.batchName, closeDate: batch.closedAt, currency: batch.currency, rows, totals };
 }

@@ -12,7 +12,7 @@ import { pgClientOf } from './pg-client.js';
 
 export interface LoadInput {
   companyId: string;
-  batchId: number | string;
+  batchRowId: number | string;
   /** The files row each row belongs to, by its file's logical name (the ZIP entry's own row); null when unknown. */
   fileIdOf?: (file: string) => number | string | null;
   rows: AsyncIterable<Transaction>;
@@ -38,7 +38,7 @@ async function* copyChunks(input: LoadInput, count: { parsed: number }): AsyncGe
   let size = 0;
   for await (const row of input.rows) {
     let prefix = prefixes.get(row.file);
-    if (prefix === undefined) prefixes.set(row.file, (prefix = copyPrefix(input.companyId, input.batchId, input.fileIdOf?.(row.file) ?? null)));
+    if (prefix === undefined) prefixes.set(row.file, (prefix = copyPrefix(input.companyId, input.batchRowId, input.fileIdOf?.(row.file) ?? null)));
     const line = copyLine(prefix, row);
     count.parsed++;
     parts.push(line);
@@ -53,11 +53,11 @@ async function* copyChunks(input: LoadInput, count: { parsed: number }): AsyncGe
 }
 
 /** The batch's rows grouped by file, currency and account: every figure reconciliation needs, in one scan. */
-export async function storedFigures(client: PoolClient, batchId: number | string): Promise<StoredFigures> {
+export async function storedFigures(client: PoolClient, batchRowId: number | string): Promise<StoredFigures> {
   const { rows } = await client.query<StoredGroup>(
     `SELECT source_file AS file, COALESCE(currency, '') AS currency, COALESCE(account_code, '') AS account, count(*)::int AS rows, sum(amount)::text AS total
      FROM transactions WHERE batch_row_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-    [batchId],
+    [batchRowId],
   );
   return { groups: rows };
 }
@@ -73,12 +73,12 @@ function identityError(err: unknown): LoadError | null {
 
 async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadResult> {
   // One load of a batch at a time (two replicas after a lost lease): the second waits, then replaces.
-  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('erp-sync load ' || $1, 0))`, [String(input.batchId)]);
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('erp-sync load ' || $1, 0))`, [String(input.batchRowId)]);
   const before = await client.query<{ currency: string; rows: number; total: string }>(
     `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
-    [input.batchId],
+    [input.batchRowId],
   );
-  await client.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [input.batchId]);
+  await client.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [input.batchRowId]);
   const count = { parsed: 0 };
   try {
     // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.
@@ -88,7 +88,7 @@ async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadRe
   }
   return {
     parsed: count.parsed,
-    stored: await storedFigures(client, input.batchId),
+    stored: await storedFigures(client, input.batchRowId),
     previous: {
       rows: before.rows.reduce((n, r) => n + r.rows, 0),
       totals: Object.fromEntries(before.rows.map((r) => [r.currency, r.total])),

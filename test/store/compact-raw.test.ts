@@ -15,7 +15,7 @@ function detail(values: Record<number, string>): string {
 }
 
 const LINE = detail({
-  0: 'DETAIL', [SAE_COL.batchId]: '77', [SAE_COL.employeeId]: 'E1', [SAE_COL.lastName]: 'Müller', [SAE_COL.amount]: '12.50', [SAE_COL.journalKey]: 'JK1',
+  0: 'DETAIL', [SAE_COL.concurBatchId]: '77', [SAE_COL.employeeId]: 'E1', [SAE_COL.lastName]: 'Müller', [SAE_COL.amount]: '12.50', [SAE_COL.journalKey]: 'JK1',
   [SAE_COL.reimbursementCurrency]: 'CHF', [SAE_COL.description]: 'tab\\t "quoted", back\\slash', 399: 'last',
 });
 

@@ -2,7 +2,7 @@
 // with their payouts and manifest, and the audit trail.
 export const batch = `<% layout('@layout', it) %>
 <% const b = it.batch; %>
-<h1>Batch <%= b.companyId %>/<%= b.externalId %></h1>
+<h1>Batch <%= b.companyId %>/<%= b.concurBatchId %></h1>
 <p class="lead"><%= b.name ?? '' %> <span class="badge <%= it.h.stateClass(b.state) %>" id="state"><%= b.state %></span></p>
 <% if (b.quarantineReason) { %><p class="error" id="quarantine-reason"><strong>Quarantined:</strong> <%= b.quarantineReason %></p><% } %>
 <% if (b.lastError) { %><p class="warn"><strong>Last error:</strong> <%= b.lastError %> (attempt <%= b.attempts %><% if (b.nextAttemptAt) { %>, next <%= it.h.time(b.nextAttemptAt) %><% } %>)</p><% } %>

@@ -19,7 +19,7 @@ export const batches = `<% layout('@layout', it) %>
   <tbody>
   <% for (const b of it.page.rows) { %>
     <tr>
-      <th scope="row"><a href="/batches/<%= b.id %>"><%= b.companyId %>/<%= b.externalId %></a></th>
+      <th scope="row"><a href="/batches/<%= b.id %>"><%= b.companyId %>/<%= b.concurBatchId %></a></th>
       <td><%= b.name ?? '' %></td>
       <td><span class="badge <%= it.h.stateClass(b.state) %>"><%= b.state %></span></td>
       <td class="num"><%= b.batchTotal ?? '' %> <%= b.currency ?? '' %></td>

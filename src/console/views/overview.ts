@@ -14,7 +14,7 @@ export const overview = `<% layout('@layout', it) %>
       <ul>
       <% for (const i of items) { %>
         <li>
-          <% if (i.batchId) { %><a href="/batches/<%= i.batchId %>"><%= i.companyId %>/<%= i.externalId %></a><% } else if (i.terminalId) { %><a href="/saferpay">terminal <%= i.terminalId %></a><% } else { %><a href="/companies#reauthorise"><%= i.companyId %></a><% } %>
+          <% if (i.batchRowId) { %><a href="/batches/<%= i.batchRowId %>"><%= i.companyId %>/<%= i.concurBatchId %></a><% } else if (i.terminalId) { %><a href="/saferpay">terminal <%= i.terminalId %></a><% } else { %><a href="/companies#reauthorise"><%= i.companyId %></a><% } %>
           <% if (i.sink) { %>· sink <%= i.sink %><% } %>
           <% if (i.detail) { %>: <%= i.detail %><% } %>
           <span class="hint">since <%= it.h.time(i.since) %></span>
@@ -55,7 +55,7 @@ export const overview = `<% layout('@layout', it) %>
       <tr>
         <td><%= a.at ? it.h.time(a.at) : 'now' %></td>
         <td><%= a.kind === 'discovery' ? 'list batches' : a.kind === 'batch-step' ? 'step of a batch in state ' + a.what : 'Saferpay close' %></td>
-        <td><% if (a.batchId) { %><a href="/batches/<%= a.batchId %>"><%= a.companyId %>/<%= a.externalId %></a><% } else if (a.companyId) { %><%= a.companyId %><% } else { %><%= a.what %><% } %></td>
+        <td><% if (a.batchRowId) { %><a href="/batches/<%= a.batchRowId %>"><%= a.companyId %>/<%= a.concurBatchId %></a><% } else if (a.companyId) { %><%= a.companyId %><% } else { %><%= a.what %><% } %></td>
       </tr>
     <% } %>
     </tbody>

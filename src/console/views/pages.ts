@@ -18,7 +18,7 @@ export const login = `<% layout('@layout', it) %>
 
 export const confirm = `<% layout('@layout', it) %>
 <h1><%= it.heading %></h1>
-<p><a href="/batches/<%= it.batch.id %>"><%= it.batch.companyId %>/<%= it.batch.externalId %></a> is <strong><%= it.batch.state %></strong>.</p>
+<p><a href="/batches/<%= it.batch.id %>"><%= it.batch.companyId %>/<%= it.batch.concurBatchId %></a> is <strong><%= it.batch.state %></strong>.</p>
 <% if (it.refusal) { %>
 <p class="error" role="alert"><%= it.refusal %></p>
 <p><a href="/batches/<%= it.batch.id %>">Back to the batch</a></p>

@@ -37,7 +37,7 @@ export function concurSteps(clientFor: (companyId: string) => ConcurClient) {
     async watch_close(ctx: StepContext): Promise<Outcome> {
       try {
         const closed = await clientFor(ctx.company.id).listBatches('CLOSED');
-        return closed.some((b) => b.batchId === ctx.batch.externalId) ? { kind: 'seen_closed' } : { kind: 'not_closed_yet' };
+        return closed.some((b) => b.concurBatchId === ctx.batch.concurBatchId) ? { kind: 'seen_closed' } : { kind: 'not_closed_yet' };
       } catch (e) {
         return { kind: 'failed', error: concurFailure(e, ctx.batch.attempts + 1, ctx.now()) };
       }

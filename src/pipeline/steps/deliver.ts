@@ -24,9 +24,9 @@ async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<Batch
   const { rows, totals } = await batchTotals(deps.ds, batch.id);
   return {
     company: batch.companyId,
-    concurBatchId: batch.externalId,
+    concurBatchId: batch.concurBatchId,
     batchRowId: batch.id,
-    batchName: batch.name ?? batch.externalId,
+    batchName: batch.name ?? batch.concurBatchId,
     closeDate: batch.closedAt ?? ctx.now(),
     original: local(files.original),
     entries: files.entries.map(local),

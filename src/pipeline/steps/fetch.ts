@@ -37,10 +37,10 @@ export function fetchStep(deps: FetchDeps) {
         return { kind: 'failed', error: concurFailure(e, batch.attempts + 1, ctx.now()) };
       }
       faultPoint('fetch:after-download');
-      const name = `${batch.externalId}.${EXTENSION[file.kind] ?? 'bin'}`;
+      const name = `${batch.concurBatchId}.${EXTENSION[file.kind] ?? 'bin'}`;
       const stored = await storeFile(deps.dataDir, spool, file.sha256);
       const fileId = await recordFile(deps.ds, {
-        batchId: batch.id, name, kind: file.kind, contentType: file.contentType, sha256: file.sha256, size: file.size, storagePath: stored.storagePath,
+        batchRowId: batch.id, name, kind: file.kind, contentType: file.contentType, sha256: file.sha256, size: file.size, storagePath: stored.storagePath,
       });
       ctx.logger.info('batch file fetched', { file: name, kind: file.kind, bytes: file.size, sha256: file.sha256 });
       if (file.kind === 'zip') await storeEntries(deps, batch.id, fileId, join(deps.dataDir, stored.storagePath), name, spoolDir);
@@ -52,14 +52,14 @@ export function fetchStep(deps: FetchDeps) {
 }
 
 /** Extracts each ZIP entry into the file store (the ZIP guards apply) so sinks can deliver entries one by one. */
-async function storeEntries(deps: FetchDeps, batchId: string, parentId: string, zipPath: string, zipName: string, spoolDir: string): Promise<void> {
+async function storeEntries(deps: FetchDeps, batchRowId: string, parentId: string, zipPath: string, zipName: string, spoolDir: string): Promise<void> {
   const parts = await openBatchFile(zipPath, { fileName: zipName, zipLimits: deps.zipLimits });
   for (const part of parts) {
-    const tmp = join(spoolDir, `${batchId}-entry-${randomBytes(4).toString('hex')}`);
+    const tmp = join(spoolDir, `${batchRowId}-entry-${randomBytes(4).toString('hex')}`);
     try {
       await pipeline(Readable.from(part.open()), createWriteStream(tmp));
       const stored = await storeFile(deps.dataDir, tmp, part.sha256);
-      await recordFile(deps.ds, { batchId, parentFileId: parentId, name: part.name, kind: part.kind, sha256: part.sha256, size: part.bytes, storagePath: stored.storagePath });
+      await recordFile(deps.ds, { batchRowId, parentFileId: parentId, name: part.name, kind: part.kind, sha256: part.sha256, size: part.bytes, storagePath: stored.storagePath });
     } finally {
       await rm(tmp, { force: true });
     }

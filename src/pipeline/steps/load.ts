@@ -46,7 +46,7 @@ async function* allRows(parts: BatchFilePart[], ctx: StepContext): AsyncGenerato
     }
   }
   // Crash-suite fault point: inside the COPY (earlier chunks are on the server), before the commit.
-  faultPoint('load:mid-copy', ctx.batch.externalId);
+  faultPoint('load:mid-copy', ctx.batch.concurBatchId);
 }
 
 function listFigures(batch: BatchRow): ListFigures {
@@ -82,7 +82,7 @@ export function loadStep(deps: LoadDeps) {
     const fileIds = new Map([[original.name, original.id], ...files.entries.map((e) => [e.name, e.id] as const)]);
     try {
       let committed: Transition | null = null;
-      const input = { companyId: batch.companyId, batchId: batch.id, fileIdOf: (name: string) => fileIds.get(name) ?? null, rows: allRows(parts, ctx) };
+      const input = { companyId: batch.companyId, batchRowId: batch.id, fileIdOf: (name: string) => fileIds.get(name) ?? null, rows: allRows(parts, ctx) };
       await loadTransactions(deps.ds, input, async (db, loaded) => {
         const reconciliation = reconcile({ list: listFigures(batch), stored: loaded.stored, parts: partFigures(parts, loadedParts(parts)), warnings });
         const outcome: Outcome = { kind: 'loaded', rows: reconciliation.rows, replaced: loaded.previous.rows, reconciliation };
