@@ -44,10 +44,10 @@ function handlers(bad: Set<string>): StepHandlers {
   return {
     close: async () => ({ kind: 'close_accepted', jobQueueKey: null }),
     watch_close: async () => ({ kind: 'seen_closed' }),
-    get_file_url: async ({ batch }) => ({ kind: 'file_url', url: `https://x/${batch.externalId}/file` }),
+    get_file_url: async ({ batch }) => ({ kind: 'file_url', url: `https://x/${batch.concurBatchId}/file` }),
     fetch: async () => ({ kind: 'fetched', fileId: '0', sha256: 'x', size: 1 }),
     load: async ({ batch }) =>
-      bad.has(batch.externalId)
+      bad.has(batch.concurBatchId)
         ? { kind: 'invalid', reason: 'load: line 3: amount "1,0.0" is not a number' }
         : { kind: 'loaded', rows: 1, replaced: 0, reconciliation: { status: 'reconciled', rows: 1, totals: {}, difference: {}, checks: [], warnings: [] } },
     deliver: async () => ({ kind: 'delivered', sinks: ['sftp'] }),
@@ -62,12 +62,12 @@ async function world(companyId: string, logger = capturingLogger().logger) {
     ds: db.ds(), handlers: handlers(bad), companies: [company], policyFor: () => testPolicy({ closeWatchIntervalMs: 0 }), holder: await db.holder(`worker-${companyId}`),
     now, logger, leaseMs: 60_000, globalConcurrency: 4, perCompanyConcurrency: 4, maxUnfinishedStarts: 3,
   });
-  const batch = async (externalId: string) => {
+  const batch = async (concurBatchId: string) => {
     await upsertDiscovered(db.ds(), {
-      companyId, externalId, name: `Batch ${externalId}`, batchUrl: `https://x/v1.1/batch/e$${externalId}`, type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur',
+      companyId, concurBatchId, name: `Batch ${concurBatchId}`, batchUrl: `https://x/v1.1/batch/e$${concurBatchId}`, type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur',
       currency: 'EUR', batchTotal: '10.00', paymentDemands: 1, state: 'discovered', nextAttemptAt: now(), stateData: {},
     });
-    const [row] = await db.ds().query(`SELECT id::text AS id FROM batches WHERE company_id = $1 AND concur_batch_id = $2`, [companyId, externalId]);
+    const [row] = await db.ds().query(`SELECT id::text AS id FROM batches WHERE company_id = $1 AND concur_batch_id = $2`, [companyId, concurBatchId]);
     return row.id as string;
   };
   const settle = async () => {

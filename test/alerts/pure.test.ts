@@ -26,9 +26,9 @@ describe('open causes', () => {
     const causes = openCauses({
       ...none,
       batches: [
-        { id: '1', companyId: 'acme', externalId: 'B1', name: 'EUR', state: 'quarantined', quarantineReason: 'load: line 3: amount "x" is not a number', mismatch: null },
-        { id: '2', companyId: 'acme', externalId: 'B 2', name: null, state: 'quarantined', quarantineReason: 'reconciliation mismatch: {"batch-total:EUR":"10.00"}', mismatch: { 'batch-total:EUR': '10.00' } },
-        { id: '3', companyId: 'acme', externalId: 'B3', name: null, state: 'done', quarantineReason: null, mismatch: { 'batch-total:EUR': '-1.00' } },
+        { id: '1', companyId: 'acme', concurBatchId: 'B1', name: 'EUR', state: 'quarantined', quarantineReason: 'load: line 3: amount "x" is not a number', mismatch: null },
+        { id: '2', companyId: 'acme', concurBatchId: 'B 2', name: null, state: 'quarantined', quarantineReason: 'reconciliation mismatch: {"batch-total:EUR":"10.00"}', mismatch: { 'batch-total:EUR': '10.00' } },
+        { id: '3', companyId: 'acme', concurBatchId: 'B3', name: null, state: 'done', quarantineReason: null, mismatch: { 'batch-total:EUR': '-1.00' } },
       ],
     }, thresholds, now);
     expect(causes.map((c) => [c.kind, c.key, c.company, c.batch, c.link])).toEqual([
@@ -41,7 +41,7 @@ describe('open causes', () => {
   });
 
   it('alerts a failing delivery after N failures in a row or T minutes, whichever first', () => {
-    const d = { batchId: '7', companyId: 'acme', externalId: 'B7', sink: 'sftp', lastError: 'ECONNREFUSED' };
+    const d = { batchRowId: '7', companyId: 'acme', concurBatchId: 'B7', sink: 'sftp', lastError: 'ECONNREFUSED' };
     expect(keys({ deliveries: [{ ...d, attempts: 2, failingSince: minutesAgo(29) }] })).toEqual([]);
     expect(keys({ deliveries: [{ ...d, attempts: 3, failingSince: minutesAgo(1) }] })).toEqual(['delivery_failing delivery:7:sftp']);
     expect(keys({ deliveries: [{ ...d, attempts: 1, failingSince: minutesAgo(30) }] })).toEqual(['delivery_failing delivery:7:sftp']);
@@ -78,7 +78,7 @@ describe('open causes', () => {
   });
 
   it('cuts free text, so no file or remote can make an alert large', () => {
-    const [c] = openCauses({ ...none, batches: [{ id: '1', companyId: 'acme', externalId: 'B'.repeat(5_000), name: 'n'.repeat(5_000), state: 'quarantined', quarantineReason: 'x'.repeat(100_000), mismatch: null }] }, thresholds, now);
+    const [c] = openCauses({ ...none, batches: [{ id: '1', companyId: 'acme', concurBatchId: 'B'.repeat(5_000), name: 'n'.repeat(5_000), state: 'quarantined', quarantineReason: 'x'.repeat(100_000), mismatch: null }] }, thresholds, now);
     expect(c!.reason).toHaveLength(MAX_REASON_CHARS);
     const m: AlertMessage = { id: '1-opened', event: 'opened', kind: c!.kind, cause: c!.key, company: c!.company, batch: 'B'.repeat(200), summary: c!.summary, reason: c!.reason, link: 'http://x/batches/B', openedAt: now.toISOString(), resolvedAt: null };
     for (const type of ['webhook', 'slack', 'teams'] as const) expect(Buffer.byteLength(renderBody(type, m))).toBeLessThan(8 * 1024);
@@ -171,7 +171,7 @@ describe('the README', () => {
     const body = JSON.parse(readmeBlocks('json').find((b) => b.text.includes('"event":"opened"'))!.text);
     const m: AlertMessage = { ...body };
     expect(Object.keys(JSON.parse(renderBody('webhook', m)))).toEqual(Object.keys(body));
-    expect(openCauses({ ...none, batches: [{ id: '17', companyId: 'acme', externalId: body.batch, name: 'Employee EUR', state: 'quarantined', quarantineReason: body.reason, mismatch: null }] }, thresholds, now)[0])
+    expect(openCauses({ ...none, batches: [{ id: '17', companyId: 'acme', concurBatchId: body.batch, name: 'Employee EUR', state: 'quarantined', quarantineReason: body.reason, mismatch: null }] }, thresholds, now)[0])
       .toEqual({ key: body.cause, kind: body.kind, company: body.company, batch: body.batch, summary: body.summary, reason: body.reason, link: new URL(body.link).pathname });
   });
 });

@@ -26,19 +26,19 @@ describe('the batch flow', () => {
     const c = client(h, db.ds(), co.id, co.config);
     const open = await c.listBatches('OPEN');
     const expected = co.batches();
-    expect(open.map((b) => [b.batchId, b.batchTotal, b.count, b.currency])).toEqual(expected.map((b) => [b.id, moneyText(new Money(b.total)), b.count, b.currency]));
+    expect(open.map((b) => [b.concurBatchId, b.batchTotal, b.count, b.currency])).toEqual(expected.map((b) => [b.id, moneyText(new Money(b.total)), b.count, b.currency]));
     expect(await c.listBatches('CLOSED')).toEqual([]);
 
     const kinds: string[] = [];
     for (const batch of open.filter((b) => b.count > 0)) {
       expect(await c.requestClose(batch.batchUrl)).toMatchObject({ outcome: 'requested', status: 'SUCCESS', jobQueueKey: expect.stringContaining('$') });
       // Asynchronous: not closed yet at the moment of the answer.
-      expect((await c.listBatches('CLOSED')).map((b) => b.batchId)).not.toContain(batch.batchId);
-      expect(await watchUntilClosed(h, c, batch.batchId)).toMatchObject({ batchId: batch.batchId });
+      expect((await c.listBatches('CLOSED')).map((b) => b.concurBatchId)).not.toContain(batch.concurBatchId);
+      expect(await watchUntilClosed(h, c, batch.concurBatchId)).toMatchObject({ concurBatchId: batch.concurBatchId });
       const closed = await c.closeForFileUrl(batch.batchUrl);
       if (closed.outcome !== 'file-url') throw new Error('expected a File-Url');
       expect(closed.batchStatus).toBe('CLOSED');
-      const path = join(h.spool, `${batch.batchId}.bin`);
+      const path = join(h.spool, `${batch.concurBatchId}.bin`);
       const file = await c.downloadFile(closed.fileUrl, path);
       const served = h.sandbox.served(closed.fileUrl)!;
       expect(file).toMatchObject({ sha256: served.sha256, size: served.size });
@@ -46,7 +46,7 @@ describe('the batch flow', () => {
       expect(new Money(served.total).eq(batch.batchTotal)).toBe(true);
       expect(sha(path)).toBe(file.sha256);
       kinds.push(file.kind);
-      expect([h.sandbox.counters.closeV12(batch.batchId), h.sandbox.counters.closeV11(batch.batchId)]).toEqual([1, 1]);
+      expect([h.sandbox.counters.closeV12(batch.concurBatchId), h.sandbox.counters.closeV11(batch.concurBatchId)]).toEqual([1, 1]);
     }
     expect(kinds).toEqual(['csv', 'zip', 'sae', 'csv']);
   });
@@ -61,9 +61,9 @@ describe('the batch flow', () => {
     if (outcome.outcome !== 'empty') throw new Error('unreachable');
     expect(outcome.retryNotBefore.getTime()).toBe(before + 30 * 60_000);
     expect(await c.closeForFileUrl(empty.batchUrl)).toMatchObject({ outcome: 'empty' });
-    expect([h.sandbox.counters.closeV12(empty.batchId), h.sandbox.counters.closeV11(empty.batchId)]).toEqual([1, 1]);
+    expect([h.sandbox.counters.closeV12(empty.concurBatchId), h.sandbox.counters.closeV11(empty.concurBatchId)]).toEqual([1, 1]);
 
-    h.sandbox.controls.addReports(empty.batchId, 2);
+    h.sandbox.controls.addReports(empty.concurBatchId, 2);
     h.clock.set(outcome.retryNotBefore.getTime());
     expect(await c.requestClose(empty.batchUrl)).toMatchObject({ outcome: 'requested' });
   });
@@ -72,15 +72,15 @@ describe('the batch flow', () => {
     const co = company();
     const c = client(h, db.ds(), co.id, co.config);
     const [batch] = await c.listBatches('OPEN');
-    h.sandbox.controls.closeByHand(batch!.batchId);
-    const closed = (await c.listBatches('CLOSED')).find((b) => b.batchId === batch!.batchId)!;
+    h.sandbox.controls.closeByHand(batch!.concurBatchId);
+    const closed = (await c.listBatches('CLOSED')).find((b) => b.concurBatchId === batch!.concurBatchId)!;
     const decision = decideBatch(closed, 'CLOSED', { now: new Date(h.clock.now()), timezone: 'UTC', config: co.config, known: { firstSeenAt: new Date(0), closeRequestedAt: null } });
     expect(decision).toEqual({ action: 'adopt' });
     const got = await c.closeForFileUrl(closed.batchUrl);
     if (got.outcome !== 'file-url') throw new Error('expected a File-Url');
     const file = await c.downloadFile(got.fileUrl, join(h.spool, 'hand.bin'));
     expect(file.sha256).toBe(h.sandbox.served(got.fileUrl)!.sha256);
-    expect([h.sandbox.counters.closeV12(closed.batchId), h.sandbox.counters.closeV11(closed.batchId)]).toEqual([0, 1]);
+    expect([h.sandbox.counters.closeV12(closed.concurBatchId), h.sandbox.counters.closeV11(closed.concurBatchId)]).toEqual([0, 1]);
   });
 });
 
@@ -159,7 +159,7 @@ describe('status codes', () => {
     const requests: Array<{ method: string; url: string }> = [];
     const c = client(h, db.ds(), co.id, co.config, { fetch: recordingFetch(requests) });
     const [batch] = await c.listBatches('OPEN');
-    const plain = batch!.batchUrl.replace(/batch\/[^/]+$/, `batch/${batch!.batchId}`);
+    const plain = batch!.batchUrl.replace(/batch\/[^/]+$/, `batch/${batch!.concurBatchId}`);
     await expect(c.requestClose(plain)).rejects.toMatchObject({ status: 404, concurMessage: 'The Batch ID specified in the URI is invalid.' });
     expect(requests.filter((r) => r.url.endsWith('/close'))).toHaveLength(1);
   });
@@ -184,7 +184,7 @@ describe('status codes', () => {
     h.sandbox.controls.setFaults({ rate: 1, kinds: [kind], retryAfterSeconds: 1 });
     expect(await fixed.requestClose(batch!.batchUrl)).toMatchObject({ outcome: 'requested' });
     expect(h.sleeps).toEqual([wait, wait]);
-    expect(h.sandbox.counters.closeV12(batch!.batchId)).toBe(1);
+    expect(h.sandbox.counters.closeV12(batch!.concurBatchId)).toBe(1);
   });
 
   it('503 with a long Retry-After goes to the caller (the pipeline schedules it) and changes nothing', async () => {
@@ -195,7 +195,7 @@ describe('status codes', () => {
     const err = await c.requestClose(batch!.batchUrl).catch((e: unknown) => e);
     h.sandbox.controls.setFaults(null);
     expect(err).toMatchObject({ status: 503, retryAfter: '300', correlationId: expect.any(String) });
-    expect(h.sandbox.counters.closeV12(batch!.batchId)).toBe(0);
+    expect(h.sandbox.counters.closeV12(batch!.concurBatchId)).toBe(0);
   });
 
   it('timeout: a slow answer past the request timeout is a typed timeout, and the abandoned request changes nothing', async () => {
@@ -207,8 +207,8 @@ describe('status codes', () => {
     expect(err).toBeInstanceOf(ConcurTimeoutError);
     await h.sandbox.idle();
     h.sandbox.controls.setFaults(null);
-    expect(h.sandbox.counters.closeV12(batch!.batchId)).toBe(0);
-    expect(h.sandbox.controls.batches(co.id).find((b) => b.id === batch!.batchId)!.status).toBe('OPEN');
+    expect(h.sandbox.counters.closeV12(batch!.concurBatchId)).toBe(0);
+    expect(h.sandbox.controls.batches(co.id).find((b) => b.id === batch!.concurBatchId)!.status).toBe('OPEN');
   });
 
   it('a connection reset mid-body is retried and the download still arrives intact', async () => {

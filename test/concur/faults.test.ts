@@ -36,16 +36,16 @@ describe('under a 20% fault rate', () => {
           continue;
         }
         expect(requested.outcome).toBe('requested');
-        expect(await watchUntilClosed(h, c, batch.batchId, asPipeline)).toMatchObject({ batchId: batch.batchId });
+        expect(await watchUntilClosed(h, c, batch.concurBatchId, asPipeline)).toMatchObject({ concurBatchId: batch.concurBatchId });
         const got = await asPipeline(() => c.closeForFileUrl(batch.batchUrl));
-        if (got.outcome !== 'file-url') throw new Error(`no File-Url for ${batch.batchId}`);
-        const path = join(h.spool, `${batch.batchId}.bin`);
+        if (got.outcome !== 'file-url') throw new Error(`no File-Url for ${batch.concurBatchId}`);
+        const path = join(h.spool, `${batch.concurBatchId}.bin`);
         const file = await asPipeline(() => c.downloadFile(got.fileUrl, path));
         const served = h.sandbox.served(got.fileUrl)!;
         expect(file).toMatchObject({ sha256: served.sha256, size: served.size });
         expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(served.sha256);
         // Faulted requests change nothing: exactly one effective close of each kind and one served download.
-        expect([h.sandbox.counters.closeV12(batch.batchId), h.sandbox.counters.closeV11(batch.batchId), h.sandbox.counters.downloads(got.fileUrl)]).toEqual([1, 1, 1]);
+        expect([h.sandbox.counters.closeV12(batch.concurBatchId), h.sandbox.counters.closeV11(batch.concurBatchId), h.sandbox.counters.downloads(got.fileUrl)]).toEqual([1, 1, 1]);
         completed++;
       }
     }

@@ -69,9 +69,9 @@ export function client(h: Harness, ds: DataSource, companyId: string, config: Co
  * What the watch_close step does across its runs: list CLOSED batches every `intervalMs` (the default
  * pipeline.closeWatchIntervalMs) until the batch shows; `list` wraps each listing (e.g. in a retry loop).
  */
-export async function watchUntilClosed(h: Harness, c: ConcurClient, batchId: string, list = (run: () => Promise<BatchSummary[]>) => run(), intervalMs = 5_000): Promise<BatchSummary> {
+export async function watchUntilClosed(h: Harness, c: ConcurClient, concurBatchId: string, list = (run: () => Promise<BatchSummary[]>) => run(), intervalMs = 5_000): Promise<BatchSummary> {
   for (;;) {
-    const batch = (await list(() => c.listBatches('CLOSED'))).find((b) => b.batchId === batchId);
+    const batch = (await list(() => c.listBatches('CLOSED'))).find((b) => b.concurBatchId === concurBatchId);
     if (batch) return batch;
     h.clock.advance(intervalMs);
   }

@@ -4,7 +4,7 @@ import { decideBatch, filterRejection, globMatches, lastScheduledAt } from '../.
 import type { BatchSummary } from '../../src/concur/xml.js';
 
 const batch: BatchSummary = {
-  batchId: '1', batchName: 'Employee Reimbursements EUR', batchTotal: '12.50', currency: 'EUR', count: 3,
+  concurBatchId: '1', batchName: 'Employee Reimbursements EUR', batchTotal: '12.50', currency: 'EUR', count: 3,
   type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur', batchUrl: 'http://h/api/expense/paymentbatch/v1.1/batch/a$b',
 };
 const config = (over: object = {}) => ConcurConfigSchema.parse(over);

@@ -11,21 +11,21 @@ describe('batch list XML', () => {
       <PaymentMethod>Other Reimbursement Methods</PaymentMethod><Batch-URL> https://h/api/expense/paymentbatch/v1.1/batch/n$s4$x </Batch-URL></BatchSummary></BatchList>`)!;
     expect(parseBatchList(doc)).toEqual({
       problems: [],
-      batches: [{ batchName: 'Q1 & Q2', batchId: '12345678901234567890', batchTotal: '1234567890123456789.1', currency: 'CHF', count: 7, type: 'Card Program', paymentMethod: 'Other Reimbursement Methods', batchUrl: 'https://h/api/expense/paymentbatch/v1.1/batch/n$s4$x' }],
+      batches: [{ batchName: 'Q1 & Q2', concurBatchId: '12345678901234567890', batchTotal: '1234567890123456789.1', currency: 'CHF', count: 7, type: 'Card Program', paymentMethod: 'Other Reimbursement Methods', batchUrl: 'https://h/api/expense/paymentbatch/v1.1/batch/n$s4$x' }],
     });
   });
 
   it('matches element names case-sensitively: Batch-Url is not Batch-URL', () => {
     const doc = parseXml(`<BatchList ${NS}><BatchSummary><BatchID>1</BatchID><BatchTotal>1</BatchTotal><Count>1</Count><Batch-Url>http://h/v1.1/batch/x</Batch-Url></BatchSummary></BatchList>`)!;
-    expect(parseBatchList(doc)).toEqual({ batches: [], problems: [{ index: 0, batchId: '1', field: 'Batch-URL', message: 'missing' }] });
+    expect(parseBatchList(doc)).toEqual({ batches: [], problems: [{ index: 0, concurBatchId: '1', field: 'Batch-URL', message: 'missing' }] });
   });
 
   it('names the field of an unusable entry and keeps the others', () => {
     const doc = parseXml(`<p:BatchList xmlns:p="urn:x"><p:BatchSummary><p:BatchID>1</p:BatchID><p:BatchTotal>1,5</p:BatchTotal><p:Count>1</p:Count><p:Batch-URL>http://h/v1.1/batch/x</p:Batch-URL></p:BatchSummary>
       <p:BatchSummary><p:BatchID>2</p:BatchID><p:BatchTotal>-2.5</p:BatchTotal><p:Count>0</p:Count><p:Batch-URL>http://h/v1.1/batch/y</p:Batch-URL></p:BatchSummary></p:BatchList>`)!;
     const parsed = parseBatchList(doc)!;
-    expect(parsed.problems).toEqual([{ index: 0, batchId: '1', field: 'BatchTotal', message: 'not a decimal: "1,5"' }]);
-    expect(parsed.batches.map((b) => [b.batchId, b.batchTotal, b.count])).toEqual([['2', '-2.5', 0]]);
+    expect(parsed.problems).toEqual([{ index: 0, concurBatchId: '1', field: 'BatchTotal', message: 'not a decimal: "1,5"' }]);
+    expect(parsed.batches.map((b) => [b.concurBatchId, b.batchTotal, b.count])).toEqual([['2', '-2.5', 0]]);
   });
 
   it('reads an empty list', () => {

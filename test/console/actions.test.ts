@@ -27,7 +27,7 @@ let rt: Runtime;
 let app: App;
 let http: Awaited<ReturnType<typeof startHttpServer>>;
 let base: string;
-let batchId: string;
+let batchRowId: string;
 let added: ReturnType<typeof addCsvBatch>;
 
 const go = (path: string, init: RequestInit = {}) => fetch(base + path, { redirect: 'manual', ...init });
@@ -48,7 +48,7 @@ const html = async (path: string, cookie: string) => {
 /** The daemon's work until nothing is due: what a poke starts. */
 const work = () => settle(rt.ds, app.worker, app.companies.map((c) => c.id), { now: () => new Date(), maxWaitMs: 30_000 });
 const q = <T>(sql: string, params: unknown[] = []) => rt.ds.query(sql, params) as Promise<T[]>;
-const lastEvent = async (kind: string) => (await q<{ detail: Record<string, unknown> }>(`SELECT detail FROM batch_events WHERE batch_row_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`, [batchId, kind]))[0]?.detail;
+const lastEvent = async (kind: string) => (await q<{ detail: Record<string, unknown> }>(`SELECT detail FROM batch_events WHERE batch_row_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`, [batchRowId, kind]))[0]?.detail;
 
 beforeAll(async () => {
   world = await startWorld();
@@ -81,7 +81,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${http.port}`;
   const [b] = await q<{ id: string; state: string }>(`SELECT id::text, state FROM batches WHERE concur_batch_id = $1`, [added.id]);
   expect(b?.state).toBe('done');
-  batchId = b!.id;
+  batchRowId = b!.id;
 }, 120_000);
 
 afterAll(async () => {
@@ -95,8 +95,8 @@ afterAll(async () => {
 describe('the batch page of a processed batch', () => {
   it('shows the timeline, Concur facts, files, rows per currency, checks, deliveries with payouts and the manifest', async () => {
     const { cookie } = await signIn(VIEWER, 'Val');
-    const page = await html(`/batches/${batchId}`, cookie);
-    const [b] = await q<{ closed_at: Date }>(`SELECT closed_at FROM batches WHERE id = $1`, [batchId]);
+    const page = await html(`/batches/${batchRowId}`, cookie);
+    const [b] = await q<{ closed_at: Date }>(`SELECT closed_at FROM batches WHERE id = $1`, [batchRowId]);
     const time = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 
     // Concur's facts: BatchTotal, Count, close time.
@@ -113,9 +113,9 @@ describe('the batch page of a processed batch', () => {
     expect(page).toMatch(/<tr><td>EUR<\/td><td class="num">2<\/td><td class="num">110(\.00)?<\/td><td class="num">0(\.00)?<\/td><td class="num">110(\.00)?<\/td><\/tr>/);
 
     // Files: the original with a download link that gives its bytes.
-    const [file] = await q<{ id: string; name: string }>(`SELECT id::text, name FROM files WHERE batch_row_id = $1 AND parent_file_id IS NULL ORDER BY id LIMIT 1`, [batchId]);
-    expect(page).toContain(`<a href="/batches/${batchId}/files/${file!.id}" download>Download`);
-    const download = await go(`/batches/${batchId}/files/${file!.id}`, { headers: { cookie } });
+    const [file] = await q<{ id: string; name: string }>(`SELECT id::text, name FROM files WHERE batch_row_id = $1 AND parent_file_id IS NULL ORDER BY id LIMIT 1`, [batchRowId]);
+    expect(page).toContain(`<a href="/batches/${batchRowId}/files/${file!.id}" download>Download`);
+    const download = await go(`/batches/${batchRowId}/files/${file!.id}`, { headers: { cookie } });
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(added.bytes);
 
@@ -126,14 +126,14 @@ describe('the batch page of a processed batch', () => {
     expect(page).toMatch(/<h3>xero <span class="badge ok">delivered<\/span><\/h3>/);
     expect(page).toContain(`Payout (Xero):`);
     expect(page).toMatch(new RegExp(`batch payment ${payment!.batchPaymentId}, status <strong>AUTHORISED</strong>, not reconciled`));
-    const [manifest] = await q<{ path: string }>(`SELECT f->>'remotePath' AS path FROM deliveries, jsonb_array_elements(result) f WHERE batch_row_id = $1 AND sink = 'sftp' AND f->>'kind' = 'manifest'`, [batchId]);
+    const [manifest] = await q<{ path: string }>(`SELECT f->>'remotePath' AS path FROM deliveries, jsonb_array_elements(result) f WHERE batch_row_id = $1 AND sink = 'sftp' AND f->>'kind' = 'manifest'`, [batchRowId]);
     expect(manifest?.path).toBeTruthy();
     expect(page).toContain(`Manifest: <code>${manifest!.path}</code> (erp-sync.manifest/2)`);
 
     // The timeline from batch_events: each transition with its time, worker and reason.
     const events = await q<{ at: Date; kind: string; from_state: string | null; to_state: string | null; worker: string | null }>(
       `SELECT at, kind, from_state, to_state, detail->>'worker' AS worker FROM batch_events WHERE batch_row_id = $1 ORDER BY at, id`,
-      [batchId],
+      [batchRowId],
     );
     expect(events.map((e) => e.to_state)).toContain('done');
     const timeline = /<table id="timeline">([\s\S]*?)<\/table>/.exec(page)![1]!;
@@ -148,45 +148,45 @@ describe('the batch page of a processed batch', () => {
 describe('Replay to sink…', () => {
   it('says what will happen, refuses a viewer and a form without CSRF, delivers again and records who asked', async () => {
     const admin = await signIn(ADMIN, 'Ann Admin');
-    const confirm = await html(`/batches/${batchId}/replay`, admin.cookie);
-    expect(confirm).toContain(`<a href="/batches/${batchId}">c0001/${added.id}</a> is <strong>done</strong>`);
+    const confirm = await html(`/batches/${batchRowId}/replay`, admin.cookie);
+    expect(confirm).toContain(`<a href="/batches/${batchRowId}">c0001/${added.id}</a> is <strong>done</strong>`);
     expect(confirm).toContain('What will happen');
     expect(confirm).toContain('the chosen sink (or every sink) is marked to be delivered again');
     expect(confirm).toContain('<option value="">every sink (sftp, xero)</option>');
     expect(confirm).toContain('<option value="sftp">sftp</option>');
     expect(confirm).toContain('as done by <strong>Ann Admin</strong>');
-    expect(await html(`/batches/${batchId}/replay?sink=sftp`, admin.cookie)).toContain('<option value="sftp" selected>sftp</option>');
+    expect(await html(`/batches/${batchRowId}/replay?sink=sftp`, admin.cookie)).toContain('<option value="sftp" selected>sftp</option>');
 
     // Someone removed the batch's files from the drop.
     const before = dropContents(world.dropRoot);
     const mine = [...before.keys()].filter((p) => p.includes(added.id));
     expect(mine.length).toBeGreaterThan(1);
     for (const p of mine) rmSync(join(world.dropRoot, p));
-    const [{ n: eventsBefore }] = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_row_id = $1`, [batchId])) as [{ n: number }];
+    const [{ n: eventsBefore }] = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_row_id = $1`, [batchRowId])) as [{ n: number }];
 
     const viewer = await signIn(VIEWER, 'Val');
-    expect((await post(`/batches/${batchId}/replay`, { csrf: viewer.csrf, sink: 'sftp' }, viewer.cookie)).status).toBe(403);
-    expect((await post(`/batches/${batchId}/replay`, { sink: 'sftp' }, admin.cookie)).status).toBe(403);
-    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_row_id = $1`, [batchId]))[0]!.n).toBe(eventsBefore);
+    expect((await post(`/batches/${batchRowId}/replay`, { csrf: viewer.csrf, sink: 'sftp' }, viewer.cookie)).status).toBe(403);
+    expect((await post(`/batches/${batchRowId}/replay`, { sink: 'sftp' }, admin.cookie)).status).toBe(403);
+    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM batch_events WHERE batch_row_id = $1`, [batchRowId]))[0]!.n).toBe(eventsBefore);
 
-    const r = await post(`/batches/${batchId}/replay`, { csrf: admin.csrf, sink: 'sftp' }, admin.cookie);
+    const r = await post(`/batches/${batchRowId}/replay`, { csrf: admin.csrf, sink: 'sftp' }, admin.cookie);
     expect(r.status).toBe(303);
-    expect(r.headers.get('location')).toBe(`/batches/${batchId}?done=replay`);
+    expect(r.headers.get('location')).toBe(`/batches/${batchRowId}?done=replay`);
     expect(await lastEvent('replay_requested')).toMatchObject({ sink: 'sftp', by: 'Ann Admin (console)' });
-    expect((await q<{ sink: string; state: string }>(`SELECT sink, state FROM deliveries WHERE batch_row_id = $1 ORDER BY sink`, [batchId])).map((d) => [d.sink, d.state])).toEqual([
+    expect((await q<{ sink: string; state: string }>(`SELECT sink, state FROM deliveries WHERE batch_row_id = $1 ORDER BY sink`, [batchRowId])).map((d) => [d.sink, d.state])).toEqual([
       ['sftp', 'pending'],
       ['xero', 'delivered'],
     ]);
 
     await work();
     expect(Object.fromEntries(dropContents(world.dropRoot))).toEqual(Object.fromEntries(before));
-    const [sftp] = await q<{ state: string }>(`SELECT state FROM deliveries WHERE batch_row_id = $1 AND sink = 'sftp'`, [batchId]);
+    const [sftp] = await q<{ state: string }>(`SELECT state FROM deliveries WHERE batch_row_id = $1 AND sink = 'sftp'`, [batchRowId]);
     expect(sftp!.state).toBe('delivered');
-    expect((await q<{ state: string }>(`SELECT state FROM batches WHERE id = $1`, [batchId]))[0]!.state).toBe('done');
+    expect((await q<{ state: string }>(`SELECT state FROM batches WHERE id = $1`, [batchRowId]))[0]!.state).toBe('done');
     // Xero was not asked again: still one live batch payment.
     expect(xero.controls.batchPayments(TENANT).filter((p) => p.status !== 'DELETED')).toHaveLength(1);
     // The batch page tells and shows who did it in its timeline.
-    const page = await html(`/batches/${batchId}?done=replay`, admin.cookie);
+    const page = await html(`/batches/${batchRowId}?done=replay`, admin.cookie);
     expect(page).toContain('Replay recorded');
     expect(page).toMatch(/<td>replay_requested<\/td><td>[^<]*<\/td>\s*<td>Ann Admin \(console\)<\/td>/);
   });
@@ -197,34 +197,34 @@ describe('Reverse in Xero', () => {
     const [payment] = xero.controls.batchPayments(TENANT).filter((p) => p.status !== 'DELETED');
     const id = payment!.batchPaymentId;
     const admin = await signIn(ADMIN, 'Ann Admin');
-    expect(await html(`/batches/${batchId}`, admin.cookie)).toContain(`href="/batches/${batchId}/reverse?sink=xero">Reverse in Xero (xero)</a>`);
-    const confirm = await html(`/batches/${batchId}/reverse?sink=xero`, admin.cookie);
+    expect(await html(`/batches/${batchRowId}`, admin.cookie)).toContain(`href="/batches/${batchRowId}/reverse?sink=xero">Reverse in Xero (xero)</a>`);
+    const confirm = await html(`/batches/${batchRowId}/reverse?sink=xero`, admin.cookie);
     expect(confirm).toContain(`erp-sync asks Xero to delete batch payment ${id} (sink xero)`);
     expect(confirm).toContain('<input type="hidden" name="sink" value="xero">');
     expect(confirm).toContain('as done by <strong>Ann Admin</strong>');
 
-    const notXero = await go(`/batches/${batchId}/reverse?sink=sftp`, { headers: { cookie: admin.cookie } });
+    const notXero = await go(`/batches/${batchRowId}/reverse?sink=sftp`, { headers: { cookie: admin.cookie } });
     expect(notXero.status).toBe(409);
     expect(await notXero.text()).toContain('Company c0001 has no Xero sink named &quot;sftp&quot;.');
 
     const viewer = await signIn(VIEWER, 'Val');
-    expect((await post(`/batches/${batchId}/reverse`, { csrf: viewer.csrf, sink: 'xero' }, viewer.cookie)).status).toBe(403);
-    expect((await post(`/batches/${batchId}/reverse`, { sink: 'xero' }, admin.cookie)).status).toBe(403);
+    expect((await post(`/batches/${batchRowId}/reverse`, { csrf: viewer.csrf, sink: 'xero' }, viewer.cookie)).status).toBe(403);
+    expect((await post(`/batches/${batchRowId}/reverse`, { sink: 'xero' }, admin.cookie)).status).toBe(403);
     expect(xero.controls.batchPayments(TENANT).find((p) => p.batchPaymentId === id)!.status).toBe('AUTHORISED');
 
-    const r = await post(`/batches/${batchId}/reverse`, { csrf: admin.csrf, sink: 'xero' }, admin.cookie);
+    const r = await post(`/batches/${batchRowId}/reverse`, { csrf: admin.csrf, sink: 'xero' }, admin.cookie);
     expect(r.status).toBe(303);
-    expect(r.headers.get('location')).toBe(`/batches/${batchId}?done=reverse`);
+    expect(r.headers.get('location')).toBe(`/batches/${batchRowId}?done=reverse`);
     expect(xero.controls.batchPayments(TENANT).find((p) => p.batchPaymentId === id)!.status).toBe('DELETED');
-    expect(await q(`SELECT status FROM xero_batch_payments WHERE batch_row_id = $1 AND sink = 'xero'`, [batchId])).toEqual([{ status: 'DELETED' }]);
+    expect(await q(`SELECT status FROM xero_batch_payments WHERE batch_row_id = $1 AND sink = 'xero'`, [batchRowId])).toEqual([{ status: 'DELETED' }]);
     expect(await lastEvent('xero_batch_payment_deleted')).toEqual({ sink: 'xero', batchPaymentId: id, by: 'Ann Admin (console)' });
 
-    const page = await html(`/batches/${batchId}?done=reverse`, admin.cookie);
+    const page = await html(`/batches/${batchRowId}?done=reverse`, admin.cookie);
     expect(page).toContain('Reversal recorded');
     expect(page).toMatch(new RegExp(`batch payment ${id}, status <strong>DELETED</strong>`));
     expect(page).not.toContain('Reverse in Xero (xero)');
     // Twice: refused with the reason, nothing sent.
-    const again = await post(`/batches/${batchId}/reverse`, { csrf: admin.csrf, sink: 'xero' }, admin.cookie);
+    const again = await post(`/batches/${batchRowId}/reverse`, { csrf: admin.csrf, sink: 'xero' }, admin.cookie);
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('already deleted');
   });

@@ -27,7 +27,7 @@ describe.skipIf(!present)('the console in a browser', () => {
   let browser: BrowserContext;
   let page: Page;
   let base: string;
-  let batchId: string;
+  let batchRowId: string;
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const signIn = async (token: string, name: string) => {
@@ -49,18 +49,18 @@ describe.skipIf(!present)('the console in a browser', () => {
     const added = addCsvBatch(world, 'Console mismatch', lines, '120.00');
     daemon = runCli(world.configPath, ['start'], { HTTP_PORT: '0' });
     base = (await waitForOutput(daemon.read, /"http":"(http:\/\/127\.0\.0\.1:\d+)"/, daemon.done))[1]!;
-    batchId = await until(async () => {
+    batchRowId = await until(async () => {
       const [b] = await world.query<{ id: string; state: string }>(`SELECT id::text, state FROM batches WHERE concur_batch_id = $1`, [added.id]);
       return b?.state === 'done' ? b.id : undefined;
     }, 'the mismatched batch to be delivered', 120_000);
     // As if a replay's delivery had failed until the retries ran out: back to loaded, quarantined from there, the sink's delivery failed.
-    await world.query(`UPDATE batches SET state = 'quarantined', quarantine_reason = 'deliver: sftp: connection refused (retries exhausted)' WHERE id = $1`, [batchId]);
+    await world.query(`UPDATE batches SET state = 'quarantined', quarantine_reason = 'deliver: sftp: connection refused (retries exhausted)' WHERE id = $1`, [batchRowId]);
     await world.query(
       `INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES
          ($1, 'c0001', 'replay_requested', 'done', 'loaded', '{"sink": null}'), ($1, 'c0001', 'quarantined', 'loaded', 'quarantined', '{"reason": "retries exhausted"}')`,
-      [batchId],
+      [batchRowId],
     );
-    await world.query(`UPDATE deliveries SET state = 'failed', last_error = 'connection refused' WHERE batch_row_id = $1`, [batchId]);
+    await world.query(`UPDATE deliveries SET state = 'failed', last_error = 'connection refused' WHERE batch_row_id = $1`, [batchRowId]);
     browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'erp-sync-chromium-')), {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -113,18 +113,18 @@ describe.skipIf(!present)('the console in a browser', () => {
   }, 240_000);
 
   it('refuses an action without the CSRF token', async () => {
-    const r = await page.request.post(`${base}/batches/${batchId}/replay`, { form: { sink: '' }, maxRedirects: 0 });
+    const r = await page.request.post(`${base}/batches/${batchRowId}/replay`, { form: { sink: '' }, maxRedirects: 0 });
     expect(r.status()).toBe(403);
-    expect(await world.query(`SELECT state FROM batches WHERE id = $1`, [batchId])).toEqual([{ state: 'done' }]);
+    expect(await world.query(`SELECT state FROM batches WHERE id = $1`, [batchRowId])).toEqual([{ state: 'done' }]);
   });
 
   it('lets a viewer read but not act', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(VIEWER, 'Val Viewer');
-    await page.goto(`${base}/batches/${batchId}`);
+    await page.goto(`${base}/batches/${batchRowId}`);
     expect(await page.getByRole('link', { name: 'Replay to sink…' }).count()).toBe(0);
     const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
-    const r = await page.request.post(`${base}/batches/${batchId}/replay`, { form: { csrf: csrf!, sink: '' }, maxRedirects: 0 });
+    const r = await page.request.post(`${base}/batches/${batchRowId}/replay`, { form: { csrf: csrf!, sink: '' }, maxRedirects: 0 });
     expect(r.status()).toBe(403);
     expect(await r.text()).toContain('read-only');
     await shot('viewer-batch');

@@ -63,11 +63,11 @@ describe(`the batch list at ${N.toLocaleString('en')} batches`, () => {
   it('pages newest first with keysets that lead back to the same page', async () => {
     const first = await timed('first page', () => listBatches(db.ds(), {}, { size: 50 }));
     expect(first.rows).toHaveLength(50);
-    expect(first.rows[0]!.externalId).toBe('B0100000');
+    expect(first.rows[0]!.concurBatchId).toBe('B0100000');
     expect(first.totalCapped).toBe(true);
     expect(first.previousAfter).toBeNull();
     const second = await timed('second page', () => listBatches(db.ds(), {}, { before: first.nextBefore!, size: 50 }));
-    expect(second.rows[0]!.externalId).toBe('B0099950');
+    expect(second.rows[0]!.concurBatchId).toBe('B0099950');
     const back = await listBatches(db.ds(), {}, { after: second.previousAfter!, size: 50 });
     expect(back.rows.map((r) => r.id)).toEqual(first.rows.map((r) => r.id));
     expect(back.previousAfter).toBeNull();
@@ -92,7 +92,7 @@ describe(`the batch list at ${N.toLocaleString('en')} batches`, () => {
 
   it('finds a batch by report id and by employee among all of them', async () => {
     const byReport = await timed('search by report id', () => listBatches(db.ds(), { q: 'RPT-77777' }, { size: 50 }));
-    expect(byReport.rows.map((r) => r.externalId)).toEqual(['B0077777']);
+    expect(byReport.rows.map((r) => r.concurBatchId)).toEqual(['B0077777']);
     const byEmployee = await timed('search by employee id', () => listBatches(db.ds(), { q: 'E4321' }, { size: 50 }));
     expect(byEmployee.total).toBe(N / 5000);
   });

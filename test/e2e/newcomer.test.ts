@@ -32,8 +32,8 @@ describe('no configuration', () => {
     expect(folders.size).toBe(4);
     for (const folder of folders) {
       const names = files.filter((f) => f.startsWith(`${folder}/`)).map((f) => f.slice(folder.length + 1));
-      const batchId = folder.slice(folder.lastIndexOf('_') + 1);
-      expect(names).toContain(`${batchId}.generic.csv`);
+      const concurBatchId = folder.slice(folder.lastIndexOf('_') + 1);
+      expect(names).toContain(`${concurBatchId}.generic.csv`);
       expect(names).toContain('manifest.json');
       // The originals: the batch file (or, for the QuickBooks ZIP, its IIF and GL CSV).
       expect(names.filter((n) => n !== 'manifest.json' && !n.endsWith('.generic.csv')).length).toBeGreaterThan(0);

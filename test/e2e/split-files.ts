@@ -44,14 +44,14 @@ export function csvWithoutIds(lines: readonly SplitLine[] = SPLIT_LINES): Buffer
 }
 
 /** An SAE: EXTRACT header and 400-field DETAIL lines, journal keys unique per line. */
-export function sae(batchId: string, lines: readonly SplitLine[] = SPLIT_LINES): Buffer {
+export function sae(concurBatchId: string, lines: readonly SplitLine[] = SPLIT_LINES): Buffer {
   const details = lines.map((l, i) => {
     const f = new Array<string>(SAE_DETAIL_COLUMNS).fill('');
-    const set: Record<number, string> = { 1: 'DETAIL', 2: batchId, 5: 'E1001', 6: 'Lima', 7: 'Ana', 19: l.report, 22: l.currency ?? 'EUR', 61: l.entry, 63: l.type, 64: '2026-11-02', 65: l.currency ?? 'EUR', 167: l.account, 168: 'DR', 169: l.amount, 170: `J${i + 1}` };
+    const set: Record<number, string> = { 1: 'DETAIL', 2: concurBatchId, 5: 'E1001', 6: 'Lima', 7: 'Ana', 19: l.report, 22: l.currency ?? 'EUR', 61: l.entry, 63: l.type, 64: '2026-11-02', 65: l.currency ?? 'EUR', 167: l.account, 168: 'DR', 169: l.amount, 170: `J${i + 1}` };
     for (const [col, v] of Object.entries(set)) f[Number(col) - 1] = v;
     return f.join('|');
   });
-  return Buffer.from([`EXTRACT|2026-11-03|${lines.length}|${moneyText(sumOf(lines))}|${batchId}`, ...details].join('\n') + '\n');
+  return Buffer.from([`EXTRACT|2026-11-03|${lines.length}|${moneyText(sumOf(lines))}|${concurBatchId}`, ...details].join('\n') + '\n');
 }
 
 /** An IIF: one balanced BILL per report, one SPL per line. */
@@ -77,8 +77,8 @@ export const FOREIGN_GL_PROFILE = CsvProfileSchema.parse({
   dateFormat: 'yyyy-MM-dd',
   columns: { sourceBatchId: 'Batch ID', reportId: 'Report ID', employeeId: 'Employee ID', transactionDate: 'Transaction Date', expenseType: 'Expense Type', accountCode: 'Account Code', amount: 'Amount', currency: 'Currency' },
 });
-export function foreignGlCsv(batchId: string, lines: readonly SplitLine[] = SPLIT_LINES): Buffer {
-  const rows = lines.map((l) => `${batchId},${l.report},E1001,2026-11-02,${l.type},${l.account},${l.amount},${l.currency ?? 'EUR'}`);
+export function foreignGlCsv(concurBatchId: string, lines: readonly SplitLine[] = SPLIT_LINES): Buffer {
+  const rows = lines.map((l) => `${concurBatchId},${l.report},E1001,2026-11-02,${l.type},${l.account},${l.amount},${l.currency ?? 'EUR'}`);
   return Buffer.from(['Batch ID,Report ID,Employee ID,Transaction Date,Expense Type,Account Code,Amount,Currency', ...rows].join('\n') + '\n');
 }
 

@@ -31,9 +31,9 @@ describe("run-once's summary", () => {
         { companyId: 'a', kind: 'quarantined', n: 1 },
       ],
       [
-        { ...base, companyId: 'a', externalId: 'X1', state: 'discovered' },
-        { ...base, companyId: 'a', externalId: 'X2', state: 'loaded', lastError: 'sftp down' },
-        { ...base, companyId: 'a', externalId: 'X3', state: 'fetched', heldBy: 'host:7:cd' },
+        { ...base, companyId: 'a', concurBatchId: 'X1', state: 'discovered' },
+        { ...base, companyId: 'a', concurBatchId: 'X2', state: 'loaded', lastError: 'sftp down' },
+        { ...base, companyId: 'a', concurBatchId: 'X3', state: 'fetched', heldBy: 'host:7:cd' },
       ],
       now,
     );
@@ -46,7 +46,7 @@ describe("run-once's summary", () => {
   });
 
   it('nothing failed when all that waits waits for its close window', () => {
-    const s = runSummary(new Map([['a', { outcome: 'done' as const }]]), [{ companyId: 'a', kind: 'done', n: 2 }], [{ ...base, companyId: 'a', externalId: 'X1', state: 'discovered' }], now);
+    const s = runSummary(new Map([['a', { outcome: 'done' as const }]]), [{ companyId: 'a', kind: 'done', n: 2 }], [{ ...base, companyId: 'a', concurBatchId: 'X1', state: 'discovered' }], now);
     expect(s.failed).toBe(0);
   });
 });

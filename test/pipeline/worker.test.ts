@@ -11,12 +11,12 @@ const policy = testPolicy({ backoff: { baseMs: 1_000, maxMs: 60_000, maxAttempts
 function countingHandlers(calls: Map<string, number>): StepHandlers {
   const hit = (step: string, id: string) => calls.set(`${step}:${id}`, (calls.get(`${step}:${id}`) ?? 0) + 1);
   return {
-    close: async ({ batch }) => (hit('close', batch.externalId), { kind: 'close_accepted', jobQueueKey: null }),
-    watch_close: async ({ batch }) => (hit('watch_close', batch.externalId), { kind: 'seen_closed' }),
-    get_file_url: async ({ batch }) => (hit('get_file_url', batch.externalId), { kind: 'file_url', url: `https://x/${batch.externalId}/file` }),
-    fetch: async ({ batch }) => (hit('fetch', batch.externalId), { kind: 'fetched', fileId: '0', sha256: 'x', size: 1 }),
-    load: async ({ batch }) => (hit('load', batch.externalId), { kind: 'loaded', rows: 1, replaced: 0, reconciliation: { status: 'reconciled', rows: 1, totals: {}, difference: {}, checks: [], warnings: [] } }),
-    deliver: async ({ batch }) => (hit('deliver', batch.externalId), { kind: 'delivered', sinks: ['sftp'] }),
+    close: async ({ batch }) => (hit('close', batch.concurBatchId), { kind: 'close_accepted', jobQueueKey: null }),
+    watch_close: async ({ batch }) => (hit('watch_close', batch.concurBatchId), { kind: 'seen_closed' }),
+    get_file_url: async ({ batch }) => (hit('get_file_url', batch.concurBatchId), { kind: 'file_url', url: `https://x/${batch.concurBatchId}/file` }),
+    fetch: async ({ batch }) => (hit('fetch', batch.concurBatchId), { kind: 'fetched', fileId: '0', sha256: 'x', size: 1 }),
+    load: async ({ batch }) => (hit('load', batch.concurBatchId), { kind: 'loaded', rows: 1, replaced: 0, reconciliation: { status: 'reconciled', rows: 1, totals: {}, difference: {}, checks: [], warnings: [] } }),
+    deliver: async ({ batch }) => (hit('deliver', batch.concurBatchId), { kind: 'delivered', sinks: ['sftp'] }),
   };
 }
 
@@ -24,7 +24,7 @@ async function seed(companyId: string, n: number, now: Date) {
   await db.ds().query(`INSERT INTO companies (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, [companyId]);
   for (let i = 0; i < n; i++) {
     await upsertDiscovered(db.ds(), {
-      companyId, externalId: `B${i}`, name: `Batch ${i}`, batchUrl: `https://x/v1.1/batch/e$${i}`, type: 'Employee',
+      companyId, concurBatchId: `B${i}`, name: `Batch ${i}`, batchUrl: `https://x/v1.1/batch/e$${i}`, type: 'Employee',
       paymentMethod: 'Expense Pay by SAP Concur', currency: 'EUR', batchTotal: '10.00', paymentDemands: 1,
       state: 'discovered', nextAttemptAt: now, stateData: { firstSeenAt: new Date(now.getTime() - 3_600_000).toISOString() },
     });
@@ -148,8 +148,8 @@ describe('worker', () => {
     const running: string[] = [];
     const handlers = countingHandlers(new Map());
     handlers.load = async ({ batch }) => {
-      running.push(batch.externalId);
-      if (batch.externalId === 'B2') await gate;
+      running.push(batch.concurBatchId);
+      if (batch.concurBatchId === 'B2') await gate;
       return { kind: 'loaded', rows: 1, replaced: 0, reconciliation: { status: 'reconciled', rows: 1, totals: {}, difference: {}, checks: [], warnings: [] } };
     };
     const w = new Worker({ ds: db.ds(), handlers, companies: [company], policyFor: () => policy, holder: await db.holder('alone'), now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 3, perCompanyConcurrency: 3, maxUnfinishedStarts: 3 });

@@ -38,15 +38,15 @@ export interface ReportSeed {
 }
 
 /** A loaded Concur batch with the given reports' transactions; returns what the pipeline hands a sink. */
-export async function loadedBatch(ds: DataSource, company: string, batchId: string, reports: ReportSeed[]): Promise<BatchToDeliver> {
-  const id = await seedBatch(ds, company, batchId, 'loaded');
+export async function loadedBatch(ds: DataSource, company: string, concurBatchId: string, reports: ReportSeed[]): Promise<BatchToDeliver> {
+  const id = await seedBatch(ds, company, concurBatchId, 'loaded');
   let line = 2;
   for (const r of reports) {
     for (const amount of r.amounts) {
       await ds.query(
         `INSERT INTO transactions (company_id, batch_row_id, source_file, row_key, line_number, report_id, report_key, amount, currency, debit_credit, raw)
          VALUES ($1, $2, 'extract.txt', $3, $4, $5, $6, $7, $8, 'DR', $9)`,
-        [company, id, `jk:${batchId}-${line}`, line, r.reportId, `K-${r.reportId}`, amount, r.currency ?? 'BRL', JSON.stringify({ Installment: '1' })],
+        [company, id, `jk:${concurBatchId}-${line}`, line, r.reportId, `K-${r.reportId}`, amount, r.currency ?? 'BRL', JSON.stringify({ Installment: '1' })],
       );
       line++;
     }
@@ -54,9 +54,9 @@ export async function loadedBatch(ds: DataSource, company: string, batchId: stri
   const file = { name: 'extract.txt', path: '/nonexistent', sha256: 'a'.repeat(64), size: 0 };
   return {
     company,
-    concurBatchId: batchId,
+    concurBatchId,
     batchRowId: id,
-    batchName: `Batch ${batchId}`,
+    batchName: `Batch ${concurBatchId}`,
     closeDate: new Date('2025-01-15T08:00:00Z'),
     original: file,
     entries: [],

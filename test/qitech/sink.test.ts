@@ -17,7 +17,7 @@ afterAll(() => sandbox.close());
 
 const sink = (fetchImpl?: typeof fetch, over = {}) =>
   createQiTechSink(sinkConfig(sandbox.url, keys.privateKeyPath, over), { ds: db.ds(), logger: quietLogger, sleep: noSleep, fetch: fetchImpl, random: () => 0.5 });
-const remote = (company: string, batchId: string) => sandbox.controls.batches().filter((b) => b.externalId === batchExternalId(company, batchId));
+const remote = (company: string, concurBatchId: string) => sandbox.controls.batches().filter((b) => b.externalId === batchExternalId(company, concurBatchId));
 
 const THREE_REPORTS = [
   { reportId: 'R1', amounts: ['100.10', '0.2'] },
@@ -65,8 +65,8 @@ describe('qitech-settlement sink', () => {
     ['the second settlement', 3],
     ['the close', 5],
   ])('a crash right after QI Tech accepted %s: a fresh sink finishes with one batch and one settlement per report', async (_what, crashAt) => {
-    const batchId = `CRASH-${crashAt}`;
-    const batch = await loadedBatch(db.ds(), 'acme', batchId, THREE_REPORTS);
+    const concurBatchId = `CRASH-${crashAt}`;
+    const batch = await loadedBatch(db.ds(), 'acme', concurBatchId, THREE_REPORTS);
     let writes = 0;
     const crashing: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
@@ -79,7 +79,7 @@ describe('qitech-settlement sink', () => {
     expect(first.error?.retryable).toBe(true);
     const second = await sink().deliver(batch);
     expect(second.error?.message).toBeUndefined();
-    const [b, ...more] = remote('acme', batchId);
+    const [b, ...more] = remote('acme', concurBatchId);
     expect(more).toHaveLength(0);
     expect(b!.status).toBe('pending_payment');
     expect(b!.settlements.map((s) => s.totalValue).sort()).toEqual(['100.30', '12.35', '5.00']);

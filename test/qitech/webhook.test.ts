@@ -38,14 +38,14 @@ afterAll(async () => {
   await http.close();
 });
 
-async function deliveredBatch(batchId: string): Promise<string> {
-  const batch = await loadedBatch(db.ds(), 'acme', batchId, [
+async function deliveredBatch(concurBatchId: string): Promise<string> {
+  const batch = await loadedBatch(db.ds(), 'acme', concurBatchId, [
     { reportId: 'R1', amounts: ['10.00'] },
     { reportId: 'R2', amounts: ['20.50'] },
   ]);
   const sink = createQiTechSink(sinkConfig(sandbox.url, keys.privateKeyPath), { ds: db.ds(), logger: quietLogger, sleep: noSleep });
   expect((await sink.deliver(batch)).ok).toBe(true);
-  return batchExternalId('acme', batchId);
+  return batchExternalId('acme', concurBatchId);
 }
 
 const eventCount = async () => ((await db.ds().query(`SELECT count(*)::int AS n FROM qitech_webhook_events`)) as Array<{ n: number }>)[0]!.n;

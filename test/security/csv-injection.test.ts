@@ -25,7 +25,7 @@ describe('erp-sync report --csv', () => {
       txn(1, { employeeId: 'E1', employeeName: "=cmd|' /C calc'!A0", amount: '-50.00', currency: 'USD', debitCredit: 'CR' }),
       txn(2, { employeeId: 'E2', employeeName: '@SUM(1+1)*cmd|x', amount: '12.30', currency: 'USD' }),
     ];
-    await loadTransactions(ds, { companyId: 'acme', batchId: batch, rows: streamOf(rows) }, async () => undefined);
+    await loadTransactions(ds, { companyId: 'acme', batchRowId: batch, rows: streamOf(rows) }, async () => undefined);
 
     const r = await runCli(['report', 'spend-by-employee', '--csv'], { DATABASE_URL: db.url() });
     expect(r.code, r.output).toBe(0);

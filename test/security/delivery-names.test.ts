@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const sink = (over: Record<string, unknown> = {}) => createSftpSink(SftpSinkConfigSchema.parse({ ...server.base, retries: { attempts: 1 }, ...over }), { log: memoryLogger().log, sleep: async () => undefined });
-const batchDir = (batchId: string) => `/out/ACME_Corp/2024-05-03/Weekly_Expenses_${batchId}`;
+const batchDir = (concurBatchId: string) => `/out/ACME_Corp/2024-05-03/Weekly_Expenses_${concurBatchId}`;
 
 describe('temporary names', () => {
   it("a ZIP holding another entry's temporary name is refused before anything is written, naming both", async () => {

@@ -9,7 +9,7 @@ const rows: StoredRow[] = [
 
 export const EXAMPLE_JOURNAL: StoredJournal = {
   company: 'acme',
-  batchId: '02939515523470155228',
+  concurBatchId: '02939515523470155228',
   batchName: 'Employee Reimbursements EUR',
   closeDate: new Date('2026-11-22T00:53:58.000Z'),
   currency: 'EUR',

@@ -24,7 +24,7 @@ function row(over: Partial<StoredRow>): StoredRow {
 function journal(rows: StoredRow[], totals?: Record<string, string>): StoredJournal {
   const sums: Record<string, string> = {};
   for (const [c, v] of lineTotals(rows.map((r) => ({ ...r, lineType: 'expense' as const }))).expense) sums[c] = v.toFixed();
-  return { company: 'acme', batchId: 'B1', batchName: 'Reimbursements EUR', closeDate: new Date('2026-11-20T10:00:00.123Z'), currency: 'EUR', rows, totals: totals ?? sums };
+  return { company: 'acme', concurBatchId: 'B1', batchName: 'Reimbursements EUR', closeDate: new Date('2026-11-20T10:00:00.123Z'), currency: 'EUR', rows, totals: totals ?? sums };
 }
 
 const datev = FormatSchema.parse({ type: 'datev', advisorNumber: 1001, clientNumber: 1 }) as DatevFormat;

@@ -15,7 +15,7 @@ const closing: Transition = { state: 'closing', event: 'close_requested', detail
 async function seed(companyId: string) {
   await db.ds().query(`INSERT INTO companies (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, [companyId]);
   await upsertDiscovered(db.ds(), {
-    companyId, externalId: 'B1', name: 'Batch', batchUrl: 'https://x/b', type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur',
+    companyId, concurBatchId: 'B1', name: 'Batch', batchUrl: 'https://x/b', type: 'Employee', paymentMethod: 'Expense Pay by SAP Concur',
     currency: 'EUR', batchTotal: '10.00', paymentDemands: 1, state: 'discovered', nextAttemptAt: now, stateData: {},
   });
 }

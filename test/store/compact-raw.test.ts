@@ -31,16 +31,16 @@ describe('compact raw storage of SAE rows', () => {
 
   it('stores the source line and reads back the same named raw record, in the store and in reporting.sae_lines', async () => {
     const ds = db.ds();
-    const batchId = await seedBatch(ds, 'acme', 'B-line');
+    const batchRowId = await seedBatch(ds, 'acme', 'B-line');
     const rows = await saeRows([LINE]);
-    await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(rows) }, noop);
-    const [stored] = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_row_id = $1`, [batchId])) as Array<
+    await loadTransactions(ds, { companyId: 'acme', batchRowId, rows: streamOf(rows) }, noop);
+    const [stored] = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_row_id = $1`, [batchRowId])) as Array<
       Record<string, unknown>
     >;
     expect(stored).toMatchObject({ raw: {}, source_line: LINE });
     expect(stored!.named).toEqual(rows[0]!.raw);
     expect(stored!.named).toMatchObject({ 'Employee Last Name': 'Müller', 'Journal Amount': '12.50', 'Report Entry Description': 'tab\\t "quoted", back\\slash' });
-    const [view] = (await ds.query(`SELECT "Employee ID", "Journal Key", "Employee First Name", line_number FROM reporting.sae_lines WHERE batch_id = $1`, [batchId])) as Array<
+    const [view] = (await ds.query(`SELECT "Employee ID", "Journal Key", "Employee First Name", line_number FROM reporting.sae_lines WHERE batch_id = $1`, [batchRowId])) as Array<
       Record<string, unknown>
     >;
     expect(view).toEqual({ 'Employee ID': 'E1', 'Journal Key': 'JK1', 'Employee First Name': null, line_number: 2 });
@@ -48,7 +48,7 @@ describe('compact raw storage of SAE rows', () => {
 
   it('converts SAE rows stored by name before the migration, and leaves other raw records alone', async () => {
     const ds = db.ds();
-    const batchId = await seedBatch(ds, 'acme', 'B-migrate');
+    const batchRowId = await seedBatch(ds, 'acme', 'B-migrate');
     const [sae] = await saeRows([LINE]);
     const runner = ds.createQueryRunner();
     try {
@@ -56,15 +56,15 @@ describe('compact raw storage of SAE rows', () => {
       await new BatchIdNames1764700003000().down(runner);
       await new CompactRaw1764700001000().down(runner);
       const insert = `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, amount, raw) VALUES ('acme', $1, 'f', $2, 1, 1, $3)`;
-      await ds.query(insert, [batchId, 'ln:1', JSON.stringify(sae!.raw)]);
-      await ds.query(insert, [batchId, 'ln:2', JSON.stringify({ Constant: 'DETAIL', Memo: 'a CSV column' })]);
+      await ds.query(insert, [batchRowId, 'ln:1', JSON.stringify(sae!.raw)]);
+      await ds.query(insert, [batchRowId, 'ln:2', JSON.stringify({ Constant: 'DETAIL', Memo: 'a CSV column' })]);
       await new CompactRaw1764700001000().up(runner);
       await new BatchIdNames1764700003000().up(runner);
     } finally {
       await runner.release();
     }
     const stored = (await ds.query(`SELECT raw, source_line, transaction_raw(raw, source_line) AS named FROM transactions WHERE batch_row_id = $1 ORDER BY row_key`, [
-      batchId,
+      batchRowId,
     ])) as Array<Record<string, unknown>>;
     expect(stored[0]).toMatchObject({ raw: {}, named: sae!.raw });
     expect((stored[0]!.source_line as string).split('|')).toEqual(LINE.split('|'));

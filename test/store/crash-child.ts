@@ -4,11 +4,11 @@ import { openDatabase } from '../../src/db/database.js';
 import { loadTransactions } from '../../src/store/load.js';
 import { markLoaded, txn } from './fixtures.js';
 
-const [url, companyId, batchId] = process.argv.slice(2) as [string, string, string];
+const [url, companyId, batchRowId] = process.argv.slice(2) as [string, string, string];
 
 async function* endless() {
   for (let i = 0; ; i++) yield txn(i, { description: `row ${i} `.padEnd(120, '.') });
 }
 
 const ds = await openDatabase({ url, poolSize: 1, applicationName: 'erp-sync-crash-child' });
-await loadTransactions(ds, { companyId, batchId, rows: endless() }, markLoaded(batchId));
+await loadTransactions(ds, { companyId, batchRowId, rows: endless() }, markLoaded(batchRowId));

@@ -47,14 +47,14 @@ describe('recordFile and the retention sweep', () => {
 
   it('records a file once per batch, sha256 and name, returning the same id', async () => {
     const ds = db.ds();
-    const batchId = await seedBatch(ds, 'acme', 'F-1');
-    const f = { batchId, name: 'batch.zip', kind: 'zip', contentType: 'application/zip', sha256: 'd'.repeat(64), size: 10, storagePath: 'files/dd/x' };
+    const batchRowId = await seedBatch(ds, 'acme', 'F-1');
+    const f = { batchRowId, name: 'batch.zip', kind: 'zip', contentType: 'application/zip', sha256: 'd'.repeat(64), size: 10, storagePath: 'files/dd/x' };
     const id = await recordFile(ds, f);
     expect(await recordFile(ds, f)).toBe(id);
     const child = await recordFile(ds, { ...f, parentFileId: id, name: 'extract.txt', kind: 'sae', contentType: null });
     expect(child).not.toBe(id);
     const rows = (await ds.query(`SELECT name, kind, parent_file_id::text AS parent, size_bytes::int AS size FROM files WHERE batch_row_id = $1 ORDER BY id`, [
-      batchId,
+      batchRowId,
     ])) as unknown[];
     expect(rows).toEqual([
       { name: 'batch.zip', kind: 'zip', parent: null, size: 10 },
@@ -64,32 +64,32 @@ describe('recordFile and the retention sweep', () => {
 
   it('records through a client inside the caller’s transaction', async () => {
     const ds = db.ds();
-    const batchId = await seedBatch(ds, 'acme', 'F-tx');
+    const batchRowId = await seedBatch(ds, 'acme', 'F-tx');
     const qr = ds.createQueryRunner();
     try {
       await qr.startTransaction();
-      const id = await recordFile(qr.manager, { batchId, name: 'a.txt', kind: 'sae', sha256: 'e'.repeat(64), size: 1 });
+      const id = await recordFile(qr.manager, { batchRowId, name: 'a.txt', kind: 'sae', sha256: 'e'.repeat(64), size: 1 });
       await qr.rollbackTransaction();
       expect(id).toMatch(/^\d+$/);
     } finally {
       await qr.release();
     }
-    expect(await ds.query(`SELECT id FROM files WHERE batch_row_id = $1`, [batchId])).toEqual([]);
+    expect(await ds.query(`SELECT id FROM files WHERE batch_row_id = $1`, [batchRowId])).toEqual([]);
   });
 
   const sweepDir = newDataDir();
 
-  async function storedFor(batchState: string, externalId: string, content: string, ageDays: number) {
+  async function storedFor(batchState: string, concurBatchId: string, content: string, ageDays: number) {
     const ds = db.ds();
     const dataDir = sweepDir;
-    const batchId = await seedBatch(ds, 'acme', externalId, batchState);
+    const batchRowId = await seedBatch(ds, 'acme', concurBatchId, batchState);
     const src = sourceFile(content);
     const stored = await storeFile(dataDir, src.path, src.sha256);
-    await recordFile(ds, { batchId, name: 'extract.txt', kind: 'sae', sha256: src.sha256, size: src.size, storagePath: stored.storagePath });
+    await recordFile(ds, { batchRowId, name: 'extract.txt', kind: 'sae', sha256: src.sha256, size: src.size, storagePath: stored.storagePath });
     const at = new Date(NOW.getTime() - ageDays * DAY);
-    await ds.query(`UPDATE files SET created_at = $2 WHERE batch_row_id = $1`, [batchId, at]);
+    await ds.query(`UPDATE files SET created_at = $2 WHERE batch_row_id = $1`, [batchRowId, at]);
     utimesSync(join(dataDir, stored.storagePath), at, at);
-    return { batchId, sha256: src.sha256, blob: join(dataDir, stored.storagePath) };
+    return { batchRowId, sha256: src.sha256, blob: join(dataDir, stored.storagePath) };
   }
 
   it('removes old files of done batches only, records it, and keeps what an open batch shares', async () => {
@@ -105,13 +105,13 @@ describe('recordFile and the retention sweep', () => {
     expect(result).toEqual({ removed: [old.sha256], keptRecent: [] });
     expect(existsSync(old.blob)).toBe(false);
     for (const kept of [young, open, shared, sharedOpen]) expect(existsSync(kept.blob)).toBe(true);
-    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_row_id = $1`, [old.batchId])).toEqual([{ storage_path: null }]);
-    const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_row_id = $1`, [old.batchId])) as Array<{ detail: object }>;
+    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_row_id = $1`, [old.batchRowId])).toEqual([{ storage_path: null }]);
+    const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_row_id = $1`, [old.batchRowId])) as Array<{ detail: object }>;
     expect(events).toEqual([{ kind: 'file-removed', detail: expect.objectContaining({ sha256: old.sha256, name: 'extract.txt', retentionDays: 30 }) }]);
 
     // Idempotent: nothing more to do, no second event.
     expect(await sweepFileStore(ds, sweepDir, { retentionDays: 30, now: NOW })).toEqual({ removed: [], keptRecent: [] });
-    expect(await ds.query(`SELECT id FROM batch_events WHERE batch_row_id = $1`, [old.batchId])).toHaveLength(1);
+    expect(await ds.query(`SELECT id FROM batch_events WHERE batch_row_id = $1`, [old.batchRowId])).toHaveLength(1);
   });
 
   it('keeps a blob that was stored again recently, even if its records are old', async () => {
@@ -128,6 +128,6 @@ describe('recordFile and the retention sweep', () => {
     const gone = await storedFor('done', 'S-gone', 'already deleted', 40);
     unlinkSync(gone.blob);
     expect((await sweepFileStore(ds, sweepDir, { retentionDays: 30, now: NOW })).removed).toContain(gone.sha256);
-    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_row_id = $1`, [gone.batchId])).toEqual([{ storage_path: null }]);
+    expect(await ds.query(`SELECT storage_path FROM files WHERE batch_row_id = $1`, [gone.batchRowId])).toEqual([{ storage_path: null }]);
   });
 });

@@ -48,42 +48,42 @@ export async function seedCompany(ds: DataSource, id: string, over: { authState?
   ]);
 }
 
-/** Inserts a company (if new) and a batch in `state`; returns the batch id. */
-export async function seedBatch(ds: DataSource, companyId: string, externalId: string, state = 'fetched'): Promise<string> {
+/** Inserts a company (if new) and a batch in `state`; returns its row id. */
+export async function seedBatch(ds: DataSource, companyId: string, concurBatchId: string, state = 'fetched'): Promise<string> {
   await seedCompany(ds, companyId);
   const [row] = (await ds.query(
     `INSERT INTO batches (company_id, concur_batch_id, name, state, currency) VALUES ($1, $2, $3, $4, 'USD') RETURNING id::text AS id`,
-    [companyId, externalId, `Batch ${externalId}`, state],
+    [companyId, concurBatchId, `Batch ${concurBatchId}`, state],
   )) as Array<{ id: string }>;
   return row!.id;
 }
 
-export async function countRows(ds: DataSource, batchId: string): Promise<number> {
-  const [row] = (await ds.query(`SELECT count(*)::int AS n FROM transactions WHERE batch_row_id = $1`, [batchId])) as Array<{ n: number }>;
+export async function countRows(ds: DataSource, batchRowId: string): Promise<number> {
+  const [row] = (await ds.query(`SELECT count(*)::int AS n FROM transactions WHERE batch_row_id = $1`, [batchRowId])) as Array<{ n: number }>;
   return row!.n;
 }
 
 /** What the pipeline does inside the load's transaction: the state change and its audit event. */
-export function markLoaded(batchId: string): (m: EntityManager) => Promise<void> {
+export function markLoaded(batchRowId: string): (m: EntityManager) => Promise<void> {
   return async (m) => {
     const { rows } = await update<{ company_id: string; state: string }>(
       m,
       `UPDATE batches b SET state = 'loaded', loaded_at = now() FROM batches old
        WHERE b.id = $1 AND old.id = b.id RETURNING b.company_id, old.state`,
-      [batchId],
+      [batchRowId],
     );
     await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state) VALUES ($1, $2, 'transition', $3, 'loaded')`, [
-      batchId,
+      batchRowId,
       rows[0]!.company_id,
       rows[0]!.state,
     ]);
   };
 }
 
-export async function batchState(ds: DataSource, batchId: string): Promise<{ state: string; events: number }> {
+export async function batchState(ds: DataSource, batchRowId: string): Promise<{ state: string; events: number }> {
   const [row] = (await ds.query(
     `SELECT state, (SELECT count(*)::int FROM batch_events e WHERE e.batch_row_id = b.id) AS events FROM batches b WHERE id = $1`,
-    [batchId],
+    [batchRowId],
   )) as Array<{ state: string; events: number }>;
   return row!;
 }

@@ -34,8 +34,8 @@ describe('a load killed in the middle of its COPY', () => {
 
   it('leaves nothing partial behind, and a retry loads every row once', async () => {
     const ds = db.ds();
-    const batchId = await seedBatch(ds, 'acme', 'B-crash');
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db.url(), 'acme', batchId], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const batchRowId = await seedBatch(ds, 'acme', 'B-crash');
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db.url(), 'acme', batchRowId], { stdio: ['ignore', 'inherit', 'inherit'] });
     const exited = once(child, 'exit');
     try {
       // Kill only once the server has taken in a good number of rows of this COPY.
@@ -54,13 +54,13 @@ describe('a load killed in the middle of its COPY', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
 
-    expect(await countRows(ds, batchId)).toBe(0);
-    expect(await batchState(ds, batchId)).toEqual({ state: 'fetched', events: 0 });
+    expect(await countRows(ds, batchRowId)).toBe(0);
+    expect(await batchState(ds, batchRowId)).toEqual({ state: 'fetched', events: 0 });
 
-    const retry = await loadTransactions(ds, { companyId: 'acme', batchId, rows: streamOf(range(5_000).map((i) => txn(i))) }, markLoaded(batchId));
+    const retry = await loadTransactions(ds, { companyId: 'acme', batchRowId, rows: streamOf(range(5_000).map((i) => txn(i))) }, markLoaded(batchRowId));
     expect(retry.parsed).toBe(5_000);
     expect(retry.previous.rows).toBe(0);
-    expect(await countRows(ds, batchId)).toBe(5_000);
-    expect(await batchState(ds, batchId)).toEqual({ state: 'loaded', events: 1 });
+    expect(await countRows(ds, batchRowId)).toBe(5_000);
+    expect(await batchState(ds, batchRowId)).toEqual({ state: 'loaded', events: 1 });
   });
 });

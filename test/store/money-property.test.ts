@@ -58,7 +58,7 @@ describe('stored rows are the file, for random batches of every kind', () => {
         const lines = k.multiCurrency ? raw : raw.map((l) => ({ ...l, currency: 'EUR' }));
         const path = join(dir, `${n++}-${k.file}`);
         await writeFile(path, k.bytes(lines));
-        const batchId = await seedBatch(ds, 'acme', `P-${n}`);
+        const batchRowId = await seedBatch(ds, 'acme', `P-${n}`);
         const open = () =>
           openBatchFile(path, {
             fileName: k.file,
@@ -66,11 +66,11 @@ describe('stored rows are the file, for random batches of every kind', () => {
             entryCsvProfile: 'entryProfile' in k ? () => ({ name: 'concur-gl', profile: k.entryProfile }) : undefined,
             defaultCurrency: 'EUR',
           });
-        for (let i = 0; i < (twice ? 2 : 1); i++) await loadTransactions(ds, { companyId: 'acme', batchId, rows: loadable(await open()) }, async () => undefined);
+        for (let i = 0; i < (twice ? 2 : 1); i++) await loadTransactions(ds, { companyId: 'acme', batchRowId, rows: loadable(await open()) }, async () => undefined);
 
         const expected = new Map<string, Money>();
         for (const l of lines) expected.set(l.currency, (expected.get(l.currency) ?? new Money(0)).plus(l.amount));
-        const stored = (await ds.query(`SELECT currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`, [batchId])) as Array<{ currency: string; n: number; total: string }>;
+        const stored = (await ds.query(`SELECT currency, count(*)::int AS n, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`, [batchRowId])) as Array<{ currency: string; n: number; total: string }>;
         expect(stored.reduce((s, r) => s + r.n, 0)).toBe(lines.length);
         expect(Object.fromEntries(stored.map((r) => [r.currency, moneyText(new Money(r.total))]))).toEqual(Object.fromEntries([...expected].map(([c, v]) => [c, moneyText(v)])));
       }),

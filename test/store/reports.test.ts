@@ -34,7 +34,7 @@ async function seed(ds: DataSource): Promise<{ done: string; quarantined: string
     txn(3, { employeeId: 'E2', employeeName: 'Bob', expenseType: 'Hotel', accountCode: '6000', amount: '50', currency: 'EUR', transactionDate: '2025-11-01' }),
     txn(4, { employeeId: 'E1', employeeName: 'Ada', expenseType: 'Hotel', accountCode: '2000', amount: '-100.10', currency: 'USD', debitCredit: 'CR', transactionDate: '2025-10-03' }),
   ];
-  await loadTransactions(ds, { companyId: 'acme', batchId: done, rows: streamOf(rows) }, async () => undefined);
+  await loadTransactions(ds, { companyId: 'acme', batchRowId: done, rows: streamOf(rows) }, async () => undefined);
   return { done, quarantined };
 }
 

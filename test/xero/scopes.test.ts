@@ -42,7 +42,7 @@ async function token(sb: XeroSandbox, scope: string): Promise<{ status: number; 
 
 let n = 0;
 const oneReport = (company: string) => seedBatch(db.ds(), [{ report: `S-${++n}`, employee: 'E1', name: 'Ada Lovelace', account: '6000', amount: '12.34' }], company);
-const postedFor = (sb: XeroSandbox, batchId: string) => sb.controls.batchPayments(TENANT).filter((p) => p.reference.includes(batchId));
+const postedFor = (sb: XeroSandbox, concurBatchId: string) => sb.controls.batchPayments(TENANT).filter((p) => p.reference.includes(concurBatchId));
 
 describe('xero scopes', () => {
   let granularApp: XeroSandbox;

@@ -205,7 +205,7 @@ describe('xero sink against the sandbox', () => {
     const view = (await ds.query(`SELECT batch_payment_id, is_reconciled FROM reporting.xero_payments WHERE batch_id = $1`, [idB])) as unknown[];
     expect(view).toEqual([{ batch_payment_id: pb!.batchPaymentId, is_reconciled: true }]);
 
-    const target = { id: idA, companyId: 'acme', externalId: a.concurBatchId, state: 'done' };
+    const target = { id: idA, companyId: 'acme', concurBatchId: a.concurBatchId, state: 'done' };
     expect(await reverseXeroBatch(ds, clientFor(), 'xero', target, 'accountant')).toBeNull();
     expect(ours(refOf(a))[0]!.status).toBe('DELETED');
     expect(billsNumbered('Z-1')[0]).toMatchObject({ status: 'AUTHORISED', amountDue: '7' });
@@ -213,7 +213,7 @@ describe('xero sink against the sandbox', () => {
     const events = (await ds.query(`SELECT kind, detail FROM batch_events WHERE batch_row_id = $1`, [idA])) as Array<{ kind: string; detail: Record<string, string> }>;
     expect(events).toEqual([{ kind: 'xero_batch_payment_deleted', detail: { sink: 'xero', batchPaymentId: pa!.batchPaymentId, by: 'accountant' } }]);
     // A reconciled batch payment stays; Xero's refusal is reported.
-    expect(await reverseXeroBatch(ds, clientFor(), 'xero', { ...target, id: idB, externalId: b.concurBatchId }, 'accountant')).toMatch(/reconciled/);
+    expect(await reverseXeroBatch(ds, clientFor(), 'xero', { ...target, id: idB, concurBatchId: b.concurBatchId }, 'accountant')).toMatch(/reconciled/);
     // After a reversal, a replayed delivery posts a new batch payment (fresh keys), still one live one.
     expect((await newSink(config, deps).deliver(a)).ok).toBe(true);
     expect(ours(refOf(a)).map((p) => p.status).sort()).toEqual(['AUTHORISED', 'DELETED']);
