@@ -231,13 +231,13 @@ export async function getBatch(db: Queryable, batchRowId: string): Promise<Batch
  * Concur's id is enough. An exact id wins over prefixes.
  */
 export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]> {
-  const [company, external] = ref.includes('/') ? ref.split('/', 2) : [null, ref];
-  if (!external) return [];
+  const [company, batchRef] = ref.includes('/') ? ref.split('/', 2) : [null, ref];
+  if (!batchRef) return [];
   const rows: BatchRow[] = await db.query(
     `SELECT ${COLUMNS} FROM batches WHERE ($1::text IS NULL OR company_id = $1) AND (starts_with(concur_batch_id, $2) OR ($1::text IS NULL AND id::text = $2)) ORDER BY id`,
-    [company, external],
+    [company, batchRef],
   );
-  const exact = rows.filter((b) => b.concurBatchId === external || (company === null && b.id === external));
+  const exact = rows.filter((b) => b.concurBatchId === batchRef || (company === null && b.id === batchRef));
   return exact.length ? exact : rows;
 }
 

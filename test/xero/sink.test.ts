@@ -95,7 +95,7 @@ describe('xero sink against the sandbox', () => {
       const second = await newSink(config, processDeps(db.ds(), clock)).deliver(batch);
       expect(second.ok).toBe(true);
       expectPostedOnce(refOf(batch), totals(p));
-      expect((await readXeroPayment(db.ds(), await batchDbId(batch.concurBatchId), 'xero'))?.batchPaymentId).toBe(ours(refOf(batch))[0]!.batchPaymentId);
+      expect((await readXeroPayment(db.ds(), await batchRowIdOf(batch.concurBatchId), 'xero'))?.batchPaymentId).toBe(ours(refOf(batch))[0]!.batchPaymentId);
     });
   }
 
@@ -198,8 +198,8 @@ describe('xero sink against the sandbox', () => {
     clock.advance(60 * 60_000);
     const result = await checkXeroPayments({ ds, clientFor, logger: quiet, now: clock.now });
     expect(result.failed).toBe(0);
-    const idA = await batchDbId(a.concurBatchId);
-    const idB = await batchDbId(b.concurBatchId);
+    const idA = await batchRowIdOf(a.concurBatchId);
+    const idB = await batchRowIdOf(b.concurBatchId);
     expect(await readXeroPayment(ds, idA, 'xero')).toMatchObject({ status: 'AUTHORISED', isReconciled: false });
     expect(await readXeroPayment(ds, idB, 'xero')).toMatchObject({ status: 'AUTHORISED', isReconciled: true });
     const view = (await ds.query(`SELECT batch_payment_id, is_reconciled FROM reporting.xero_payments WHERE batch_id = $1`, [idB])) as unknown[];
@@ -243,7 +243,7 @@ describe('xero sink against the sandbox', () => {
   });
 });
 
-async function batchDbId(external: string): Promise<string> {
-  const [r] = (await db.ds().query(`SELECT id::text AS id FROM batches WHERE concur_batch_id = $1`, [external])) as Array<{ id: string }>;
+async function batchRowIdOf(concurBatchId: string): Promise<string> {
+  const [r] = (await db.ds().query(`SELECT id::text AS id FROM batches WHERE concur_batch_id = $1`, [concurBatchId])) as Array<{ id: string }>;
   return r!.id;
 }
