@@ -1,10 +1,35 @@
 import { availableParallelism } from 'node:os';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+// Pure unit files: no database, child process, server, environment or mock, and the modules they import keep no
+// state a test changes (only caches and constants). They share worker processes and their imports
+// (isolate: false): each file no longer pays a worker's start and the project's module imports.
+const UNIT = [
+  'test/alerts/pure.test.ts',
+  'test/concur/{selection,urls,xml}.test.ts',
+  'test/console/series.test.ts',
+  'test/parsers/{amount-date,csv,decode,detect,generators,limits,parse-command,property,sae,zip}.test.ts',
+  'test/pipeline/{limit,machine,reconcile,waiting}.test.ts',
+  'test/{qitech,saferpay,sinks,xero}/pure.test.ts',
+  'test/security/delivery-names.test.ts',
+];
+
+// The files that run child processes (the CLI, tsc, a browser) take longest: started first, so the run does not end
+// on one of them alone. Vitest's own order (the last run's durations when it has them, else file size) applies
+// within each group; a fresh checkout has no durations, and the crash suite's files are the smallest.
+const LONG = /^test\/(e2e|cli|deploy)\/|^test\/parsers\/hostile\./;
+
+class LongFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const long = (f: TestSpecification) => LONG.test(f.moduleId.slice(f.project.config.root.length + 1));
+    return [...sorted.filter(long), ...sorted.filter((f) => !long(f))];
+  }
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -12,5 +37,12 @@ export default defineConfig({
     // (vitest's default is cores - 1, one file at a time on two cores). Capped for the connections a run opens
     // on a shared PostgreSQL (max_connections 100 by default).
     maxWorkers: Math.min(2 * availableParallelism(), 8),
+    sequence: { sequencer: LongFirst },
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
+      // The embedded PostgreSQL, the template database and the compiled CLI: for these files only (a global setup at
+      // the root would run once per project).
+      { extends: true, test: { name: 'rest', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['test/support/global-setup.ts'] } },
+    ],
   },
 });

@@ -56,6 +56,7 @@ export async function startWorld(opts: { companies?: number; concurrency?: numbe
   };
   const configPath = join(dir, 'erp-sync.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
   return {
     sandbox,
     drop,
@@ -63,18 +64,13 @@ export async function startWorld(opts: { companies?: number; concurrency?: numbe
     dataDir,
     configPath,
     databaseUrl: db.url,
-    async query(sql, params) {
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      try {
-        return (await c.query(sql, params)).rows;
-      } finally {
-        await c.end();
-      }
-    },
+    // One connection kept for the world's queries (tests poll with them): not a new session, with its password
+    // exchange, per query.
+    query: async (sql, params) => (await pool.query(sql, params)).rows,
     async close() {
       await drop.close();
       await sandbox.close();
+      await pool.end();
       await db.drop();
     },
   };
