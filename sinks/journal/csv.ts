@@ -2,9 +2,8 @@
 // so cells are written as they are: no spreadsheet-formula neutralising, which would change amounts and texts.
 import { stringify } from 'csv-stringify/sync';
 import type { CsvFormat } from './config.js';
-import { DATE_FIELDS, JOURNAL_FIELDS, type JournalField, type JournalLine } from './lines.js';
+import { DATE_FIELDS, JOURNAL_FIELDS, type JournalField, type JournalLine, type Rendered } from './lines.js';
 import { encode, formatIsoDate, withSeparator } from './text.js';
-import type { Rendered } from './render.js';
 
 export function columnsOf(f: CsvFormat): Array<{ field: string; header: string }> {
   return f.columns ?? JOURNAL_FIELDS.map((field) => ({ field, header: field }));

@@ -7,9 +7,8 @@ import { Money } from '../../src/money.js';
 import { formatUtc } from '../date-format.js';
 import { SinkError } from '../sink.js';
 import type { DatevFormat } from './config.js';
-import { payableAccountOf, type JournalLine, type PayableSettings, type StoredJournal } from './lines.js';
+import { payableAccountOf, type JournalLine, type PayableSettings, type Rendered, type StoredJournal } from './lines.js';
 import { encode, representable } from './text.js';
-import type { Rendered } from './render.js';
 
 /** The first 14 columns of the Buchungsstapel, named as DATEV names them; the later ones are optional and left out. */
 export const DATEV_COLUMNS = [

@@ -120,3 +120,10 @@ export function lineTotals(lines: readonly Pick<JournalLine, 'amount' | 'currenc
   }
   return { expense, all };
 }
+
+/** A rendered journal file, with each line's amount as the file states it (for the totals check). */
+export interface Rendered {
+  bytes: Buffer;
+  /** Each line's amount as the file states it (decimal point). */
+  written: Array<{ currency: string; amount: string; lineType: JournalLine['lineType'] }>;
+}

@@ -5,13 +5,7 @@ import { SinkError } from '../sink.js';
 import { formatName, journalFileName, type FormatConfig, type JournalSettings } from './config.js';
 import { renderCsv } from './csv.js';
 import { renderDatev } from './datev.js';
-import { journalLines, JOURNAL_FIELDS, type JournalLine, type StoredJournal } from './lines.js';
-
-export interface Rendered {
-  bytes: Buffer;
-  /** Each line's amount as the file states it (decimal point), for the totals check. */
-  written: Array<{ currency: string; amount: string; lineType: JournalLine['lineType'] }>;
-}
+import { journalLines, JOURNAL_FIELDS, type JournalLine, type Rendered, type StoredJournal } from './lines.js';
 
 export interface JournalFile {
   format: string;
