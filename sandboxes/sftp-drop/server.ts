@@ -144,9 +144,21 @@ interface FileHandleEntry {
   fh: FileHandle;
 }
 
-/** Serves SFTP requests of one session inside the jail. */
-function serveSftp(sftp: SFTPWrapper, jail: Jail, drop: { faults: SftpDropFaults; written: number; cut: () => void }, log: Logger): void {
+/**
+ * Serves SFTP requests of one session inside the jail; returns what closes its open files. A client that vanishes
+ * (a killed daemon) sends no CLOSE: its files are closed when the channel or the connection ends, never left to the
+ * garbage collector (an uncaught error since Node.js 26, which would take the process down).
+ */
+function serveSftp(sftp: SFTPWrapper, jail: Jail, drop: { faults: SftpDropFaults; written: number; cut: () => void }, log: Logger): () => void {
   const handles = new Map<number, FileHandleEntry | DirHandle>();
+  let closed = false;
+  const closeAll = () => {
+    if (closed) return;
+    closed = true;
+    for (const h of handles.values()) if (h.kind === 'file') h.fh.close().catch(() => undefined);
+    handles.clear();
+    log.debug('SFTP session closed');
+  };
   let nextHandle = 0;
   const newHandle = (entry: FileHandleEntry | DirHandle): Buffer => {
     const id = nextHandle++;
@@ -177,6 +189,11 @@ function serveSftp(sftp: SFTPWrapper, jail: Jail, drop: { faults: SftpDropFaults
     if (injected(reqid, filename, writing ? 'open-write' : 'open-read')) return;
     const local = await jail.local(filename);
     const fh = await open(local, flagsToString(flags) ?? 'r', attrs.mode ?? 0o644);
+    if (closed) {
+      await fh.close(); // the session ended while the file was opening
+      log.debug('SFTP file opened after its session ended: closed', { path: filename });
+      return;
+    }
     sftp.handle(reqid, newHandle({ kind: 'file', path: filename, fh }));
   }));
   sftp.on('WRITE', handle(async (reqid, hbuf: Buffer, offset: number, data: Buffer) => {
@@ -270,11 +287,8 @@ function serveSftp(sftp: SFTPWrapper, jail: Jail, drop: { faults: SftpDropFaults
     await rename(await jail.local(from), await jail.local(to));
     ok(reqid);
   }));
-  sftp.on('close', () => {
-    for (const h of handles.values()) if (h.kind === 'file') h.fh.close().catch(() => undefined);
-    handles.clear();
-    log.debug('SFTP session closed');
-  });
+  sftp.on('close', closeAll);
+  return closeAll;
 }
 
 export async function startSftpDrop(options: SftpDropOptions): Promise<SftpDrop> {
@@ -289,6 +303,7 @@ export async function startSftpDrop(options: SftpDropOptions): Promise<SftpDrop>
   const server = new Server({ hostKeys: [hostKey.privateKey] }, (client) => {
     connections.add(client);
     const state = { get faults() { return faults; }, written: 0, cut: () => client.end() };
+    const sessions: Array<() => void> = [];
     client.on('authentication', (ctx) => authenticate(ctx, users));
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
@@ -296,12 +311,15 @@ export async function startSftpDrop(options: SftpDropOptions): Promise<SftpDrop>
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
           if (options.posixRename ?? true) advertiseExtensions(sftp, ['posix-rename@openssh.com']);
-          serveSftp(sftp, jail, state, log);
+          sessions.push(serveSftp(sftp, jail, state, log));
         });
       });
     });
     client.on('error', (error) => log.debug('SFTP drop client error', { error: error.message }));
-    client.on('close', () => connections.delete(client));
+    client.on('close', () => {
+      connections.delete(client);
+      for (const closeAll of sessions) closeAll();
+    });
   });
 
   const host = options.host ?? '127.0.0.1';

@@ -70,7 +70,7 @@ export interface ServerFixture {
   close(): Promise<void>;
 }
 
-export async function embeddedServer(options: { posixRename?: boolean } = {}): Promise<ServerFixture & { drop: SftpDrop; clientKey: string; password: string }> {
+export async function embeddedServer(options: { posixRename?: boolean; log?: Logger } = {}): Promise<ServerFixture & { drop: SftpDrop; clientKey: string; password: string }> {
   const dir = tempDir('drop');
   const root = join(dir, 'root');
   const keys = generateEd25519();
@@ -82,7 +82,7 @@ export async function embeddedServer(options: { posixRename?: boolean } = {}): P
     hostKeyPath: join(dir, 'host_key'),
     users: [{ username: 'erp', publicKeys: [keys.public], password }],
     posixRename: options.posixRename,
-    log: memoryLogger().log,
+    log: options.log ?? memoryLogger().log,
   });
   const proxy = await startCutProxy(drop.port);
   let failing = new Set<string>();
