@@ -1,7 +1,7 @@
 // The `alerts:` section of the configuration: where alerts go (signed webhook, Slack, Microsoft Teams) and when a
 // condition becomes an alert. The webhook URLs carry tokens: they are secrets (masked in logs, never logged).
 import { z } from 'zod';
-import { isLoopbackHost } from '../net/credential-target.js';
+import { insecureTransport } from '../net/credential-target.js';
 
 export const ALERT_KINDS = ['batch_quarantined', 'reconciliation_mismatch', 'needs_reauth', 'delivery_failing', 'saferpay_close_failed', 'not_cycling'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -10,10 +10,7 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 const webhookUrl = z
   .string()
   .refine((u) => URL.canParse(u), 'not a valid URL')
-  .refine((u) => {
-    const url = new URL(u);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-  }, 'expected an https:// URL (plain http only to loopback)');
+  .refine((u) => insecureTransport(new URL(u)) === null, 'expected an https:// URL (plain http only to loopback)');
 
 /** A label for logs and metrics (the URL never appears in either); defaults to the type. */
 const name = (type: string) => z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and - only (1-64)').default(type);

@@ -28,13 +28,18 @@ export function hostsOf(...urls: Array<string | undefined | null>): TrustedHost 
   return (host) => hosts.has(host);
 }
 
+/** Why `url`'s transport must not carry a secret (https anywhere; plain http only to a loopback host), or null. */
+export function insecureTransport(url: URL): string | null {
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
+  return `${url.protocol.replace(/:$/, '')} is not https`;
+}
+
 /** Why credentials must not go to `url`, or null when they may. */
 export function untrustedReason(url: URL, trusted: TrustedHost): string | null {
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (!trusted(host)) return `host ${host} is not one of the service's own hosts`;
-  if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && isLoopbackHost(host)) return null;
-  return `${url.protocol.replace(/:$/, '')} is not https`;
+  return insecureTransport(url);
 }
 
 export interface CredentialFetchOptions {

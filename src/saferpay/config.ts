@@ -1,7 +1,7 @@
 // The `saferpay:` section of the configuration: the terminals whose daily batch erp-sync closes.
 import { z } from 'zod';
 import { latestOccurrence } from './schedule.js';
-import { hostsOf, untrustedReason } from '../net/credential-target.js';
+import { insecureTransport } from '../net/credential-target.js';
 
 /** The newest SpecVersion this client was written against (Saferpay JSON API, mid 2026). */
 export const SAFERPAY_SPEC_VERSION = '1.53';
@@ -52,7 +52,7 @@ export const SaferpayTerminalSchema = z
   })
   .superRefine((t, ctx) => {
     // The Basic-auth credentials go with every close: https only, plain http only to a loopback host (the sandbox).
-    const target = URL.canParse(t.baseUrl) ? untrustedReason(new URL(t.baseUrl), hostsOf(t.baseUrl)) : null;
+    const target = URL.canParse(t.baseUrl) ? insecureTransport(new URL(t.baseUrl)) : null;
     if (target) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: `refused to send Saferpay credentials to ${t.baseUrl}: ${target} (plain http only to loopback)` });
     try {
       latestOccurrence(t.schedule, t.timezone, new Date());
