@@ -6,6 +6,10 @@ import { closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync
 import { execFileSync } from 'node:child_process';
 import { Client, type SFTPWrapper } from 'ssh2';
 import { embeddedServer, memoryLogger } from './fixtures.js';
+import { until } from '../e2e/world.js';
+
+/** `until` on a synchronous condition, within 5 s. */
+const when = (check: () => boolean, what: string) => until(async () => (check() ? true : undefined), what, 5_000);
 
 type Fixture = Awaited<ReturnType<typeof embeddedServer>>;
 
@@ -18,15 +22,6 @@ function openDescriptors(path: string): number {
       return false;
     }
   }).length;
-}
-
-/** Polls `check` while the event loop runs the drop (bounded: fails naming what never happened). */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`never: ${what}`);
 }
 
 function connect(f: Fixture): Promise<{ client: Client; sftp: SFTPWrapper }> {
@@ -53,7 +48,7 @@ describe('the embedded SFTP drop', () => {
     await new Promise<void>((resolve, reject) => sftp.write(handle, Buffer.from('half a file'), 0, 11, 0, (e) => (e ? reject(e) : resolve())));
     expect(openDescriptors(f.local(remote))).toBe(1);
     client.destroy(); // no CLOSE: the socket just goes, as when the daemon is killed
-    await until(() => openDescriptors(f.local(remote)) === 0, 'the drop closes the file');
+    await when(() => openDescriptors(f.local(remote)) === 0, 'the drop closes the file');
   });
 
   it('closes a file whose opening finished after its client had gone', async () => {
@@ -66,12 +61,12 @@ describe('the embedded SFTP drop', () => {
     const closedBefore = sessionsClosed();
     const { client, sftp } = await connect(f);
     sftp.open(remote, 'w', () => undefined);
-    await until(() => opening, 'the drop starts opening the file');
+    await when(() => opening, 'the drop starts opening the file');
     client.destroy();
-    await until(() => sessionsClosed() > closedBefore, 'the drop sees the session end');
+    await when(() => sessionsClosed() > closedBefore, 'the drop sees the session end');
     const reader = openSync(local, constants.O_RDONLY | constants.O_NONBLOCK); // lets the held open finish
     try {
-      await until(() => logged.lines().includes('SFTP file opened after its session ended: closed'), 'the drop closes the file it opened for nobody');
+      await when(() => logged.lines().includes('SFTP file opened after its session ended: closed'), 'the drop closes the file it opened for nobody');
       expect(openDescriptors(local)).toBe(1); // the reader's own
     } finally {
       closeSync(reader);
