@@ -26,7 +26,8 @@ export function productionPackages(): string[] {
 
 export function buildImageTree(): string {
   const app = join(mkdtempSync(join(tmpdir(), 'erp-sync-image-')), 'app');
-  execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(app, 'dist')]);
+  // --noCheck: the same emit without type checking, which is `npm run typecheck`'s job (a third of a core-minute here).
+  execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--noCheck', '--outDir', join(app, 'dist')]);
   for (const p of prunedPaths()) rmSync(join(app, p), { recursive: true }); // throws when the Dockerfile names a path that no longer exists
   for (const pkg of productionPackages()) {
     mkdirSync(dirname(join(app, 'node_modules', pkg)), { recursive: true });

@@ -57,6 +57,9 @@ export async function startWorld(opts: { companies?: number; concurrency?: numbe
   const configPath = join(dir, 'erp-sync.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  // pool.end() resolves before its client's socket has closed, so the drop's FORCE can still reach it: an idle
+  // client's error goes to the pool, and a pool without a listener would make it an uncaught exception.
+  pool.on('error', () => undefined);
   return {
     sandbox,
     drop,

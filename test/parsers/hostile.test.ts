@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_ZIP_LIMITS } from '../../parsers/zip.js';
 import { directoriesZip, distinctHeadersIif, iifBlockBombZip, wideSaeLine } from '../support/hostile-files.js';
 
@@ -23,7 +23,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function parseInChild(file: string): Promise<{ code: number | null; stderr: string; maxRssKiB: number }> {
   const rssFile = join(dir, 'max-rss');
   await rm(rssFile, { force: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(REPO, 'test', 'support', 'max-rss.ts'), join(REPO, 'src', 'cli.ts'), 'parse', file], {
+  // The run's compiled CLI, as production runs compiled JavaScript (tsx's loader would add its own memory).
+  const child = spawn(process.execPath, ['--import', join(REPO, 'test', 'support', 'max-rss.mjs'), inject('cliEntry'), 'parse', file], {
     cwd: REPO,
     env: { ...process.env, ERP_SYNC_CONFIG: '', MAX_RSS_FILE: rssFile },
     stdio: ['ignore', 'ignore', 'pipe'],
