@@ -1,4 +1,5 @@
 // Pooled SSH connections against the embedded server, counted where they land: at the server.
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SftpSinkConfigSchema, type SftpSinkConfigInput } from '../../sinks/sftp/config.js';
 import { connectionKey, createSftpPool, type SftpPool } from '../../sinks/sftp/connections.js';
@@ -99,6 +100,16 @@ describe('pooled SFTP connections', () => {
     expect(report.files.every((f) => f.outcome === 'delivered')).toBe(true);
     expect(logins() - before).toBe(2);
     expect(logger.lines()).toContain('retrying on a new connection');
+  });
+
+  it('a reused connection does not trust what it knew: directories removed meanwhile are created again', async () => {
+    const p = pool();
+    const sink = sinkOn(p, { pathTemplate: 'reuse/{closeDate:yyyy}/{batchId}/{file}' });
+    const before = logins();
+    expect((await sink.deliver(makeBatch(dir))).ok).toBe(true);
+    rmSync(server.local('/out/reuse'), { recursive: true }); // the consumer cleared the drop
+    expect((await sink.deliver(makeBatch(dir))).error).toBeUndefined();
+    expect(logins() - before).toBe(1);
   });
 
   it('closes a connection idle for pool.idleMs', async () => {
