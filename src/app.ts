@@ -14,6 +14,7 @@ import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
 import { createConcurClient, type ConcurClient } from './concur/client.js';
 import { createSftpSink } from '../sinks/sftp/sink.js';
+import { createSftpPool, type SftpPool } from '../sinks/sftp/connections.js';
 import type { Sink } from '../sinks/sink.js';
 import { Worker } from './pipeline/worker.js';
 import { Daemon } from './daemon.js';
@@ -57,10 +58,10 @@ export interface AppOptions {
 const EMPTY_BATCH_WAIT_MS = 30 * 60_000;
 
 /** One configured sink of a company. */
-function createSink(s: SinkConfig, rt: Runtime, log: Logger): Sink {
+function createSink(s: SinkConfig, rt: Runtime, sftpPool: SftpPool, log: Logger): Sink {
   switch (s.type) {
     case 'sftp':
-      return { ...createSftpSink(s, { log }), name: s.name };
+      return { ...createSftpSink(s, { log, pool: sftpPool }), name: s.name };
     case 'xero':
       return { ...createXeroSink(s, { ds: rt.ds, logger: log }), name: s.name };
     case 'qitech-settlement':
@@ -124,10 +125,12 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     }
     return client;
   };
+  // One pool for every SFTP sink: connections are reused across deliveries, bounded in total, closed with the app.
+  const sftpPool = createSftpPool({ maxConnections: config.pipeline.sftpConnections });
   const sinks = new Map<string, Sink[]>();
   for (const c of companies) {
-    const configured = c.sinks.map((s) => createSink(s, rt, logger.child({ company: c.id, sink: s.name })));
-    sinks.set(c.id, configured.length ? configured : [drop!.sinkFor(logger.child({ company: c.id, sink: 'sftp' }))]);
+    const configured = c.sinks.map((s) => createSink(s, rt, sftpPool, logger.child({ company: c.id, sink: s.name })));
+    sinks.set(c.id, configured.length ? configured : [drop!.sinkFor(logger.child({ company: c.id, sink: 'sftp' }), sftpPool)]);
   }
   const xeroClients = new Map<string, XeroClient>();
   const xeroClientFor = (companyId: string, sink: string): XeroClient | null => {
@@ -191,6 +194,8 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     alerts,
     xeroClientFor,
     close: async () => {
+      // Before the drop: our pooled connections end cleanly rather than being cut by the server.
+      await sftpPool.close();
       await drop?.close();
       await sandbox?.close();
       await holder.close();

@@ -48,6 +48,10 @@ export interface SftpDrop {
   /** A known_hosts line for this server ("[host]:port type key"). */
   knownHostsLine: string;
   setFaults(faults: SftpDropFaults): void;
+  /** Connections as the server saw them: logins so far (one per SSH handshake), open now, most open at once. */
+  connections(): { logins: number; open: number; peak: number };
+  /** Ends every client connection (as a server's own idle limit would); the server keeps listening. */
+  endConnections(): void;
   close(): Promise<void>;
 }
 
@@ -299,13 +303,16 @@ export async function startSftpDrop(options: SftpDropOptions): Promise<SftpDrop>
   const users = new Map(options.users.map((user) => [user.username, { user, keys: parsePublicKeys(user) }]));
   let faults = options.faults ?? {};
   const connections = new Set<Connection>();
+  const counts = { logins: 0, peak: 0 };
 
   const server = new Server({ hostKeys: [hostKey.privateKey] }, (client) => {
     connections.add(client);
+    counts.peak = Math.max(counts.peak, connections.size);
     const state = { get faults() { return faults; }, written: 0, cut: () => client.end() };
     const sessions: Array<() => void> = [];
     client.on('authentication', (ctx) => authenticate(ctx, users));
     client.on('ready', () => {
+      counts.logins++;
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         session.on('sftp', (acceptSftp) => {
@@ -335,6 +342,10 @@ export async function startSftpDrop(options: SftpDropOptions): Promise<SftpDrop>
     hostKeySha256: hostKey.sha256,
     knownHostsLine: `${port === 22 ? host : `[${host}]:${port}`} ${hostKey.keyType} ${base64}`,
     setFaults: (next) => (faults = next),
+    connections: () => ({ ...counts, open: connections.size }),
+    endConnections: () => {
+      for (const c of connections) c.end();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of connections) c.end();

@@ -56,6 +56,18 @@ export const SftpSinkConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * SSH connections kept open between deliveries to this target (host, port, user, credentials, trust): a
+     * delivery reuses an idle one instead of a new handshake. Deliveries beyond maxConnections wait for one.
+     */
+    pool: z
+      .object({
+        maxConnections: z.number().int().min(1).max(64).default(4),
+        /** An idle connection is closed after this long; 0: closed after every delivery (no reuse). */
+        idleMs: z.number().int().nonnegative().default(30_000),
+      })
+      .strict()
+      .prefault({}),
     retries: z
       .object({
         /** Connection attempts per delivery (the library itself does not retry). */

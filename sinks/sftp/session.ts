@@ -1,5 +1,6 @@
-// One SFTP connection for one delivery: connect with host-key trust and retries, every operation under
-// an idle watchdog, typed errors naming the path, and an end() that always returns.
+// One SFTP connection: connect with host-key trust and retries, every operation under an idle watchdog, typed
+// errors naming the path, and an end() that always returns. Serves one delivery at a time; the pool
+// (sinks/sftp/connections.ts) may lend it to the next one while it stays `reusable`.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -110,6 +111,10 @@ class Watchdog {
 
 export class SftpSession {
   private lost = false;
+  /** A watchdog timeout or a client error: whatever state the connection is in, it is not lent again. */
+  private broken = false;
+  /** Operations that succeeded since the last lend(): none means a failure happened on first use. */
+  private succeeded = 0;
   private readonly madeDirs = new Set<string>();
   private readonly watchdog: Watchdog;
 
@@ -117,15 +122,55 @@ export class SftpSession {
     private readonly client: SftpClient,
     private readonly sftp: SFTPWrapper,
     private readonly config: SftpSinkConfig,
-    private readonly log: Logger,
+    private log: Logger,
   ) {
-    this.watchdog = new Watchdog(config.timeouts.idleMs, () => this.destroy());
+    this.watchdog = new Watchdog(config.timeouts.idleMs, () => {
+      this.broken = true;
+      this.destroy();
+    });
     const onLost = () => {
       this.lost = true;
       this.watchdog.abort();
     };
     client.on('close', onLost);
     client.on('end', onLost);
+    client.on('error', () => void (this.broken = true));
+    sftp.once('close', onLost); // the server may end the SFTP channel and keep the SSH connection
+  }
+
+  /**
+   * Prepares the session for another delivery: its logger, and no cached directories (someone may have
+   * removed one since the last delivery).
+   */
+  lend(log: Logger): void {
+    this.log = log;
+    this.madeDirs.clear();
+    this.succeeded = 0;
+  }
+
+  /** Still connected and never failed: may serve another delivery. */
+  get reusable(): boolean {
+    if (this.lost || this.broken) return false;
+    const sock = (this.client as unknown as { client: { _sock?: { writable?: boolean; destroyed?: boolean } } }).client._sock;
+    return sock?.writable === true && !sock.destroyed;
+  }
+
+  /** True once an operation succeeded since the last lend(). */
+  get used(): boolean {
+    return this.succeeded > 0;
+  }
+
+  /** Calls `listener` once when the connection ends (whoever ended it). */
+  onGone(listener: () => void): void {
+    let called = false;
+    const once = () => {
+      if (called) return;
+      called = true;
+      listener();
+    };
+    this.client.on('close', once);
+    this.client.on('end', once);
+    this.sftp.once('close', once);
   }
 
   /** Connects with retries and back-off; authentication and host-key refusals are not retried. */
@@ -178,9 +223,15 @@ export class SftpSession {
         reject(error as Error);
       }
     });
-    return this.watchdog.guard(action, remotePath, work).catch((error: unknown) => {
-      throw classifySftpError(error, action, remotePath, this.lost);
-    });
+    return this.watchdog.guard(action, remotePath, work).then(
+      (value) => {
+        this.succeeded++;
+        return value;
+      },
+      (error: unknown) => {
+        throw classifySftpError(error, action, remotePath, this.lost);
+      },
+    );
   }
 
   /** Size of a remote file, or null when nothing exists there. */

@@ -7,7 +7,9 @@ import { planDelivery, suffixedPath, temporaryPath, type DeliveryPlan } from './
 import { renderFormat } from '../journal/render.js';
 import { buildManifest, sha256Hex, type ManifestFile } from './manifest.js';
 import type { SftpSinkConfig } from './config.js';
-import { type SessionDeps, SftpSession } from './session.js';
+import type { SessionDeps, SftpSession } from './session.js';
+import { createSftpPool, type SftpPool } from './connections.js';
+import type { Lease } from './pool.js';
 import { type BatchToDeliver, type DeliveredOutcome, type DeliveryReport, type FileKind, type FileResult, type Sink, SinkError } from '../sink.js';
 
 /** How many suffixed names (-1 … -N) the `suffix` policy tries before giving up. */
@@ -28,10 +30,19 @@ interface Item {
 
 type Logger = SessionDeps['log'];
 
-export function createSftpSink(config: SftpSinkConfig, deps: Partial<SessionDeps> = {}): Sink {
+export interface SftpSinkDeps extends SessionDeps {
+  /** Connections shared across deliveries (the app's); without one, every delivery opens and ends its own. */
+  pool?: SftpPool;
+}
+
+export function createSftpSink(config: SftpSinkConfig, deps: Partial<SftpSinkDeps> = {}): Sink {
+  // Without a shared pool: a private one that keeps nothing idle, so there is nothing to close.
+  const pool = deps.pool ?? createSftpPool({ maxConnections: Number.MAX_SAFE_INTEGER });
+  const connections = deps.pool ? config : { ...config, pool: { ...config.pool, idleMs: 0 } };
   return {
     name: 'sftp',
-    deliver: (batch) => deliverBatch(config, { ...deps, log: (deps.log ?? rootLog).child({ sink: 'sftp', company: batch.company, batchId: batch.concurBatchId }) }, batch),
+    deliver: (batch) =>
+      deliverBatch(connections, pool, { ...deps, log: (deps.log ?? rootLog).child({ sink: 'sftp', company: batch.company, batchId: batch.concurBatchId }) }, batch),
   };
 }
 
@@ -44,7 +55,28 @@ function resultOf(item: Item, extra: { outcome: DeliveredOutcome; remotePath: st
   return { kind, name, remotePath, sha256, size, ...extra } as FileResult;
 }
 
-async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: BatchToDeliver): Promise<DeliveryReport> {
+/** What one delivery sends, known before connecting. */
+interface Work {
+  batch: BatchToDeliver;
+  plan: DeliveryPlan;
+  data: Item[];
+  /** The manifest and trigger file, not yet built: listed without hash and size when an earlier file fails. */
+  unbuiltTail: Item[];
+}
+
+function failed(error: SinkError, files: FileResult[], failedItem: Item | undefined, rest: Item[]): DeliveryReport {
+  if (failedItem) files.push(resultOf(failedItem, { outcome: 'failed', error }));
+  for (const item of rest) files.push(resultOf(item, { outcome: 'not-attempted' }));
+  return { sink: 'sftp', ok: false, files, error };
+}
+
+async function deliverBatch(config: SftpSinkConfig, pool: SftpPool, deps: SessionDeps, batch: BatchToDeliver): Promise<DeliveryReport> {
+  const report = await deliverWithPool(config, pool, deps, batch);
+  if (report.error) deps.log.error('SFTP delivery failed', { code: report.error.code, retryable: report.error.retryable, error: report.error.message });
+  return report;
+}
+
+async function deliverWithPool(config: SftpSinkConfig, pool: SftpPool, deps: SessionDeps, batch: BatchToDeliver): Promise<DeliveryReport> {
   let plan;
   try {
     plan = planDelivery(batch, config);
@@ -52,67 +84,83 @@ async function deliverBatch(config: SftpSinkConfig, deps: SessionDeps, batch: Ba
     const typed = error instanceof SinkError ? error : new SinkError('config', String(error));
     return { sink: 'sftp', ok: false, files: [], error: typed };
   }
-  const files: FileResult[] = [];
   let journal: Item[];
   try {
     journal = await journalItems(batch, config, plan);
   } catch (error) {
     // A database failure is thrown on (the step is retried); a journal that cannot be built is reported.
     if (!(error instanceof SinkError)) throw error;
-    deps.log.error('SFTP delivery failed', { code: error.code, retryable: error.retryable, error: error.message });
     return { sink: 'sftp', ok: false, files: [], error };
   }
   const local: Item[] = plan.data.map((f) => ({ kind: f.kind, name: f.local.name, remotePath: f.remotePath, sha256: f.local.sha256, size: f.local.size, source: f.local.path }));
   const data = [...local, ...journal];
-  // Not yet built when an earlier file fails: listed without hash and size.
   const unbuiltTail: Item[] = [];
   if (plan.manifestPath) unbuiltTail.push({ kind: 'manifest', name: config.manifestFile, remotePath: plan.manifestPath, sha256: '', size: 0, source: Buffer.alloc(0) });
   if (plan.triggerPath && config.triggerFile) unbuiltTail.push(bufferItem('trigger', config.triggerFile, plan.triggerPath, Buffer.alloc(0)));
-  const fail = (error: SinkError, failed: Item | undefined, rest: Item[]): DeliveryReport => {
-    if (failed) files.push(resultOf(failed, { outcome: 'failed', error }));
-    for (const item of rest) files.push(resultOf(item, { outcome: 'not-attempted' }));
-    deps.log.error('SFTP delivery failed', { code: error.code, retryable: error.retryable, error: error.message });
-    return { sink: 'sftp', ok: false, files, error };
-  };
 
   const missing = await firstLocalProblem(local);
-  if (missing) return fail(missing.error, missing.item, [...data.filter((d) => d !== missing.item), ...unbuiltTail]);
+  if (missing) return failed(missing.error, [], missing.item, [...data.filter((d) => d !== missing.item), ...unbuiltTail]);
 
-  let session: SftpSession;
-  try {
-    session = await SftpSession.open(config, deps);
-  } catch (error) {
-    return fail(asSinkError(error), undefined, [...data, ...unbuiltTail]);
-  }
-  try {
-    const delivered: ManifestFile[] = [];
-    for (const [i, item] of data.entries()) {
-      try {
-        const result = await deliverFile(session, config, deps.log, item);
-        files.push(result);
-        delivered.push({ kind: item.kind as ManifestFile['kind'], ...(item.format ? { format: item.format } : {}), remotePath: result.remotePath, sha256: item.sha256, size: item.size });
-      } catch (error) {
-        return fail(asSinkError(error), item, [...data.slice(i + 1), ...unbuiltTail]);
-      }
+  const work: Work = { batch, plan, data, unbuiltTail };
+  const attempt = async (fresh: boolean) => {
+    let lease: Lease<SftpSession>;
+    try {
+      lease = await pool.lease(config, deps, { fresh });
+    } catch (error) {
+      return { lease: undefined, report: failed(asSinkError(error), [], undefined, [...data, ...unbuiltTail]) };
     }
-    // The manifest describes what is on the server: checked there, not taken from what we sent.
-    const gone = await firstNotOnServer(session, config, delivered);
-    if (gone) return fail(gone, undefined, unbuiltTail);
-    // The trigger file comes last, once everything is there.
-    const tail: Item[] = [];
-    if (plan.manifestPath) tail.push(bufferItem('manifest', config.manifestFile, plan.manifestPath, buildManifest(batch, plan.manifestPath, delivered)));
-    if (plan.triggerPath && config.triggerFile) tail.push(bufferItem('trigger', config.triggerFile, plan.triggerPath, Buffer.alloc(0)));
-    for (const [i, item] of tail.entries()) {
-      try {
-        files.push(await deliverFile(session, config, deps.log, item));
-      } catch (error) {
-        return fail(asSinkError(error), item, tail.slice(i + 1));
-      }
+    let report: DeliveryReport | undefined;
+    try {
+      report = await deliverOver(lease.connection, config, deps.log, work);
+      return { lease, report };
+    } finally {
+      // Only a connection that served a whole delivery without a fault is kept; a thrown error ends it too.
+      await pool.release(lease, report?.ok === true);
     }
-    return { sink: 'sftp', ok: true, files };
-  } finally {
-    await session.end();
+  };
+  const first = await attempt(false);
+  // A pooled connection can die while idle (the server's own idle limit) just before we use it: nothing was done
+  // on it, so the delivery is tried once more on a new connection instead of waiting for the pipeline's back-off.
+  if (first.lease?.reused && !first.report.ok && !first.lease.connection.used && isConnectionFault(first.report.error, first.lease.connection)) {
+    deps.log.info('SFTP reused connection failed on first use; retrying on a new connection', { code: first.report.error?.code, error: first.report.error?.message });
+    return (await attempt(true)).report;
   }
+  return first.report;
+}
+
+function isConnectionFault(error: SinkError | undefined, session: SftpSession): boolean {
+  return session.connectionLost || error?.code === 'connection-lost' || error?.code === 'timeout';
+}
+
+/** The delivery proper, over one connection: data files, the server-side check, the manifest, the trigger file. */
+async function deliverOver(session: SftpSession, config: SftpSinkConfig, log: Logger, work: Work): Promise<DeliveryReport> {
+  const { batch, plan, data, unbuiltTail } = work;
+  const files: FileResult[] = [];
+  const delivered: ManifestFile[] = [];
+  for (const [i, item] of data.entries()) {
+    try {
+      const result = await deliverFile(session, config, log, item);
+      files.push(result);
+      delivered.push({ kind: item.kind as ManifestFile['kind'], ...(item.format ? { format: item.format } : {}), remotePath: result.remotePath, sha256: item.sha256, size: item.size });
+    } catch (error) {
+      return failed(asSinkError(error), files, item, [...data.slice(i + 1), ...unbuiltTail]);
+    }
+  }
+  // The manifest describes what is on the server: checked there, not taken from what we sent.
+  const gone = await firstNotOnServer(session, config, delivered);
+  if (gone) return failed(gone, files, undefined, unbuiltTail);
+  // The trigger file comes last, once everything is there.
+  const tail: Item[] = [];
+  if (plan.manifestPath) tail.push(bufferItem('manifest', config.manifestFile, plan.manifestPath, buildManifest(batch, plan.manifestPath, delivered)));
+  if (plan.triggerPath && config.triggerFile) tail.push(bufferItem('trigger', config.triggerFile, plan.triggerPath, Buffer.alloc(0)));
+  for (const [i, item] of tail.entries()) {
+    try {
+      files.push(await deliverFile(session, config, log, item));
+    } catch (error) {
+      return failed(asSinkError(error), files, item, tail.slice(i + 1));
+    }
+  }
+  return { sink: 'sftp', ok: true, files };
 }
 
 /** The normalized journal files, built from the stored transactions and checked against the stored totals. */

@@ -143,6 +143,8 @@ export const ConfigSchema = z.strictObject({
       /** Batches worked on at once by this daemon, and per company. */
       concurrency: z.number().int().min(1).max(1000).default(8),
       perCompanyConcurrency: z.number().int().min(1).max(100).default(2),
+      /** SSH connections to SFTP sinks this daemon holds at most, busy and idle, across all targets. */
+      sftpConnections: z.number().int().min(1).max(1000).default(16),
       /**
        * A claim (batch step, discovery) is freed when its holder's database session ends (a dead process) or, for a
        * holder alive but cut off from the database, this long after it stopped renewing it.

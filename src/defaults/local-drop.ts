@@ -6,6 +6,7 @@ import { startSftpDrop, type SftpDrop } from '../../sandboxes/sftp-drop/server.j
 import { generateEd25519 } from '../../sandboxes/sftp-drop/keygen.js';
 import { createSftpSink } from '../../sinks/sftp/sink.js';
 import { SftpSinkConfigSchema } from '../../sinks/sftp/config.js';
+import type { SftpPool } from '../../sinks/sftp/connections.js';
 import type { Sink } from '../../sinks/sink.js';
 
 const USER = 'erp-sync';
@@ -13,7 +14,7 @@ const USER = 'erp-sync';
 export interface LocalDrop {
   root: string;
   drop: SftpDrop;
-  sinkFor(logger: Logger): Sink;
+  sinkFor(logger: Logger, pool?: SftpPool): Sink;
   close(): Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export async function startLocalDrop(dataDir: string, logger: Logger): Promise<L
   return {
     root,
     drop,
-    sinkFor: (log) => createSftpSink(config, { log }),
+    sinkFor: (log, pool) => createSftpSink(config, { log, pool }),
     close: () => drop.close(),
   };
 }

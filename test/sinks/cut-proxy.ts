@@ -6,12 +6,15 @@ export interface CutProxy {
   port: number;
   /** Drop every connection once it carried this many client bytes; undefined forwards everything. */
   cutAfterBytes: number | undefined;
+  /** The connections open now carry nothing more, either way, and stay open (a NAT that forgot them); new ones work. */
+  freeze(): void;
   close(): Promise<void>;
 }
 
 export async function startCutProxy(targetPort: number): Promise<CutProxy> {
   const sockets = new Set<Socket>();
-  const proxy: CutProxy = { port: 0, cutAfterBytes: undefined, close: async () => undefined };
+  const frozen = new WeakSet<Socket>();
+  const proxy: CutProxy = { port: 0, cutAfterBytes: undefined, freeze: () => sockets.forEach((s) => frozen.add(s)), close: async () => undefined };
   const server = createServer((client) => {
     const upstream = createConnection(targetPort, '127.0.0.1');
     let carried = 0;
@@ -27,9 +30,11 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
         upstream.destroy();
         return;
       }
-      upstream.write(chunk);
+      if (!frozen.has(client)) upstream.write(chunk);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!frozen.has(upstream)) client.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });

@@ -5,25 +5,30 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SftpSinkConfigSchema, type SftpSinkConfigInput } from '../../sinks/sftp/config.js';
 import { createSftpSink } from '../../sinks/sftp/sink.js';
+import { createSftpPool, type SftpPool } from '../../sinks/sftp/connections.js';
 import type { BatchToDeliver, FileResult } from '../../sinks/sink.js';
 import { localFile, makeBatch, memoryLogger, type ServerFixture, tempDir } from './fixtures.js';
 
 const noSleep = async () => undefined;
 
-export function sinkContract(start: () => Promise<ServerFixture>): void {
+/** `pooled`: every sink of the contract shares one connection pool, as the daemon's do. */
+export function sinkContract(start: () => Promise<ServerFixture>, opts: { pooled?: boolean } = {}): void {
   let server: ServerFixture;
   let dir: string;
+  let pool: SftpPool | undefined;
   beforeAll(async () => {
     server = await start();
     dir = tempDir('batches');
+    pool = opts.pooled ? createSftpPool() : undefined;
   });
   afterAll(async () => {
     server.proxy.cutAfterBytes = undefined;
+    await pool?.close();
     await server.close();
   });
 
   const sink = (overrides: Partial<SftpSinkConfigInput> = {}) =>
-    createSftpSink(SftpSinkConfigSchema.parse({ ...server.base, triggerFile: '.done', retries: { attempts: 1 }, ...overrides }), { log: memoryLogger().log, sleep: noSleep });
+    createSftpSink(SftpSinkConfigSchema.parse({ ...server.base, triggerFile: '.done', retries: { attempts: 1 }, ...overrides }), { log: memoryLogger().log, sleep: noSleep, pool });
   const remote = (r: FileResult) => readFileSync(server.local(r.remotePath));
   const leftovers = (r: FileResult) => readdirSync(dirname(server.local(r.remotePath))).filter((n) => n.endsWith('.erp-sync-part'));
   const entryPath = (batch: BatchToDeliver, i = 0) => `${server.base.remoteDir}/ACME_Corp/2024-05-03/Weekly_Expenses_${batch.concurBatchId}/${batch.entries[i]?.name}`;
