@@ -64,5 +64,5 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
     },
   },
-  { files: ['bin/*.js', '.ci/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly' } } },
+  { files: ['bin/*.js', '.ci/*.mjs', 'test/support/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly' } } },
 );
