@@ -5,14 +5,14 @@
 // through `unzip -p`), each of BENCH_LOAD_LINES lines (default 200,000); then an SAE of BENCH_LOAD_BIG_LINES lines
 // (default 1,000,000; 0 skips) for the peak RSS at size. Prints the ratios and peak RSS next to issue 18's goals.
 // Uses DATABASE_URL when set, else an embedded PostgreSQL in a temp dir. Generation and each load run in child
-// processes of their own, so the peak RSS reported is the load's alone.
+// processes of their own (this file compiled, run by plain node as production runs), so the peak RSS reported is
+// the load's alone.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { createLogger } from '../src/log.js';
@@ -21,6 +21,7 @@ import type { Transaction } from '../src/model/transaction.js';
 import { loadedParts, openBatchFile } from '../parsers/index.js';
 import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../sandboxes/files/index.js';
 import { BENCH_SPEC, generateBatchFile, psqlFloor } from './support/files.js';
+import { compiledEntry } from './support/compiled.js';
 import { goalLine } from './support/goal.js';
 import { createBenchDatabase, startPostgres } from './support/world.js';
 
@@ -85,7 +86,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
   const path = join(dir, `bench-${kind}-${lines}`);
   const tg = performance.now();
   const generated = JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--generate', kind, path, String(lines)], { encoding: 'utf8' }),
+    execFileSync(process.execPath, [await compiledEntry('bench/load.ts'), '--generate', kind, path, String(lines)], { encoding: 'utf8' }),
   ) as { bytes: number };
   const label = `${kind} ${lines / 1000}k`;
   console.log(`${label}: generated ${(generated.bytes / 1024 / 1024).toFixed(0)} MB in ${seconds(tg).toFixed(1)} s (child process)`);
@@ -106,7 +107,7 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
   ])) as [{ id: string }];
   // The pipeline hashes a file when it fetches it: the load starts from a known sha256.
   const result = JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', url, path, batchRowId, await sha256Of(path)], {
+    execFileSync(process.execPath, [await compiledEntry('bench/load.ts'), '--load', url, path, batchRowId, await sha256Of(path)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),

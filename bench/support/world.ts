@@ -2,6 +2,7 @@
 // database per run, the embedded SFTP drop, a config file pointing N companies at a sandbox, and the
 // daemon's resource use sampled from outside (peak RSS from /proc, connections from pg_stat_activity).
 import { spawn } from 'node:child_process';
+import { compiledEntry } from './compiled.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -162,12 +163,13 @@ function vmHwmKb(pid: number): number {
   }
 }
 
-/** `erp-sync run-once` as a child process (the real CLI through tsx); its peak RSS read from /proc while it runs. */
-export function runOnce(configPath: string): Promise<DaemonRun> {
+/** `erp-sync run-once` as a child process (the real CLI, compiled); its peak RSS read from /proc while it runs. */
+export async function runOnce(configPath: string): Promise<DaemonRun> {
+  const cli = await compiledEntry('src/cli.ts');
   const started = performance.now();
   // BENCH_DAEMON_NODE_ARGS: extra node flags for the daemons (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO, 'src', 'cli.ts'), '--config', configPath, 'run-once'], {
+  const child = spawn(process.execPath, [...nodeArgs, cli, '--config', configPath, 'run-once'], {
     cwd: REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
