@@ -3,8 +3,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 // Pure unit files: no database, child process, server, environment or mock, and the modules they import keep no
-// state a test changes (only caches and constants). They share worker processes and their imports
-// (isolate: false): each file no longer pays a worker's start and the project's module imports.
+// state a test changes (only caches and constants). Their own project, so that running one of them needs neither the
+// embedded PostgreSQL nor the compiled CLI (the other project's global setup).
 const UNIT = [
   'test/alerts/pure.test.ts',
   'test/concur/{selection,urls,xml}.test.ts',

@@ -117,6 +117,8 @@ export class SftpSession {
   private succeeded = 0;
   private readonly madeDirs = new Set<string>();
   private readonly watchdog: Watchdog;
+  /** Told once when the connection ends (onGone). */
+  private readonly goneListeners: Array<() => void> = [];
 
   private constructor(
     private readonly client: SftpClient,
@@ -131,6 +133,7 @@ export class SftpSession {
     const onLost = () => {
       this.lost = true;
       this.watchdog.abort();
+      for (const listener of this.goneListeners.splice(0)) listener();
     };
     client.on('close', onLost);
     client.on('end', onLost);
@@ -162,15 +165,7 @@ export class SftpSession {
 
   /** Calls `listener` once when the connection ends (whoever ended it). */
   onGone(listener: () => void): void {
-    let called = false;
-    const once = () => {
-      if (called) return;
-      called = true;
-      listener();
-    };
-    this.client.on('close', once);
-    this.client.on('end', once);
-    this.sftp.once('close', once);
+    this.goneListeners.push(listener);
   }
 
   /** Connects with retries and back-off; authentication and host-key refusals are not retried. */
