@@ -13,6 +13,7 @@ const UNIT = [
   'test/pipeline/{limit,machine,reconcile,waiting}.test.ts',
   'test/{qitech,saferpay,sinks,xero}/pure.test.ts',
   'test/security/delivery-names.test.ts',
+  'test/sinks/chunks.test.ts',
 ];
 
 // The files that run child processes (the CLI, tsc, a browser) take longest: started first, so the run does not end

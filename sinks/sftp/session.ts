@@ -15,6 +15,7 @@ import { classifyConnectError, classifySftpError } from './errors.js';
 import { SinkError } from '../sink.js';
 import { faultPoint } from '../../src/faults.js';
 import { progressReporter } from '../../src/progress.js';
+import { bufferChunks, fileChunks, type Chunks } from './chunks.js';
 
 export interface SessionDeps {
   log: Logger;
@@ -23,8 +24,9 @@ export interface SessionDeps {
 }
 
 /**
- * Upload tuning (measured in bench/sftp.ts): one WRITE per chunk, many in flight. The chunk fits OpenSSH's
- * 256 KiB packets; ssh2 splits it for servers with smaller limits.
+ * Upload tuning (measured in bench/sftp.ts): one WRITE per chunk, many in flight (at most 64 × 254 KiB = 16 MB of
+ * buffers an upload; 16 or 128 in flight were no faster). The chunk fits OpenSSH's 256 KiB packets; ssh2 splits it
+ * for servers with smaller limits.
  */
 const UPLOAD_CHUNK = 256 * 1024 - 2048;
 const UPLOAD_IN_FLIGHT = 64;
@@ -268,30 +270,31 @@ export class SftpSession {
   async upload(source: string | Buffer, remotePath: string): Promise<{ sha256: string; size: number }> {
     const handle = await this.run<Buffer>('open', remotePath, (done) => this.sftp.open(remotePath, 'w', { mode: 0o644 }, done));
     const local = typeof source === 'string' ? await openLocal(source, remotePath) : undefined;
-    const next = local ? (at: number) => local.read(at) : async (at: number) => (source as Buffer).subarray(at, at + UPLOAD_CHUNK);
+    // A chunk's buffer is read into again only once its WRITE is acknowledged: ssh2 keeps reading from it for a
+    // server whose limit splits the chunk.
+    const chunks = local ? local.chunks : bufferChunks(source as Buffer, UPLOAD_CHUNK, UPLOAD_IN_FLIGHT);
     const hash = createHash('sha256');
     let position = 0;
     const progress = progressReporter(this.log.child({ remotePath }), 'uploading', 'bytes');
     const work = async () => {
-      const inFlight = new Set<Promise<void>>();
       let failure: unknown;
       for (;;) {
-        const chunk = await next(position);
-        if (chunk.length === 0) break;
-        hash.update(chunk);
+        const chunk = await chunks.next();
+        if (failure || chunk.bytes.length === 0) {
+          chunk.release();
+          break;
+        }
+        hash.update(chunk.bytes);
         const at = position;
-        position += chunk.length;
+        position += chunk.bytes.length;
         progress(position);
-        const write = new Promise<void>((resolve, reject) => this.sftp.write(handle, chunk, 0, chunk.length, at, (err) => (err ? reject(err) : resolve())));
-        const tracked: Promise<void> = write.then(
-          () => this.watchdog.kick(),
-          (error: unknown) => void (failure ??= error),
-        ).finally(() => inFlight.delete(tracked));
-        inFlight.add(tracked);
-        if (inFlight.size >= UPLOAD_IN_FLIGHT) await Promise.race(inFlight);
-        if (failure) break;
+        this.sftp.write(handle, chunk.bytes, 0, chunk.bytes.length, at, (err) => {
+          chunk.release();
+          if (err) failure ??= err;
+          else this.watchdog.kick();
+        });
       }
-      await Promise.all(inFlight);
+      await chunks.settled();
       // Crash-suite fault point: the bytes are on the server under the temporary name, not yet renamed.
       faultPoint('sftp:mid-upload');
       if (failure) throw failure;
@@ -367,22 +370,13 @@ export class SftpSession {
   }
 }
 
-/** A local file read chunk by chunk; a read failure is the local file's fault, never retryable. */
-async function openLocal(path: string, remotePath: string): Promise<{ read(position: number): Promise<Buffer>; close(): Promise<void> }> {
+/** A local file read chunk by chunk into reused buffers; a read failure is the local file's fault, never retryable. */
+async function openLocal(path: string, remotePath: string): Promise<{ chunks: Chunks; close(): Promise<void> }> {
   const localError = (error: unknown) => new SinkError('local-file', `read ${path}: ${(error as Error).message}`, remotePath, { cause: error });
   const fh = await open(path, 'r').catch((error: unknown) => {
     throw localError(error);
   });
-  return {
-    read: async (position) => {
-      const buf = Buffer.allocUnsafe(UPLOAD_CHUNK); // fresh each time: it stays referenced until its WRITE is acknowledged
-      const { bytesRead } = await fh.read(buf, 0, UPLOAD_CHUNK, position).catch((error: unknown) => {
-        throw localError(error);
-      });
-      return buf.subarray(0, bytesRead);
-    },
-    close: () => fh.close(),
-  };
+  return { chunks: fileChunks(fh, UPLOAD_CHUNK, UPLOAD_IN_FLIGHT, localError), close: () => fh.close() };
 }
 
 function isNoSuchFile(error: unknown): boolean {
