@@ -1,5 +1,4 @@
 // Customer-defined CSV (Concur Standard Edition, and the GL CSV of the QuickBooks bundle), driven by a profile.
-import { Readable } from 'node:stream';
 import { parse, CsvError, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { Money, ZERO, moneyText } from '../src/money.js';
@@ -114,10 +113,28 @@ function csvFailure(err: CsvError, starts: RecordStarts, header: string[] | null
 interface RowContext {
   profile: CsvProfile;
   cols: Resolved;
-  header: string[] | null;
+  /** The header's names, trimmed (shared by every row of the file); null without a header row. */
+  names: readonly string[] | null;
   ctx: ParseContext;
   line: number;
 }
+
+/** The raw record: every field by its header name, or its 1-based position where the header names none. */
+function rawOf(values: readonly string[], names: readonly string[] | null): Record<string, string> {
+  const raw: Record<string, string> = {};
+  values.forEach((v, i) => {
+    raw[names?.[i] || String(i + 1)] = v;
+  });
+  return raw;
+}
+
+/** What CSV rows share: `raw` is made only when read, since the load stores the fields and the header apart. */
+const CSV_ROW = {
+  get raw(): Record<string, string> {
+    const t = this as unknown as Transaction;
+    return rawOf(t.rawFields!, t.rawNames!);
+  },
+};
 
 function toTransaction(values: string[], rc: RowContext): { t: Transaction; amount: Money } {
   const { profile, cols, ctx, line } = rc;
@@ -167,13 +184,7 @@ function toTransaction(values: string[], rc: RowContext): { t: Transaction; amou
   const currency = get('currency')?.toUpperCase() ?? profile.defaultCurrency ?? ctx.defaultCurrency ?? null;
   if (currency !== null && !/^[A-Z]{3}$/.test(currency)) throw new ParseError('value', `not an ISO 4217 currency code: ${JSON.stringify(currency)}`, at('currency'));
 
-  const raw: Record<string, string> = {};
-  values.forEach((v, i) => {
-    const name = rc.header?.[i]?.trim();
-    raw[name ? name : String(i + 1)] = v;
-  });
-
-  const t: Transaction = {
+  const t: Transaction = Object.assign(Object.create(CSV_ROW) as typeof CSV_ROW, {
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: line,
@@ -194,14 +205,25 @@ function toTransaction(values: string[], rc: RowContext): { t: Transaction; amou
     amount: moneyText(amount),
     currency,
     paymentType: get('paymentType'),
-    raw,
+    rawFields: values,
+    rawNames: rc.names,
     // A customer CSV's journal key column is data: its lines are identified by their place in the file.
     rowKey: rowKeyOf(null, line),
-  };
+  });
   return { t, amount };
 }
 
-/** CSV bytes as normalized transactions, streaming through csv-parse. Every row counts toward the totals. */
+/** A record as the parser completed it, with the line it starts on. */
+interface LineRecord {
+  record: string[];
+  line: number;
+}
+
+/**
+ * CSV bytes as normalized transactions, through csv-parse. Every row counts toward the totals. The parser is fed
+ * one decoded chunk at a time and hands its records over in a batch per chunk (on_record), rather than through its
+ * readable side one async step a record: that step cost more than the parsing (BENCHMARKS.md).
+ */
 export async function* parseCsv(
   bytes: AsyncIterable<Buffer>,
   profile: CsvProfile,
@@ -209,9 +231,9 @@ export async function* parseCsv(
   tally: FileTally,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): AsyncGenerator<Transaction> {
-  const source = Readable.from(normalizeBreaks(decodeLines(bytes, { encoding: profile.encoding, file: ctx.file, maxLineBytes: limits.maxLineBytes })));
   const starts = new RecordStarts();
   let first: string[] | null = null; // the header row as the parser saw it: errors name its columns
+  let batch: LineRecord[] = [];
   const parser = parse({
     delimiter: profile.delimiter,
     quote: profile.quote === '' ? false : profile.quote,
@@ -219,36 +241,52 @@ export async function* parseCsv(
     relax_column_count: true,
     skip_empty_lines: true,
     max_record_size: limits.maxLineBytes,
-    // The typings let on_record change the record's type only together with `columns`.
+    // Taken here, not pushed on to the parser's readable side (null: nothing to push).
     on_record: ((record: string[], at: ParserPosition) => {
       first ??= record;
-      return { record, line: starts.complete(at) };
+      batch.push({ record, line: starts.complete(at) });
+      return null;
     }) as unknown as Options['on_record'],
   });
-  source.on('error', (err) => parser.destroy(err));
-  source.pipe(parser);
+  // Its errors are read from `errored` after each write, and thrown from here.
+  parser.on('error', () => undefined);
+  /** The records of the chunk just written; a parse error instead, as before, drops them (reported where it arose). */
+  const taken = (): LineRecord[] => {
+    if (parser.errored) throw parser.errored;
+    const records = batch;
+    batch = [];
+    return records;
+  };
 
-  let header: string[] | null = null;
+  let names: readonly string[] | null = null;
   let cols: Resolved | null = profile.header ? null : resolveColumns(profile.columns, null, ctx.file);
-  try {
-    for await (const { record, line } of parser as AsyncIterable<{ record: string[]; line: number }>) {
+  function* rowsOf(records: LineRecord[]): Generator<Transaction> {
+    for (const { record, line } of records) {
       if (record.length > limits.maxFieldsPerLine) throw beyondLimit(limits, 'maxFieldsPerLine', 'record has more fields', { file: ctx.file, line });
       if (!cols) {
-        header = record;
-        cols = resolveColumns(profile.columns, header, ctx.file);
+        names = record.map((name) => name.trim());
+        cols = resolveColumns(profile.columns, record, ctx.file);
         continue;
       }
       if (record.every((v) => v.trim() === '')) continue;
-      const { t, amount } = toTransaction(record, { profile, cols, header, ctx, line });
+      const { t, amount } = toTransaction(record, { profile, cols, names, ctx, line });
       tally.rows++;
       addTotal(tally, t.currency, amount);
       yield t;
     }
+  }
+  try {
+    for await (const chunk of normalizeBreaks(decodeLines(bytes, { encoding: profile.encoding, file: ctx.file, maxLineBytes: limits.maxLineBytes }))) {
+      parser.write(chunk);
+      yield* rowsOf(taken());
+    }
+    await new Promise((resolve) => parser.end(resolve));
+    yield* rowsOf(taken());
   } catch (err) {
     if (err instanceof CsvError) throw csvFailure(err, starts, profile.header ? first : null, ctx.file, limits);
     throw asParseError(err, 'syntax', { file: ctx.file });
   } finally {
-    source.destroy();
+    parser.destroy();
   }
   if (profile.header && !cols) throw new ParseError('syntax', 'empty file: no header row', { file: ctx.file, line: 1 });
 }
