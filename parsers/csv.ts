@@ -1,15 +1,15 @@
 // Customer-defined CSV (Concur Standard Edition, and the GL CSV of the QuickBooks bundle), driven by a profile.
 import { parse, CsvError, type Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { Money, ZERO, moneyText } from '../src/money.js';
+import { unitsText, type Units } from '../src/money.js';
 import { rowKeyOf, type Transaction } from '../src/model/transaction.js';
-import { parseLocaleAmount } from './amount.js';
+import { parseLocaleUnits } from './amount.js';
 import type { ColumnRef, CsvColumns, CsvProfile } from './csv-profile.js';
 import { parseDateWithFormat } from './date.js';
 import { decodeLines } from './decode.js';
 import { ParseError, asParseError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, beyondLimit, type ParseLimits } from './limits.js';
-import { addTotal, type FileTally } from './tally.js';
+import { addUnitTotals, type FileTally } from './tally.js';
 import type { ParseContext } from './types.js';
 
 type Field = keyof CsvColumns;
@@ -110,13 +110,32 @@ function csvFailure(err: CsvError, starts: RecordStarts, header: string[] | null
   return new ParseError('syntax', err.message.replace(/ at line \d+/, ''), { file, line: at.lines });
 }
 
-interface RowContext {
+/** What every row of a file is read with. */
+interface FileContext {
   profile: CsvProfile;
   cols: Resolved;
   /** The header's names, trimmed (shared by every row of the file); null without a header row. */
   names: readonly string[] | null;
   ctx: ParseContext;
-  line: number;
+}
+
+// Module functions rather than closures made for each row: the row loop is the parser's hot path.
+function fieldOf(values: readonly string[], cols: Resolved, field: Field): string | null {
+  const c = cols[field];
+  const v = c ? values[c.index]?.trim() : undefined;
+  return v ? v : null;
+}
+
+function where(fc: FileContext, line: number, field: Field) {
+  return { file: fc.ctx.file, line, field: fc.cols[field]?.name ?? field };
+}
+
+function unitsIn(values: readonly string[], fc: FileContext, line: number, field: Field): Units | null {
+  try {
+    return parseLocaleUnits(fieldOf(values, fc.cols, field) ?? '', fc.profile.decimalSeparator, fc.profile.thousandsSeparator);
+  } catch (err) {
+    throw (err as ParseError).at(where(fc, line, field));
+  }
 }
 
 /** The raw record: every field by its header name, or its 1-based position where the header names none. */
@@ -136,81 +155,70 @@ const CSV_ROW = {
   },
 };
 
-function toTransaction(values: string[], rc: RowContext): { t: Transaction; amount: Money } {
-  const { profile, cols, ctx, line } = rc;
-  const get = (field: Field): string | null => {
-    const c = cols[field];
-    const v = c ? values[c.index]?.trim() : undefined;
-    return v ? v : null;
-  };
-  const at = (field: Field) => ({ file: ctx.file, line, field: cols[field]?.name ?? field });
-  const amountOf = (field: Field): Money | null => {
-    try {
-      return parseLocaleAmount(get(field) ?? '', profile.decimalSeparator, profile.thousandsSeparator);
-    } catch (err) {
-      throw (err as ParseError).at(at(field));
-    }
-  };
+function toTransaction(values: string[], fc: FileContext, line: number): { t: Transaction; amount: Units } {
+  const { profile, cols, ctx } = fc;
 
-  let amount: Money;
+  let amount: Units;
   if (cols.amount) {
-    const a = amountOf('amount');
-    if (a === null) throw new ParseError('amount', 'amount is blank', at('amount'));
+    const a = unitsIn(values, fc, line, 'amount');
+    if (a === null) throw new ParseError('amount', 'amount is blank', where(fc, line, 'amount'));
     amount = a;
   } else {
-    const debit = amountOf('debit');
-    const credit = amountOf('credit');
-    if (debit === null && credit === null) throw new ParseError('amount', 'debit and credit are both blank', at(cols.debit ? 'debit' : 'credit'));
-    amount = (debit ?? ZERO).minus(credit ?? ZERO);
+    const debit = unitsIn(values, fc, line, 'debit');
+    const credit = unitsIn(values, fc, line, 'credit');
+    if (debit === null && credit === null) throw new ParseError('amount', 'debit and credit are both blank', where(fc, line, cols.debit ? 'debit' : 'credit'));
+    amount = (debit ?? 0n) - (credit ?? 0n);
   }
 
-  let debitCredit: 'DR' | 'CR' | null = amount.isZero() ? null : amount.isNegative() ? 'CR' : 'DR';
-  const dc = get('debitCredit');
+  let debitCredit: 'DR' | 'CR' | null = amount === 0n ? null : amount < 0n ? 'CR' : 'DR';
+  const dc = fieldOf(values, cols, 'debitCredit');
   if (dc !== null) {
     const norm = dc.toUpperCase();
     if (profile.debitValues.some((v) => v.toUpperCase() === norm)) debitCredit = 'DR';
     else if (profile.creditValues.some((v) => v.toUpperCase() === norm)) debitCredit = 'CR';
-    else throw new ParseError('value', `expected one of ${[...profile.debitValues, ...profile.creditValues].join(', ')}, got ${JSON.stringify(dc)}`, at('debitCredit'));
-    if (profile.negateCredits && debitCredit === 'CR' && amount.isPositive()) amount = amount.negated();
+    else throw new ParseError('value', `expected one of ${[...profile.debitValues, ...profile.creditValues].join(', ')}, got ${JSON.stringify(dc)}`, where(fc, line, 'debitCredit'));
+    if (profile.negateCredits && debitCredit === 'CR' && amount > 0n) amount = -amount;
   }
 
   let transactionDate: string | null;
   try {
-    transactionDate = parseDateWithFormat(get('transactionDate') ?? '', profile.dateFormat);
+    transactionDate = parseDateWithFormat(fieldOf(values, cols, 'transactionDate') ?? '', profile.dateFormat);
   } catch (err) {
-    throw (err as ParseError).at(at('transactionDate'));
+    throw (err as ParseError).at(where(fc, line, 'transactionDate'));
   }
 
-  const currency = get('currency')?.toUpperCase() ?? profile.defaultCurrency ?? ctx.defaultCurrency ?? null;
-  if (currency !== null && !/^[A-Z]{3}$/.test(currency)) throw new ParseError('value', `not an ISO 4217 currency code: ${JSON.stringify(currency)}`, at('currency'));
+  const currency = fieldOf(values, cols, 'currency')?.toUpperCase() ?? profile.defaultCurrency ?? ctx.defaultCurrency ?? null;
+  if (currency !== null && !/^[A-Z]{3}$/.test(currency)) throw new ParseError('value', `not an ISO 4217 currency code: ${JSON.stringify(currency)}`, where(fc, line, 'currency'));
 
-  const t: Transaction = Object.assign(Object.create(CSV_ROW) as typeof CSV_ROW, {
+  // A literal with CSV_ROW as its prototype: Object.assign onto Object.create(CSV_ROW) took ~2.5 µs a row, this ~0.3 µs.
+  const row: Omit<Transaction, 'raw'> & { __proto__: typeof CSV_ROW } = {
+    __proto__: CSV_ROW,
     file: ctx.file,
     fileSha256: ctx.fileSha256,
     lineNumber: line,
-    sourceBatchId: get('sourceBatchId'),
-    employeeId: get('employeeId'),
-    employeeName: get('employeeName'),
-    reportId: get('reportId'),
-    reportKey: get('reportKey'),
-    reportName: get('reportName'),
-    entryId: get('entryId'),
-    journalKey: get('journalKey'),
+    sourceBatchId: fieldOf(values, cols, 'sourceBatchId'),
+    employeeId: fieldOf(values, cols, 'employeeId'),
+    employeeName: fieldOf(values, cols, 'employeeName'),
+    reportId: fieldOf(values, cols, 'reportId'),
+    reportKey: fieldOf(values, cols, 'reportKey'),
+    reportName: fieldOf(values, cols, 'reportName'),
+    entryId: fieldOf(values, cols, 'entryId'),
+    journalKey: fieldOf(values, cols, 'journalKey'),
     transactionDate,
-    expenseType: get('expenseType'),
-    description: get('description'),
-    vendor: get('vendor'),
-    accountCode: get('accountCode'),
+    expenseType: fieldOf(values, cols, 'expenseType'),
+    description: fieldOf(values, cols, 'description'),
+    vendor: fieldOf(values, cols, 'vendor'),
+    accountCode: fieldOf(values, cols, 'accountCode'),
     debitCredit,
-    amount: moneyText(amount),
+    amount: unitsText(amount),
     currency,
-    paymentType: get('paymentType'),
+    paymentType: fieldOf(values, cols, 'paymentType'),
     rawFields: values,
-    rawNames: rc.names,
+    rawNames: fc.names,
     // A customer CSV's journal key column is data: its lines are identified by their place in the file.
     rowKey: rowKeyOf(null, line),
-  });
-  return { t, amount };
+  };
+  return { t: row as Omit<Transaction, 'raw'> as Transaction, amount };
 }
 
 /** A record as the parser completed it, with the line it starts on. */
@@ -258,20 +266,28 @@ export async function* parseCsv(
     return records;
   };
 
-  let names: readonly string[] | null = null;
-  let cols: Resolved | null = profile.header ? null : resolveColumns(profile.columns, null, ctx.file);
+  let file: FileContext | null = profile.header ? null : { profile, cols: resolveColumns(profile.columns, null, ctx.file), names: null, ctx };
+  // Summed here in units and added to the tally once per chunk: a Decimal sum a row cost more than the row's parsing.
+  const totals = new Map<string, Units>();
   function* rowsOf(records: LineRecord[]): Generator<Transaction> {
+    try {
+      yield* rowsWithin(records);
+    } finally {
+      addUnitTotals(tally, totals);
+    }
+  }
+  function* rowsWithin(records: LineRecord[]): Generator<Transaction> {
     for (const { record, line } of records) {
       if (record.length > limits.maxFieldsPerLine) throw beyondLimit(limits, 'maxFieldsPerLine', 'record has more fields', { file: ctx.file, line });
-      if (!cols) {
-        names = record.map((name) => name.trim());
-        cols = resolveColumns(profile.columns, record, ctx.file);
+      if (!file) {
+        file = { profile, cols: resolveColumns(profile.columns, record, ctx.file), names: record.map((name) => name.trim()), ctx };
         continue;
       }
       if (record.every((v) => v.trim() === '')) continue;
-      const { t, amount } = toTransaction(record, { profile, cols, names, ctx, line });
+      const { t, amount } = toTransaction(record, file, line);
       tally.rows++;
-      addTotal(tally, t.currency, amount);
+      const key = t.currency ?? '';
+      totals.set(key, (totals.get(key) ?? 0n) + amount);
       yield t;
     }
   }
@@ -288,5 +304,5 @@ export async function* parseCsv(
   } finally {
     parser.destroy();
   }
-  if (profile.header && !cols) throw new ParseError('syntax', 'empty file: no header row', { file: ctx.file, line: 1 });
+  if (!file) throw new ParseError('syntax', 'empty file: no header row', { file: ctx.file, line: 1 });
 }
