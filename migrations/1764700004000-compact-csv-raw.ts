@@ -11,20 +11,33 @@ export class CompactCsvRaw1764700004000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE transactions ADD COLUMN source_fields text;
-      -- A CSV file's header row as its rows' raw names (trimmed); a file read without one has no row here.
+      -- A CSV file's header row as its rows' raw keys: each name trimmed, a blank one as its 1-based position. A file
+      -- read without a header row has no row here.
       CREATE TABLE csv_headers (
         batch_row_id bigint NOT NULL REFERENCES batches (id),
         source_file  text NOT NULL,
         names        text[] NOT NULL,
         PRIMARY KEY (batch_row_id, source_file)
       );
-      -- The raw fields by name, as stored before: each field under its header name, or its 1-based position when the
-      -- header has no (or a blank) name for it; a repeated name keeps its last field.
-      CREATE FUNCTION transaction_raw(t transactions) RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT CASE WHEN t.source_fields IS NULL THEN transaction_raw(t.raw, t.source_line) ELSE (
-          SELECT jsonb_object_agg(COALESCE(NULLIF(h.names[f.position], ''), f.position::text), f.value ORDER BY f.position)
-          FROM unnest(string_to_array(t.source_fields, E'\\x1f')) WITH ORDINALITY AS f(value, position)
-          LEFT JOIN csv_headers h ON h.batch_row_id = t.batch_row_id AND h.source_file = t.source_file) END
+      -- The raw fields by name, as stored before: each field under its header's key, or its 1-based position beyond
+      -- the header; a repeated name keeps its last field. PL/pgSQL with jsonb_object for a record as long as its header:
+      -- a SQL function aggregating every row's fields took ~4x as long as reading the jsonb did (BENCHMARKS.md).
+      CREATE FUNCTION transaction_raw(t transactions) RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+      DECLARE
+        names text[];
+        fields text[];
+      BEGIN
+        IF t.source_fields IS NULL THEN
+          RETURN transaction_raw(t.raw, t.source_line);
+        END IF;
+        SELECT h.names INTO names FROM csv_headers h WHERE h.batch_row_id = t.batch_row_id AND h.source_file = t.source_file;
+        fields := string_to_array(t.source_fields, E'\x1f');
+        IF cardinality(names) = cardinality(fields) THEN
+          RETURN jsonb_object(names, fields);
+        END IF;
+        RETURN (SELECT jsonb_object_agg(COALESCE(names[f.position], f.position::text), f.value ORDER BY f.position)
+                FROM unnest(fields) WITH ORDINALITY AS f(value, position));
+      END
       $$;
     `);
   }

@@ -114,7 +114,7 @@ function csvFailure(err: CsvError, starts: RecordStarts, header: string[] | null
 interface FileContext {
   profile: CsvProfile;
   cols: Resolved;
-  /** The header's names, trimmed (shared by every row of the file); null without a header row. */
+  /** The header's raw keys (shared by every row of the file); null without a header row. */
   names: readonly string[] | null;
   ctx: ParseContext;
 }
@@ -138,11 +138,11 @@ function unitsIn(values: readonly string[], fc: FileContext, line: number, field
   }
 }
 
-/** The raw record: every field by its header name, or its 1-based position where the header names none. */
+/** The raw record: every field under its header's key, or its 1-based position beyond the header. */
 function rawOf(values: readonly string[], names: readonly string[] | null): Record<string, string> {
   const raw: Record<string, string> = {};
   values.forEach((v, i) => {
-    raw[names?.[i] || String(i + 1)] = v;
+    raw[names?.[i] ?? String(i + 1)] = v;
   });
   return raw;
 }
@@ -280,7 +280,7 @@ export async function* parseCsv(
     for (const { record, line } of records) {
       if (record.length > limits.maxFieldsPerLine) throw beyondLimit(limits, 'maxFieldsPerLine', 'record has more fields', { file: ctx.file, line });
       if (!file) {
-        file = { profile, cols: resolveColumns(profile.columns, record, ctx.file), names: record.map((name) => name.trim()), ctx };
+        file = { profile, cols: resolveColumns(profile.columns, record, ctx.file), names: record.map((name, i) => name.trim() || String(i + 1)), ctx };
         continue;
       }
       if (record.every((v) => v.trim() === '')) continue;

@@ -43,7 +43,10 @@ export interface Transaction extends SourceRef {
    * positionally and the file's header once (`rawNames`), and names them when read.
    */
   rawFields?: readonly string[];
-  /** The header's names (trimmed) that `rawFields` go by, one array shared by the file's rows; null without a header row. */
+  /**
+   * The raw keys `rawFields` go by, from the header (each name trimmed, a blank one as its 1-based position; beyond
+   * the header a field goes by its position): one array shared by the file's rows; null without a header row.
+   */
   rawNames?: readonly string[] | null;
   /** The row's identity within its file (see rowKeyOf); `file` + `rowKey` is unique within a batch. */
   rowKey: string;

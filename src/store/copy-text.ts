@@ -104,11 +104,11 @@ function fieldsText(fields: readonly string[], t: Transaction): string | null {
   const joined = fields.join(FIELD_SEPARATOR);
   if (!NEEDS_ESCAPE.test(joined)) return joined;
   const nul = fields.findIndex((v) => v.includes('\0'));
-  if (nul !== -1) throw nulError(t, `raw.${t.rawNames?.[nul] || nul + 1}`);
+  if (nul !== -1) throw nulError(t, `raw.${t.rawNames?.[nul] ?? nul + 1}`);
   return joined.replace(ESCAPABLE, (c) => ESCAPES[c]!);
 }
 
-/** A CSV row's header names, for csv_headers (once per file); LoadError when one holds NUL. */
+/** A CSV row's header keys, for csv_headers (once per file); LoadError when one holds NUL. */
 export function headerNames(t: Transaction): readonly string[] | null {
   const nul = t.rawNames?.find((name) => name.includes('\0'));
   if (nul !== undefined) throw nulError(t, `raw.${nul}`);

@@ -36,7 +36,7 @@ describe('compact raw storage of CSV rows', () => {
     expect(stored[0]!.named).toEqual({ Amount: '12,50', Memo: 'first', '3': 'x', Note: 'back\\slash', '6': 'extra' });
     expect(stored.every((s) => s.raw !== null && Object.keys(s.raw as object).length === 0 && s.source_fields !== null)).toBe(true);
     const headers = (await ds.query(`SELECT source_file, names FROM csv_headers WHERE batch_row_id = $1`, [batchRowId])) as unknown[];
-    expect(headers).toEqual([{ source_file: 'gl.csv', names: ['Amount', 'Memo', '', 'Memo', 'Note'] }]);
+    expect(headers).toEqual([{ source_file: 'gl.csv', names: ['Amount', 'Memo', '3', 'Memo', 'Note'] }]);
   });
 
   it('keeps a record whose field holds the separator by name, and refuses NUL in a header name as in a field', async () => {
