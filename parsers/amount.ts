@@ -79,7 +79,7 @@ export function parseLocaleUnits(text: string, decimal: DecimalSeparator, thousa
   return unitsOf(negative, integer, places);
 }
 
-/** The same as a Money. */
+/** The same amount as a Money: the form the locale rules are tested in (test/parsers/amount-date.test.ts). */
 export function parseLocaleAmount(text: string, decimal: DecimalSeparator, thousands: ThousandsSeparator): Money | null {
   const units = parseLocaleUnits(text, decimal, thousands);
   return units === null ? null : moneyOfUnits(units);
