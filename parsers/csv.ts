@@ -58,10 +58,15 @@ export function missingColumns(profile: CsvProfile, header: readonly string[]): 
   return missing;
 }
 
-/** Line endings to LF, so csv-parse counts lines right (it miscounts CRLF after blank lines). */
-async function* normalizeBreaks(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+const CR = 0x0d;
+
+/** Line endings to LF, so csv-parse counts lines right (it miscounts CRLF after blank lines); UTF-8 bytes without a CR pass as they are. */
+async function* normalizeBreaks(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string | Buffer> {
   // decodeLines never ends a chunk inside a CRLF, except at the very end.
-  for await (const chunk of chunks) yield chunk.replace(/\r\n?/g, '\n');
+  for await (const chunk of chunks) {
+    if (typeof chunk !== 'string' && !chunk.includes(CR)) yield chunk;
+    else yield chunk.toString().replace(/\r\n?/g, '\n');
+  }
 }
 
 /** Where csv-parse stands: the line a record ends on and the empty lines skipped so far. */
@@ -292,7 +297,7 @@ export async function* parseCsv(
     }
   }
   try {
-    for await (const chunk of normalizeBreaks(decodeLines(bytes, { encoding: profile.encoding, file: ctx.file, maxLineBytes: limits.maxLineBytes }))) {
+    for await (const chunk of normalizeBreaks(decodeLines(bytes, { encoding: profile.encoding, file: ctx.file, maxLineBytes: limits.maxLineBytes, utf8Bytes: true }))) {
       parser.write(chunk);
       yield* rowsOf(taken());
     }
