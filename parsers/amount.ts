@@ -1,5 +1,5 @@
 // Amount text to exact decimals: the IIF conventions and the locale-driven CSV ones.
-import { Money, amountLimitProblem, parseMoney } from '../src/money.js';
+import { Money, amountLimitProblem, digitsLimitProblem, moneyOfUnits, unitsOf, type Units } from '../src/money.js';
 import { ParseError } from './errors.js';
 
 const GROUPED = /^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$/;
@@ -45,9 +45,10 @@ export type DecimalSeparator = '.' | ',';
 export type ThousandsSeparator = '' | ',' | '.' | ' ' | "'";
 
 const SPACES = /[ \u00a0\u202f]/g;
+const GROUP_SEPARATORS = { ',': /,/g, '.': /\./g, "'": /'/g, ' ': SPACES } as const;
 
-/** A locale-formatted amount (`1.234,56`, `-12.50`, `(3,00)`); blank is null. */
-export function parseLocaleAmount(text: string, decimal: DecimalSeparator, thousands: ThousandsSeparator): Money | null {
+/** A locale-formatted amount (`1.234,56`, `-12.50`, `(3,00)`) in exact units (src/money.ts), without a Decimal; blank is null. */
+export function parseLocaleUnits(text: string, decimal: DecimalSeparator, thousands: ThousandsSeparator): Units | null {
   let t = text.trim();
   if (t === '') return null;
   let negative = false;
@@ -65,15 +66,21 @@ export function parseLocaleAmount(text: string, decimal: DecimalSeparator, thous
   if (extra !== undefined) throw malformed(text);
   let digits = intPart;
   if (thousands !== '') {
-    const sep = thousands === ' ' ? SPACES : new RegExp(`\\${thousands}`, 'g');
-    const groups = intPart.split(sep);
+    const groups = intPart.split(GROUP_SEPARATORS[thousands]);
     if (groups.length > 1 && !groups.every((g, i) => (i === 0 ? /^\d{1,3}$/ : /^\d{3}$/).test(g))) throw malformed(text);
     digits = groups.join('');
   }
   const plain = fracPart === undefined ? digits : `${digits}.${fracPart}`;
   if (!/^\d*(\.\d+)?$/.test(plain) || !/\d/.test(plain)) throw malformed(text);
-  const value = parseMoney(plain);
-  if (value === null) throw malformed(text);
-  withinLimits(value, text);
-  return negative ? value.negated() : value;
+  const integer = digits.replace(/^0+/, '');
+  const places = (fracPart ?? '').replace(/0+$/, '');
+  const problem = digitsLimitProblem(integer.length, places.length);
+  if (problem) throw new ParseError('amount', `${problem}: ${JSON.stringify(text.trim())}`);
+  return unitsOf(negative, integer, places);
+}
+
+/** The same amount as a Money: the form the locale rules are tested in (test/parsers/amount-date.test.ts). */
+export function parseLocaleAmount(text: string, decimal: DecimalSeparator, thousands: ThousandsSeparator): Money | null {
+  const units = parseLocaleUnits(text, decimal, thousands);
+  return units === null ? null : moneyOfUnits(units);
 }

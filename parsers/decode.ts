@@ -55,16 +55,21 @@ function* lineSlices(buf: Buffer): Generator<Buffer> {
  * Decodes a byte stream into text chunks that each end on a line break (except possibly the last).
  * `auto`: a UTF-8 BOM means UTF-8; otherwise each line is UTF-8 when it is valid UTF-8, else Windows-1252
  * (real exports mix clean ASCII with the odd curly quote, and never declare their encoding).
+ * `utf8Bytes`: a chunk that is valid UTF-8 comes as its bytes, checked but not decoded, for a consumer that decodes
+ * UTF-8 itself (csv-parse: our text would go back into a Buffer for it; BENCHMARKS.md).
  */
-export async function* decodeLines(source: AsyncIterable<Buffer | string>, opts: DecodeOptions): AsyncGenerator<string> {
+export function decodeLines(source: AsyncIterable<Buffer | string>, opts: DecodeOptions & { utf8Bytes: true }): AsyncGenerator<string | Buffer>;
+export function decodeLines(source: AsyncIterable<Buffer | string>, opts: DecodeOptions): AsyncGenerator<string>;
+export async function* decodeLines(source: AsyncIterable<Buffer | string>, opts: DecodeOptions & { utf8Bytes?: boolean }): AsyncGenerator<string | Buffer> {
   const maxLine = opts.maxLineBytes ?? DEFAULT_PARSE_LIMITS.maxLineBytes;
   let mode: 'utf-8' | 'windows-1252' | 'auto' = opts.encoding;
   let pending: Buffer = Buffer.alloc(0);
   let linesBefore = 0;
   let first = true;
 
-  const decode = (seg: Buffer): string => {
+  const decode = (seg: Buffer): string | Buffer => {
     if (mode === 'windows-1252') return iconv.decode(seg, 'windows-1252');
+    if (opts.utf8Bytes && (isAscii(seg) || isUtf8(seg))) return seg;
     const whole = tryUtf8(seg);
     if (whole !== null) return whole;
     let out = '';

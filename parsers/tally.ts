@@ -1,5 +1,5 @@
 // Running figures of one parsed file: rows, totals per currency, and what the file says of itself.
-import { Money, ZERO } from '../src/money.js';
+import { Money, ZERO, moneyOfUnits, type Units } from '../src/money.js';
 
 /** Totals a file states about itself (the SAE EXTRACT header). */
 export interface HeaderTotals {
@@ -46,6 +46,12 @@ export function newTally(): FileTally {
 export function addTotal(tally: FileTally, currency: string | null, amount: Money): void {
   const key = currency ?? '';
   tally.totals.set(key, (tally.totals.get(key) ?? ZERO).plus(amount));
+}
+
+/** Sums in units per currency key ('' = unknown) added to the totals at once; the sums are emptied. */
+export function addUnitTotals(tally: FileTally, sums: Map<string, Units>): void {
+  for (const [key, units] of sums) tally.totals.set(key, (tally.totals.get(key) ?? ZERO).plus(moneyOfUnits(units)));
+  sums.clear();
 }
 
 export function addAccountTotal(tally: FileTally, account: string | null, amount: Money): void {

@@ -14,7 +14,7 @@ function fieldSql(field: TransactionField | undefined, params: unknown[]): strin
   if (!field) return 'NULL';
   if (field.startsWith('raw:')) {
     params.push(field.slice(4));
-    return `transaction_raw(raw, source_line) ->> $${params.length}`;
+    return `transaction_raw(transactions) ->> $${params.length}`;
   }
   // Checked against the list again: the name goes into the SQL text.
   if (!(TRANSACTION_COLUMNS as readonly string[]).includes(field)) throw new Error(`unknown transaction field ${field}`);

@@ -75,7 +75,7 @@ export async function reportLines(q: Queryable, companyId: string, batchRowId: s
   return q.query(
     `SELECT report_id AS "reportId", report_name AS "reportName", employee_id AS "employeeId", employee_name AS "employeeName",
             account_code AS "accountCode", expense_type AS "expenseType", description, amount::text AS amount, currency,
-            payment_type AS "paymentType", source_file || ':' || line_number AS "lineRef", transaction_raw(raw, source_line) AS raw
+            payment_type AS "paymentType", source_file || ':' || line_number AS "lineRef", transaction_raw(transactions) AS raw
        FROM transactions WHERE company_id = $1 AND batch_row_id = $2 ORDER BY report_id, line_number, id`,
     [companyId, batchRowId],
   );

@@ -11,6 +11,14 @@ import { ParseError } from '../../parsers/errors.js';
 import { chooseProfile, type ProfileSettings } from '../../parsers/profile-select.js';
 import { FigureTally, partFigures, reconcile } from '../pipeline/reconcile.js';
 import { checkLabel } from '../model/reconciliation.js';
+import type { Transaction } from '../model/transaction.js';
+
+/** A row as --json prints it: a CSV row's raw record by name, as stored fields and header are what the load writes. */
+function printedRow(t: Transaction): Transaction {
+  if (t.rawFields === undefined) return t;
+  const { rawFields: _fields, rawNames: _names, ...row } = t;
+  return { ...row, raw: t.raw };
+}
 
 export interface ParseCommandOptions extends Pick<BatchFileOptions, 'zipLimits' | 'parseLimits'> {
   file: string;
@@ -91,7 +99,7 @@ export async function runParse(opts: ParseCommandOptions): Promise<number> {
     try {
       for await (const t of part.rows()) {
         if (keep) figures.add(t);
-        if (opts.json) await write(opts.out, JSON.stringify(t) + '\n');
+        if (opts.json) await write(opts.out, JSON.stringify(printedRow(t)) + '\n');
       }
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;

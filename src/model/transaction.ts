@@ -38,6 +38,16 @@ export interface Transaction extends SourceRef {
    * of `raw` (a tenth of the bytes of 400 names a row) and names its fields from the layout when read.
    */
   rawLine?: string;
+  /**
+   * A CSV record's fields in file order, for a format whose names come once per file: the database stores them
+   * positionally and the file's header once (`rawNames`), and names them when read.
+   */
+  rawFields?: readonly string[];
+  /**
+   * The raw keys `rawFields` go by, from the header (each name trimmed, a blank one as its 1-based position; beyond
+   * the header a field goes by its position): one array shared by the file's rows; null without a header row.
+   */
+  rawNames?: readonly string[] | null;
   /** The row's identity within its file (see rowKeyOf); `file` + `rowKey` is unique within a batch. */
   rowKey: string;
 }

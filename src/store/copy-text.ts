@@ -40,6 +40,7 @@ export const COPY_COLUMNS = [
   ['payment_type', 'text'],
   ['raw', 'jsonb'],
   ['source_line', 'text'],
+  ['source_fields', 'text'],
 ] as const;
 
 const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
@@ -94,6 +95,33 @@ function rawJson(raw: Record<string, string>, t: Transaction): string {
   return out + '}';
 }
 
+/** What joins a CSV record's fields in `source_fields` (U+001F, the unit separator: no real export holds it). */
+const FIELD_SEPARATOR = '\u001f';
+
+/** A CSV record's fields for `source_fields`, escaped for COPY text; null when a field holds the separator (kept by name then). */
+function fieldsText(fields: readonly string[], t: Transaction): string | null {
+  for (const v of fields) if (v.includes(FIELD_SEPARATOR)) return null;
+  const joined = fields.join(FIELD_SEPARATOR);
+  if (!NEEDS_ESCAPE.test(joined)) return joined;
+  const nul = fields.findIndex((v) => v.includes('\0'));
+  if (nul !== -1) throw nulError(t, `raw.${t.rawNames?.[nul] ?? nul + 1}`);
+  return joined.replace(ESCAPABLE, (c) => ESCAPES[c]!);
+}
+
+/** A CSV row's header keys, for csv_headers (once per file); LoadError when one holds NUL. */
+export function headerNames(t: Transaction): readonly string[] | null {
+  const nul = t.rawNames?.find((name) => name.includes('\0'));
+  if (nul !== undefined) throw nulError(t, `raw.${nul}`);
+  return t.rawNames ?? null;
+}
+
+/** raw, source_line and source_fields: a positional format's line as it came, a CSV record's fields, else raw by name. */
+function rawColumns(t: Transaction): string {
+  if (t.rawLine !== undefined) return '{}\t' + text(t.rawLine, t, 'line') + '\t\\N\n';
+  const fields = t.rawFields === undefined ? null : fieldsText(t.rawFields, t);
+  return fields === null ? rawJson(t.raw, t) + '\t\\N\t\\N\n' : '{}\t\\N\t' + fields + '\n';
+}
+
 /** The constant start of every line of one batch's COPY: company_id, batch_row_id, file_id. */
 export function copyPrefix(companyId: string, batchRowId: string | number, fileId: string | number | null): string {
   return `${companyId.replace(ESCAPABLE, (c) => ESCAPES[c]!)}\t${batchRowId}\t${fileId ?? '\\N'}\t`;
@@ -127,7 +155,6 @@ export function copyLine(prefix: string, t: Transaction): string {
     t.amount + '\t' +
     text(t.currency, t, 'currency') + '\t' +
     text(t.paymentType, t, 'paymentType') + '\t' +
-    // A positional format's line is stored as it came (names from its layout when read), else raw by name.
-    (t.rawLine === undefined ? rawJson(t.raw, t) + '\t\\N\n' : '{}\t' + text(t.rawLine, t, 'line') + '\n')
+    rawColumns(t)
   );
 }

@@ -21,7 +21,7 @@ export async function loadJournal(db: Queryable, batchRowId: string): Promise<St
   const rows: StoredRow[] = await db.query(
     `SELECT employee_id AS "employeeId", employee_name AS "employeeName", report_id AS "reportId", report_key AS "reportKey", report_name AS "reportName",
             entry_id AS "entryId", journal_key AS "journalKey", to_char(transaction_date, 'YYYY-MM-DD') AS "transactionDate", expense_type AS "expenseType",
-            description, vendor, account_code AS "accountCode", debit_credit AS "debitCredit", amount::text AS amount, currency, payment_type AS "paymentType", transaction_raw(raw, source_line) AS raw
+            description, vendor, account_code AS "accountCode", debit_credit AS "debitCredit", amount::text AS amount, currency, payment_type AS "paymentType", transaction_raw(transactions) AS raw
      FROM transactions WHERE batch_row_id = $1 ${ORDER}`,
     [batchRowId],
   );

@@ -7,7 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Transaction } from '../model/transaction.js';
 import type { StoredFigures, StoredGroup } from '../model/reconciliation.js';
-import { copyLine, copyPrefix, COPY_COLUMNS, LoadError } from './copy-text.js';
+import { copyLine, copyPrefix, COPY_COLUMNS, headerNames, LoadError } from './copy-text.js';
 import { pgClientOf } from './pg-client.js';
 
 export interface LoadInput {
@@ -32,15 +32,25 @@ export interface LoadResult {
 const CHUNK_CHARS = 256 * 1024;
 const COLUMN_NAMES = ['company_id', 'batch_row_id', 'file_id', ...COPY_COLUMNS.map(([name]) => name)].join(', ');
 
-async function* copyChunks(input: LoadInput, count: { parsed: number }): AsyncGenerator<Buffer> {
+/** What the COPY saw: the rows, and each CSV file's header names (stored once per file, not on each row). */
+interface Copied {
+  parsed: number;
+  headers: Map<string, readonly string[]>;
+}
+
+async function* copyChunks(input: LoadInput, copied: Copied): AsyncGenerator<Buffer> {
   const prefixes = new Map<string, string>();
   let parts: string[] = [];
   let size = 0;
   for await (const row of input.rows) {
     let prefix = prefixes.get(row.file);
-    if (prefix === undefined) prefixes.set(row.file, (prefix = copyPrefix(input.companyId, input.batchRowId, input.fileIdOf?.(row.file) ?? null)));
+    if (prefix === undefined) {
+      prefixes.set(row.file, (prefix = copyPrefix(input.companyId, input.batchRowId, input.fileIdOf?.(row.file) ?? null)));
+      const names = headerNames(row);
+      if (names) copied.headers.set(row.file, names);
+    }
     const line = copyLine(prefix, row);
-    count.parsed++;
+    copied.parsed++;
     parts.push(line);
     size += line.length;
     if (size >= CHUNK_CHARS) {
@@ -79,15 +89,19 @@ async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadRe
     [input.batchRowId],
   );
   await client.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [input.batchRowId]);
-  const count = { parsed: 0 };
+  await client.query(`DELETE FROM csv_headers WHERE batch_row_id = $1`, [input.batchRowId]);
+  const copied: Copied = { parsed: 0, headers: new Map() };
   try {
     // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.
-    await pipeline(Readable.from(copyChunks(input, count), { objectMode: false }), client.query(copyFrom(`COPY transactions (${COLUMN_NAMES}) FROM STDIN`)));
+    await pipeline(Readable.from(copyChunks(input, copied), { objectMode: false }), client.query(copyFrom(`COPY transactions (${COLUMN_NAMES}) FROM STDIN`)));
   } catch (err) {
     throw identityError(err) ?? err;
   }
+  for (const [file, names] of copied.headers) {
+    await client.query(`INSERT INTO csv_headers (batch_row_id, source_file, names) VALUES ($1, $2, $3)`, [input.batchRowId, file, names]);
+  }
   return {
-    parsed: count.parsed,
+    parsed: copied.parsed,
     stored: await storedFigures(client, input.batchRowId),
     previous: {
       rows: before.rows.reduce((n, r) => n + r.rows, 0),

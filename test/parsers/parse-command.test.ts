@@ -57,6 +57,15 @@ describe('erp-sync parse', () => {
     expect(new Set(rows.map((t) => t.file))).toEqual(new Set(['batch_12.iif', 'batch_12_GL.csv']));
   });
 
+  it('prints the raw record of a CSV row by name with --json, not the fields and header the load stores apart', async () => {
+    const { path } = await fileOf('csv');
+    const r = await run(path, { profile: 'sandbox', json: true });
+    const [first] = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({ raw: { 'Employee ID': expect.any(String), Amount: expect.any(String), Currency: first!.currency } });
+    expect(Object.keys(first!)).not.toContain('rawFields');
+    expect(Object.keys(first!)).not.toContain('rawNames');
+  });
+
   it('a CSV needs --profile (exit 2); with it, it parses (exit 0); an unknown profile is a usage error', async () => {
     const { path } = await fileOf('csv');
     expect((await run(path)).code).toBe(2);
