@@ -59,6 +59,10 @@ interface Cycle {
   machineBusySeconds: number;
   postgresCpuSeconds: number | null;
   connections: number;
+  /** Server processes of other kinds seen on the database meanwhile (not connections). */
+  otherBackends: Record<string, number>;
+  /** The most server processes of any kind on the database at once. */
+  allBackends: number;
   byState: Record<string, number>;
   failures: string[];
 }
@@ -87,7 +91,7 @@ async function cycle(server: PgServer, dropper: BenchDrop, dir: string, o: { spe
     const wallSeconds = (performance.now() - t0) / 1000;
     const exitedAt = performance.now();
     await first.stop();
-    const maxConnections = await connections.stop();
+    const peak = await connections.stop();
     const states = await adminQuery<{ state: string; n: number }>(db.url, `SELECT state, count(*)::int AS n FROM batches GROUP BY 1`);
     const [last] = await adminQuery<{ lag: number | null }>(db.url, `SELECT extract(epoch FROM now() - max(done_at))::float8 AS lag FROM batches`);
     const lastDoneAt = last?.lag == null ? exitedAt : performance.now() - last.lag * 1000;
@@ -105,7 +109,9 @@ async function cycle(server: PgServer, dropper: BenchDrop, dir: string, o: { spe
       benchCpuSeconds: (cpu.user + cpu.system) / 1e6,
       machineBusySeconds: busy,
       postgresCpuSeconds: pg0 === null || pg1 === null ? null : pg1 - pg0,
-      connections: maxConnections,
+      connections: peak.clients,
+      otherBackends: peak.others,
+      allBackends: peak.all,
       byState: Object.fromEntries(states.map((s) => [s.state, s.n])),
       failures: runs.filter((r) => r.code !== 0).map((r) => `exit ${r.code}: ${lastLines(r.output)}`),
     };
@@ -119,13 +125,17 @@ async function cycle(server: PgServer, dropper: BenchDrop, dir: string, o: { spe
 const lastLines = (output: string) => output.trim().split('\n').slice(-3).map((l) => l.slice(0, 300)).join('\n    ');
 
 const f1 = (x: number) => x.toFixed(1);
+const serverOwn = (c: Cycle) => {
+  const seen = Object.entries(c.otherBackends);
+  return seen.length ? ` (beside them, the server's own: ${seen.map(([kind, n]) => `${n} ${kind}`).join(', ')}; at most ${c.allBackends} processes in all)` : '';
+};
 const mb = (xs: number[]) => xs.map((x) => x.toFixed(0)).join('/');
 
 function report(label: string, c: Cycle): void {
   const done = c.byState.done ?? 0;
   console.log(`${label}: ${c.companies} companies, ${c.daemons} daemon(s) × concurrency ${CONCURRENCY}, ${LATENCY_MS} ms latency`);
   console.log(`  batches ${JSON.stringify(c.byState)}; wall ${f1(c.wallSeconds)} s (process start to exit), cycle ${f1(c.cycleSeconds)} s (first Concur request to last batch done)`);
-  console.log(`  ${done ? `${f1(done / c.cycleSeconds)} batches/s, ` : ''}${c.requests} requests, peak ${c.peakInFlight} in flight at the sandbox; peak RSS ${mb(c.peakRssMb)} MB; ${c.connections} database connections`);
+  console.log(`  ${done ? `${f1(done / c.cycleSeconds)} batches/s, ` : ''}${c.requests} requests, peak ${c.peakInFlight} in flight at the sandbox; peak RSS ${mb(c.peakRssMb)} MB; ${c.connections} database connections${serverOwn(c)}`);
   const ratio = c.cycleSeconds / c.boundSeconds;
   console.log(`  bound ${c.requests} × ${LATENCY_MS} ms ÷ ${CONCURRENCY * c.daemons} = ${f1(c.boundSeconds)} s; measured ${f1(c.cycleSeconds)} s = ${ratio.toFixed(2)}x the bound`);
   if (done) console.log(`  ${goalLine(`cycle / latency bound, ${c.companies} companies, ${c.daemons} daemon(s)`, ratio, { max: 3 })}`);
@@ -224,7 +234,7 @@ try {
     console.log('discovery-only cycles (token + list OPEN + list CLOSED per company), one daemon:');
     console.log('  companies | cycle s | bound s | peak in flight | peak RSS MB | DB connections');
     for (const g of growth) {
-      console.log(`  ${String(g.companies).padStart(9)} | ${f1(g.cycleSeconds).padStart(7)} | ${f1(g.boundSeconds).padStart(7)} | ${String(g.peakInFlight).padStart(14)} | ${mb(g.peakRssMb).padStart(11)} | ${g.connections}`);
+      console.log(`  ${String(g.companies).padStart(9)} | ${f1(g.cycleSeconds).padStart(7)} | ${f1(g.boundSeconds).padStart(7)} | ${String(g.peakInFlight).padStart(14)} | ${mb(g.peakRssMb).padStart(11)} | ${g.connections}${serverOwn(g)}`);
     }
     const [a, z] = [growth[0]!, growth.at(-1)!];
     const rssGrowth = z.peakRssMb[0]! / a.peakRssMb[0]!;

@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Runtime } from './runtime.js';
 import { createConcurClient, type ConcurClient } from './concur/client.js';
+import { newTokenState, type TokenState } from './concur/auth.js';
 import { createSftpSink } from '../sinks/sftp/sink.js';
 import { createSftpPool, type SftpPool } from '../sinks/sftp/connections.js';
 import type { Sink } from '../sinks/sink.js';
@@ -115,23 +116,30 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
   }
   const companies = config.companies.map((c) => (sandbox && !c.concur.baseUrl ? sandbox.configure(c) : c));
 
-  const clients = new Map<string, ConcurClient>();
+  // A Concur client per use; only its company's token state is kept (a client kept per company held 4.5 KB, its
+  // closures, logger and fetch, for the whole run; measured in BENCHMARKS.md, issue 18).
+  const tokenStates = new Map<string, TokenState>();
   const byId = new Map(companies.map((c) => [c.id, c]));
   const clientFor = (companyId: string): ConcurClient => {
-    let client = clients.get(companyId);
-    if (!client) {
-      client = createConcurClient({ companyId, config: byId.get(companyId)!.concur, ds: rt.ds, logger, now: () => now().getTime() });
-      clients.set(companyId, client);
-    }
-    return client;
+    let tokenState = tokenStates.get(companyId);
+    if (!tokenState) tokenStates.set(companyId, (tokenState = newTokenState()));
+    return createConcurClient({ companyId, config: byId.get(companyId)!.concur, ds: rt.ds, logger, now: () => now().getTime(), tokenState });
   };
   // One pool for every SFTP sink: connections are reused across deliveries, bounded in total, closed with the app.
   const sftpPool = createSftpPool({ maxConnections: config.pipeline.sftpConnections });
+  // A company's sinks are built at its first delivery, not at start: thousands of companies listed with nothing to
+  // deliver keep none (each live object a company holds at start raises the heap V8 lets grow before collecting).
   const sinks = new Map<string, Sink[]>();
-  for (const c of companies) {
-    const configured = c.sinks.map((s) => createSink(s, rt, sftpPool, logger.child({ company: c.id, sink: s.name })));
-    sinks.set(c.id, configured.length ? configured : [drop!.sinkFor(logger.child({ company: c.id, sink: 'sftp' }), sftpPool)]);
-  }
+  const sinksFor = (companyId: string): Sink[] => {
+    let built = sinks.get(companyId);
+    const c = byId.get(companyId);
+    if (!built && c) {
+      const configured = c.sinks.map((s) => createSink(s, rt, sftpPool, logger.child({ company: c.id, sink: s.name })));
+      built = configured.length ? configured : [drop!.sinkFor(logger.child({ company: c.id, sink: 'sftp' }), sftpPool)];
+      sinks.set(companyId, built);
+    }
+    return built ?? [];
+  };
   const xeroClients = new Map<string, XeroClient>();
   const xeroClientFor = (companyId: string, sink: string): XeroClient | null => {
     const key = `${companyId}/${sink}`;
@@ -149,7 +157,7 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
       ...concur,
       fetch: fetchStep({ ds: rt.ds, dataDir, clientFor, zipLimits: config.zipLimits }),
       load: loadStep({ ds: rt.ds, dataDir, zipLimits: config.zipLimits, parseLimits: config.parseLimits }),
-      deliver: deliverStep({ ds: rt.ds, dataDir, sinksFor: (id) => sinks.get(id) ?? [], metrics: opts.metrics }),
+      deliver: deliverStep({ ds: rt.ds, dataDir, sinksFor, metrics: opts.metrics }),
     },
     companies,
     policyFor,

@@ -64,8 +64,10 @@ const redactFormat = winston.format((info) => {
   return info;
 });
 
-function formatFor(tty: boolean): winston.Logform.Format {
-  const base = [winston.format.errors({ stack: true }), redactFormat(), winston.format.timestamp()];
+function formatFor(tty: boolean, enabled: (level: string) => boolean): winston.Logform.Format {
+  // winston formats every entry before its transport drops the ones below the level: the per-step info lines of a
+  // daemon at LOG_LEVEL=warn were redacted and JSON-encoded for nothing (~4 % of its CPU). Dropped first here.
+  const base = [winston.format((info) => (enabled(info.level) ? info : false))(), winston.format.errors({ stack: true }), redactFormat(), winston.format.timestamp()];
   if (!tty) return winston.format.combine(...base, winston.format.json());
   return winston.format.combine(
     ...base,
@@ -83,11 +85,12 @@ export type Logger = winston.Logger;
 export function createLogger(opts: { level?: string; stream?: NodeJS.WritableStream; tty?: boolean } = {}): Logger {
   const stream = opts.stream ?? process.stdout;
   const tty = opts.tty ?? Boolean((stream as NodeJS.WriteStream).isTTY);
-  return winston.createLogger({
+  const logger: Logger = winston.createLogger({
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
-    format: formatFor(tty),
+    format: formatFor(tty, (level) => logger.isLevelEnabled(level)),
     transports: [new winston.transports.Stream({ stream })],
   });
+  return logger;
 }
 
 /** The process-wide logger; modules take children with company/batch/step fields. */

@@ -9,7 +9,7 @@ import { openDatabase } from './db/database.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { ConfigError } from './config-error.js';
 import { checkAndResealTokens } from './store/sealed-tokens.js';
-import { upsertCompany } from './store/companies.js';
+import { upsertCompanies } from './store/companies.js';
 import { parseSecretKey, TokenKeyError, useTokenKeys } from './store/token-cipher.js';
 
 export interface Runtime {
@@ -88,7 +88,7 @@ export async function openRuntime(config: Config, logger: Logger, opts: { readOn
       await openTokenStore(ds, config, logger, { reseal: false });
     } else {
       await migrate(ds, url, logger);
-      await upsertCompanies(ds, config);
+      await upsertCompanies(ds, config.companies.map((c) => ({ id: c.id, name: c.name ?? c.id })));
       await openTokenStore(ds, config, logger, { reseal: true });
     }
   } catch (e) {
@@ -125,11 +125,5 @@ async function openTokenStore(ds: DataSource, config: Config, logger: Logger, op
   } catch (e) {
     if (!(e instanceof TokenKeyError)) throw e;
     throw new ConfigError(`ERP_SYNC_SECRET_KEY cannot open the stored tokens: ${e.message}. Set the key they were stored with; during a rotation, the old key as ERP_SYNC_SECRET_KEY_PREVIOUS`);
-  }
-}
-
-async function upsertCompanies(ds: DataSource, config: Config): Promise<void> {
-  for (const c of config.companies) {
-    await upsertCompany(ds, c.id, c.name ?? c.id);
   }
 }

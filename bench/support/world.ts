@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { compiledEntry } from './compiled.js';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -175,7 +175,12 @@ export async function runOnce(configPath: string): Promise<DaemonRun> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  // BENCH_DAEMON_OUTPUT: a file that receives every daemon's whole output (e.g. the lines of --trace-gc).
+  const whole = process.env.BENCH_DAEMON_OUTPUT;
+  const keep = (d: Buffer) => {
+    if (whole) appendFileSync(whole, d);
+    output = (output + d.toString()).slice(-20_000);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let peakKb = 0;
@@ -212,20 +217,41 @@ export function sampleMax(everyMs: number, read: () => Promise<number> | number)
   };
 }
 
-/** The connections open to one database, sampled by a client of its own (not counted). */
-export async function connectionSampler(serverUrl: string, dbName: string, everyMs = 100): Promise<{ stop(): Promise<number> }> {
+export interface ConnectionPeak {
+  /** The most client sessions open to the database at once: the connections the daemons opened. */
+  clients: number;
+  /** Server processes of other kinds seen on the database (autovacuum workers, parallel workers), by kind: not connections. */
+  others: Record<string, number>;
+  /** The most processes of any kind on the database at once (what this sampler reported before it told them apart). */
+  all: number;
+}
+
+/**
+ * The connections open to one database, sampled by a client of its own (not counted). pg_stat_activity also lists
+ * the server's own processes working on the database (an autovacuum worker after many updates, a parallel query's
+ * workers): those are counted apart, since no client opened them.
+ */
+export async function connectionSampler(serverUrl: string, dbName: string, everyMs = 100): Promise<{ stop(): Promise<ConnectionPeak> }> {
   const c = new pg.Client({ connectionString: serverUrl });
   await c.connect();
+  const others: Record<string, number> = {};
+  let all = 0;
   const read = async () => {
-    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [dbName]);
-    return r.rows[0]?.n ?? 0;
+    const r = await c.query<{ kind: string; n: number }>(`SELECT backend_type AS kind, count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 GROUP BY 1`, [dbName]);
+    let clients = 0;
+    for (const { kind, n } of r.rows) {
+      if (kind === 'client backend') clients = n;
+      else others[kind] = Math.max(others[kind] ?? 0, n);
+    }
+    all = Math.max(all, r.rows.reduce((sum, { n }) => sum + n, 0));
+    return clients;
   };
   const s = sampleMax(everyMs, read);
   return {
     async stop() {
-      const max = await s.stop();
+      const clients = await s.stop();
       await c.end();
-      return max;
+      return { clients, others, all };
     },
   };
 }

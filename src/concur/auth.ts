@@ -31,7 +31,17 @@ export interface AccessTokenDeps {
   ds: DataSource;
   fetch: FetchFn;
   retry: RetryLoopDeps;
+  /** Where the token in hand and the refresh in flight are kept; a caller that builds clients per use keeps one per company. */
+  state?: TokenState;
 }
+
+/** What a company's OAuth tokens keep between calls: the token in hand, and the refresh in flight (one at a time). */
+export interface TokenState {
+  cached: { credential: Credential; expiresAt: number } | null;
+  inFlight: Promise<Credential> | null;
+}
+
+export const newTokenState = (): TokenState => ({ cached: null, inFlight: null });
 
 /** Refresh this long before the access token expires, so no request goes out with a token about to die. */
 export const REFRESH_AHEAD_MS = 5 * 60_000;
@@ -59,8 +69,7 @@ interface Grant {
 type OAuthConfig = Extract<NonNullable<ConcurConfig['auth']>, { kind: 'oauth' }>;
 
 class OAuthTokens implements AccessTokens {
-  private cached: { credential: Credential; expiresAt: number } | null = null;
-  private inFlight: Promise<Credential> | null = null;
+  private readonly state: TokenState;
   private readonly log: Logger;
 
   constructor(
@@ -70,10 +79,12 @@ class OAuthTokens implements AccessTokens {
     registerSecret(auth.clientSecret);
     registerSecret(auth.refreshToken);
     this.log = deps.retry.logger;
+    this.state = deps.state ?? newTokenState();
   }
 
   async current(): Promise<Credential> {
-    if (this.cached && this.cached.expiresAt - this.deps.retry.now() > REFRESH_AHEAD_MS) return this.cached.credential;
+    const { cached } = this.state;
+    if (cached && cached.expiresAt - this.deps.retry.now() > REFRESH_AHEAD_MS) return cached.credential;
     return this.refresh(null);
   }
 
@@ -81,12 +92,13 @@ class OAuthTokens implements AccessTokens {
     return this.refresh(rejected);
   }
 
-  /** One refresh at a time per client; concurrent callers share it. */
+  /** One refresh at a time per token state (a company's clients share one); concurrent callers share it. */
   private refresh(rejected: string | null): Promise<Credential> {
-    this.inFlight ??= withRetries(() => this.refreshOnce(rejected), inCallRetries(this.deps.retry), this.deps.retry.sleep).finally(() => {
-      this.inFlight = null;
+    const { state } = this;
+    state.inFlight ??= withRetries(() => this.refreshOnce(rejected), inCallRetries(this.deps.retry), this.deps.retry.sleep).finally(() => {
+      state.inFlight = null;
     });
-    return this.inFlight;
+    return state.inFlight;
   }
 
   /** Rotates under the token row's lock (src/store/token-rotation.ts), committing the geolocation with the tokens. */
@@ -108,11 +120,11 @@ class OAuthTokens implements AccessTokens {
       issued: (g) => ({ credential: { token: g.accessToken, apiBase: g.geolocation }, expiresAt: g.accessExpiresAt.getTime() }),
     });
     if ('reauth' in outcome) {
-      this.cached = null;
+      this.state.cached = null;
       this.log.error('concur refresh token refused: company needs re-authorisation', { company: companyId, error: outcome.reauth });
       throw new ConcurReauthRequiredError(companyId, outcome.reauth, { operation: 'refresh token', url: 'url' in outcome && typeof outcome.url === 'string' ? outcome.url : '' });
     }
-    this.cached = outcome.token;
+    this.state.cached = outcome.token;
     return outcome.token.credential;
   }
 

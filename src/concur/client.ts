@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DataSource } from 'typeorm';
 import type { ConcurConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { createAccessTokens, type AccessTokens, type Credential } from './auth.js';
+import { createAccessTokens, type AccessTokens, type Credential, type TokenState } from './auth.js';
 import { ConcurHttpError, ConcurNetworkError, ConcurProtocolError } from './errors.js';
 import { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from '../../parsers/index.js';
 import { contentTypeDisagrees } from './file-kind.js';
@@ -65,6 +65,8 @@ export interface ConcurClientOptions {
   maxAttempts?: number;
   /** Longest wait the client sits out itself (default 60 s); longer ones are thrown for the pipeline to schedule. */
   maxInCallDelayMs?: number;
+  /** The company's token state, kept by a caller that builds a client per use; without it the client keeps its own. */
+  tokenState?: TokenState;
 }
 
 export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
@@ -80,7 +82,7 @@ export function createConcurClient(opts: ConcurClientOptions): ConcurClient {
     maxInCallDelayMs: opts.maxInCallDelayMs ?? 60_000,
   };
   const retrying = <T>(fn: () => Promise<T>): Promise<T> => withRetries(fn, inCallRetries(retry), retry.sleep);
-  const tokens: AccessTokens = createAccessTokens({ companyId: opts.companyId, config, ds: opts.ds, fetch: fetchFn, retry });
+  const tokens: AccessTokens = createAccessTokens({ companyId: opts.companyId, config, ds: opts.ds, fetch: fetchFn, retry, state: opts.tokenState });
 
   const send = (operation: string, url: string, method: 'GET' | 'POST', cred: Credential) =>
     exchange(fetchFn, config.requestTimeoutMs, operation, url, {

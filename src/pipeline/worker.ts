@@ -5,7 +5,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Queryable } from '../db/sql.js';
-import { applyTransition, beginStep, claimDue, getBatch, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
+import { beginStep, claimDue, commitTransition, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
 import type { Holder } from '../store/claims.js';
 import { closeIntent, transition, unfinishedStarts, type Outcome, type Policy } from './machine.js';
 import type { Transition } from '../model/transition.js';
@@ -120,13 +120,14 @@ export class Worker {
     if (!step) return null;
     const policy = this.options.policyFor(company);
     const slog = log.child({ step });
+    // The next step sees every column the transition set (reconciliation, times, URL): the row as committed.
     const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
-      await applyTransition(db, from, this.options.holder, t, step);
+      const committed = await commitTransition(db, from, this.options.holder, t, step);
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
       const level = t.event === 'close_deferred' ? 'debug' : levelOf(t);
       slog[level](`${from.state} → ${t.state}`, { event: t.event, ...(t.lastError ? { error: t.lastError } : reasonOf(t)), ...(t.nextAttemptAt && t.state === from.state ? { retryAt: t.nextAttemptAt.toISOString() } : {}) });
-      return this.reread(from);
+      return committed;
     };
 
     let current = batch;
@@ -152,6 +153,8 @@ export class Worker {
     }, Math.max(1000, this.options.leaseMs / 3));
     const started = process.hrtime.bigint();
     let result: StepResult;
+    /** The row as the step's own transaction committed it (the load step). */
+    const within: { row: BatchRow | null } = { row: null };
     try {
       result = await this.options.handlers[step]({
         batch: current,
@@ -160,7 +163,7 @@ export class Worker {
         logger: slog,
         commitWithin: async (db, outcome) => {
           const t = transition(current, step, outcome, this.options.now(), policy);
-          await applyTransition(db, current, this.options.holder, t, step);
+          within.row = await commitTransition(db, current, this.options.holder, t, step);
           return t;
         },
       });
@@ -180,7 +183,8 @@ export class Worker {
       this.count(company, t);
       slog[levelOf(t)](`${current.state} → ${t.state}`, { event: t.event, ...reasonOf(t) });
       faultPoint(`step:${step}:after-commit`);
-      return this.reread(current);
+      if (!within.row) throw new Error(`step ${step} reported a transition it did not commit through commitWithin`);
+      return within.row;
     }
     const next = await commit(this.options.ds, current, transition(current, step, result, this.options.now(), policy));
     faultPoint(`step:${step}:after-commit`);
@@ -191,12 +195,5 @@ export class Worker {
   private count(company: CompanyConfig, t: Transition): void {
     if (t.event === 'loaded') this.options.metrics?.rowsLoaded.inc({ company: company.id }, Number(t.detail.rows ?? 0));
     if (t.set.reconciliation) this.options.metrics?.reconciliations.inc({ company: company.id, status: t.set.reconciliation.status });
-  }
-
-  /** The batch as committed: the next step sees every column the transition set (reconciliation, times, URL). */
-  private async reread(batch: BatchRow): Promise<BatchRow> {
-    const fresh = await getBatch(this.options.ds, batch.id);
-    if (!fresh) throw new LostClaimError(`batch ${batch.id}: gone after a transition`);
-    return fresh;
   }
 }

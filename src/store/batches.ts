@@ -55,37 +55,32 @@ export interface DiscoveredBatch {
 
 /**
  * Inserts a newly seen batch with its first audit event; for a known batch only refreshes the list's
- * figures while it is still open. Returns true when the batch is new.
+ * figures while it is still open. Returns true when the batch is new. One statement (one round trip, not a
+ * transaction of three); the refresh reads the snapshot the statement began with, where a known batch exists.
  */
-export async function upsertDiscovered(db: DataSource, b: DiscoveredBatch): Promise<boolean> {
-  return db.transaction(async (m) => {
-    const inserted: Array<{ id: string }> = await m.query(
-      `INSERT INTO batches (company_id, concur_batch_id, name, batch_url, type, payment_method, currency, batch_total, payment_demands,
+export async function upsertDiscovered(db: Queryable, b: DiscoveredBatch): Promise<boolean> {
+  const [row]: Array<{ added: boolean }> = await db.query(
+    `WITH inserted AS (
+       INSERT INTO batches (company_id, concur_batch_id, name, batch_url, type, payment_method, currency, batch_total, payment_demands,
                             state, state_data, next_attempt_at, closed_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, CASE WHEN $10 = 'closed' THEN $12::timestamptz END)
        ON CONFLICT (company_id, source, concur_batch_id) DO NOTHING
-       RETURNING id::text AS id`,
-      [b.companyId, b.concurBatchId, b.name, b.batchUrl, b.type, b.paymentMethod, b.currency, b.batchTotal, b.paymentDemands, b.state, b.stateData, b.nextAttemptAt],
-    );
-    const row = inserted[0];
-    if (row) {
-      await m.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, to_state, detail) VALUES ($1, $2, $3, $4, $5)`, [
-        row.id,
-        b.companyId,
-        b.state === 'closed' ? 'adopted_closed' : 'discovered',
-        b.state,
-        { name: b.name, total: b.batchTotal, currency: b.currency, count: b.paymentDemands },
-      ]);
-      return true;
-    }
-    await m.query(
-      `UPDATE batches SET name = $3, batch_url = $4, batch_total = $5, payment_demands = $6, updated_at = now()
+       RETURNING id, company_id
+     ), event AS (
+       INSERT INTO batch_events (batch_row_id, company_id, kind, to_state, detail)
+       SELECT id, company_id, CASE WHEN $10 = 'closed' THEN 'adopted_closed' ELSE 'discovered' END, $10, $13 FROM inserted
+     ), refreshed AS (
+       UPDATE batches SET name = $3, batch_url = $4, batch_total = $8, payment_demands = $9, updated_at = now()
        WHERE company_id = $1 AND concur_batch_id = $2 AND state IN ('discovered', 'empty')
-         AND (batch_total IS DISTINCT FROM $5::numeric OR payment_demands IS DISTINCT FROM $6 OR batch_url IS DISTINCT FROM $4)`,
-      [b.companyId, b.concurBatchId, b.name, b.batchUrl, b.batchTotal, b.paymentDemands],
-    );
-    return false;
-  });
+         AND (batch_total IS DISTINCT FROM $8::numeric OR payment_demands IS DISTINCT FROM $9 OR batch_url IS DISTINCT FROM $4)
+     )
+     SELECT EXISTS (SELECT 1 FROM inserted) AS added`,
+    [
+      b.companyId, b.concurBatchId, b.name, b.batchUrl, b.type, b.paymentMethod, b.currency, b.batchTotal, b.paymentDemands, b.state, b.stateData, b.nextAttemptAt,
+      { name: b.name, total: b.batchTotal, currency: b.currency, count: b.paymentDemands },
+    ],
+  );
+  return row?.added === true;
 }
 
 export async function knownConcurBatchIds(db: Queryable, companyId: string): Promise<Set<string>> {
@@ -168,32 +163,42 @@ export class LostClaimError extends Error {
 }
 
 /**
- * Commits a transition and its audit event. Fenced: only the claim holder, from the state it read, may move the
- * batch; otherwise LostClaimError (another worker took over after our lease expired).
+ * Commits a transition and its audit event, and returns the batch as committed: one statement, so one round trip
+ * and both or neither. Fenced: only the claim holder, from the state it read, may move the batch; otherwise
+ * LostClaimError (another worker took over after our lease expired).
  */
-export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string): Promise<void> {
+export async function commitTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string): Promise<BatchRow> {
   const s = t.set;
-  const { count } = await update(
-    db,
-    `UPDATE batches SET state = $3, attempts = $4, next_attempt_at = $5, last_error = $6,
-       file_url = COALESCE($7, file_url), close_requested_at = COALESCE($8, close_requested_at), closed_at = COALESCE($9, closed_at),
-       fetched_at = COALESCE($10, fetched_at), loaded_at = COALESCE($11, loaded_at), delivered_at = COALESCE($12, delivered_at),
-       done_at = COALESCE($13, done_at), reconciliation = COALESCE($14, reconciliation),
-       quarantine_reason = CASE WHEN $3 = 'quarantined' THEN $15 ELSE NULL END,
-       state_data = CASE WHEN $16::jsonb IS NULL THEN state_data ELSE state_data || $16::jsonb END,
-       step_started = NULL, step_starts = 0, updated_at = now()
-     WHERE id = $1 AND state = $17 AND ${fencedBy('batch', '$1::bigint::text', '$2')}`,
+  const rows: BatchRow[] = await db.query(
+    `WITH moved AS (
+       UPDATE batches SET state = $3, attempts = $4, next_attempt_at = $5, last_error = $6,
+         file_url = COALESCE($7, file_url), close_requested_at = COALESCE($8, close_requested_at), closed_at = COALESCE($9, closed_at),
+         fetched_at = COALESCE($10, fetched_at), loaded_at = COALESCE($11, loaded_at), delivered_at = COALESCE($12, delivered_at),
+         done_at = COALESCE($13, done_at), reconciliation = COALESCE($14, reconciliation),
+         quarantine_reason = CASE WHEN $3 = 'quarantined' THEN $15 ELSE NULL END,
+         state_data = CASE WHEN $16::jsonb IS NULL THEN state_data ELSE state_data || $16::jsonb END,
+         step_started = NULL, step_starts = 0, updated_at = now()
+       WHERE id = $1 AND state = $17 AND ${fencedBy('batch', '$1::bigint::text', '$2')}
+       RETURNING ${COLUMNS}
+     ), event AS (
+       INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail)
+       SELECT "id"::bigint, "companyId", $18, $17, $3, $19 FROM moved
+     )
+     SELECT * FROM moved`,
     [
       batch.id, holder.id, t.state, t.attempts, t.nextAttemptAt, t.lastError,
       s.fileUrl ?? null, s.closeRequestedAt ?? null, s.closedAt ?? null, s.fetchedAt ?? null, s.loadedAt ?? null,
       s.deliveredAt ?? null, s.doneAt ?? null, s.reconciliation ?? null, s.quarantineReason ?? null,
-      s.stateData ? JSON.stringify(s.stateData) : null, batch.state,
+      s.stateData ? JSON.stringify(s.stateData) : null, batch.state, t.event, { step, worker: holder.id, ...t.detail },
     ],
   );
-  if (count !== 1) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
-  await db.query(`INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    batch.id, batch.companyId, t.event, batch.state, t.state, { step, worker: holder.id, ...t.detail },
-  ]);
+  if (!rows[0]) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
+  return rows[0];
+}
+
+/** `commitTransition` for a caller that does not need the row back. */
+export async function applyTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string): Promise<void> {
+  await commitTransition(db, batch, holder, t, step);
 }
 
 /** Records a notable event of a batch that is not a transition (e.g. a re-load whose figures differ). */

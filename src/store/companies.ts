@@ -34,12 +34,12 @@ export async function finishDiscovery(db: Queryable, companyId: string, holder: 
   );
 }
 
-/** The configured companies exist as rows (their names kept current); nothing else of a row changes. */
-export async function upsertCompany(db: Queryable, id: string, name: string): Promise<void> {
+/** The configured companies exist as rows (their names kept current); nothing else of a row changes. One statement for all. */
+export async function upsertCompanies(db: Queryable, companies: Array<{ id: string; name: string }>): Promise<void> {
   await db.query(
-    `INSERT INTO companies (id, name) VALUES ($1, $2)
+    `INSERT INTO companies (id, name) SELECT * FROM unnest($1::text[], $2::text[])
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, updated_at = now() WHERE companies.name IS DISTINCT FROM EXCLUDED.name`,
-    [id, name],
+    [companies.map((c) => c.id), companies.map((c) => c.name)],
   );
 }
 
