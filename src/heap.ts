@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * - `--heap-growing-percent=50`: after each full collection the old generation may grow by half its live size
+ * - `--heap-growing-percent=50`: after each full collection the old generation may grow to 1.5× its live size
  *   before the next one, instead of V8's default of up to 4×. A 200k-line load promotes ~70 MB of short-lived
  *   rows into the old generation; with a live heap of ~25 MB the default let all of it pile up before a full
  *   collection (peak RSS of `run-once` +50 MB). A proportional factor, not a cap: a daemon with a large live heap
