@@ -128,6 +128,16 @@ export function entryReading(name: string, head: Buffer, configured: NamedProfil
   return { kind: 'unknown', profile: null, warning: `${name}: CSV layout not recognised by profile ${candidate.name} (no column ${columns}): kept and delivered, not loaded` };
 }
 
+/** A ZIP entry as a part: read by what its head shows (see entryReading), its rows parsed from `open`. */
+function entryPart(name: string, container: string, head: Buffer, sha256: string, bytes: number, open: () => AsyncIterable<Buffer>, opts: BatchFileOptions): BatchFilePart {
+  const reading = entryReading(name, head, opts.entryCsvProfile?.(name));
+  if (reading.warning) log.warn('ZIP entry kept and delivered, not parsed', { file: container, entry: name, bytes, reason: reading.warning });
+  const ctx = { file: name, fileSha256: sha256, defaultCurrency: opts.defaultCurrency ?? null };
+  const tally = newTally();
+  const limits = opts.parseLimits ?? DEFAULT_PARSE_LIMITS;
+  return { name, container, kind: reading.kind, profile: reading.profile?.name ?? null, warning: reading.warning, sha256, bytes, tally, open, rows: rowsOf(reading.kind, open, { ctx, csvProfile: reading.profile?.profile, tally, limits }) };
+}
+
 /**
  * Opens a batch file on disk. A ZIP is checked by its central directory first (see openZip), then
  * each entry is scanned (hash, size, kind); entries of unknown kind are kept for delivery, logged,
@@ -155,24 +165,40 @@ export async function openBatchFile(path: string, opts: BatchFileOptions = {}): 
   const parts: BatchFilePart[] = [];
   for (const entry of entries) {
     const s = await scan(entry.open());
-    const reading = entryReading(entry.name, s.head, opts.entryCsvProfile?.(entry.name));
-    if (reading.warning) log.warn('ZIP entry kept and delivered, not parsed', { file: name, entry: entry.name, bytes: s.bytes, reason: reading.warning });
-    const ctx = { file: entry.name, fileSha256: s.sha256, defaultCurrency: opts.defaultCurrency ?? null };
-    const tally = newTally();
-    parts.push({
-      name: entry.name,
-      container: name,
-      kind: reading.kind,
-      profile: reading.profile?.name ?? null,
-      warning: reading.warning,
-      sha256: s.sha256,
-      bytes: s.bytes,
-      tally,
-      open: entry.open,
-      rows: rowsOf(reading.kind, entry.open, { ctx, csvProfile: reading.profile?.profile, tally, limits }),
-    });
+    parts.push(entryPart(entry.name, name, s.head, s.sha256, s.bytes, entry.open, opts));
   }
   return parts;
+}
+
+/** A ZIP entry already extracted to a file of its own, with the sha256 and size of its bytes. */
+export interface ExtractedEntry {
+  name: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * The parts of a ZIP (named `container`) whose entries were extracted when it was fetched: the same parts as
+ * openBatchFile gives for the ZIP, each read from its own file, so nothing is inflated or hashed again.
+ */
+export async function openExtractedEntries(entries: readonly ExtractedEntry[], container: string, opts: BatchFileOptions = {}): Promise<BatchFilePart[]> {
+  const parts: BatchFilePart[] = [];
+  for (const e of entries) {
+    let head: Buffer;
+    try {
+      head = await readHead(e.path);
+    } catch (err) {
+      throw asParseError(err, 'io', { file: e.name });
+    }
+    parts.push(entryPart(e.name, container, head, e.sha256, e.bytes, () => createReadStream(e.path) as AsyncIterable<Buffer>, opts));
+  }
+  return parts;
+}
+
+/** How a ZIP entry stored at `path` reads without a configured profile (its kind as the fetch records it). */
+export async function extractedEntryKind(name: string, path: string): Promise<PartKind> {
+  return entryReading(name, await readHead(path), undefined).kind;
 }
 
 /**

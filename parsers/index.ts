@@ -1,5 +1,5 @@
 // The parsers' public surface.
-export { openBatchFile, loadedParts, entryReading, type BatchFileOptions, type BatchFilePart, type PartKind, type NamedProfile } from './batch-file.js';
+export { openBatchFile, openExtractedEntries, extractedEntryKind, loadedParts, entryReading, type ExtractedEntry, type BatchFileOptions, type BatchFilePart, type PartKind, type NamedProfile } from './batch-file.js';
 export { DETECT_HEAD_BYTES, detectKind, type DetectedKind } from './detect.js';
 export { ParseError, IifUnbalancedError, SaeHeaderMismatchError, ZipGuardError, type ParseErrorCode } from './errors.js';
 export {
@@ -7,7 +7,7 @@ export {
   type CsvProfile, type CsvProfileInput,
 } from './csv-profile.js';
 export { CsvProfileRuleSchema, selectProfile, chooseProfile, type CsvProfileRule, type BatchFacts, type ProfileSettings } from './profile-select.js';
-export { ZipLimitsSchema, DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip.js';
+export { ZipLimitsSchema, DEFAULT_ZIP_LIMITS, openZip, type ZipLimits } from './zip.js';
 export { ParseLimitsSchema, DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 export { parseCsv, csvHeaderOf, missingColumns } from './csv.js';
 export { parseIif, readIif, type IifBlock, type IifRow, type IifItem } from './iif.js';

@@ -9,6 +9,7 @@ import { commandContext, loadFromOptions, type GlobalOptions } from './commands/
 import { importOptional } from './optional.js';
 import { SANDBOX_CSV_PROFILE, SANDBOX_PROFILE_NAME } from './config/sandbox-profile.js';
 import { log } from './log.js';
+import { tuneHeap } from './heap.js';
 import { printableLines } from './printable.js';
 
 // Each command's modules are imported when it runs: `parse` does not carry the daemon, console and sinks (its memory
@@ -207,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
 // Run only when executed directly (tests import main()).
 const invokedAs = process.argv[1] ?? '';
 if (/(^|[\\/])(cli\.(ts|js)|erp-sync(\.js)?)$/.test(invokedAs)) {
+  tuneHeap();
   // A reader that stopped reading (`erp-sync parse --json F | head -1`) ends the command quietly, not with EPIPE.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;

@@ -168,7 +168,9 @@ export async function runOnce(configPath: string): Promise<DaemonRun> {
   const cli = await compiledEntry('src/cli.ts');
   const started = performance.now();
   // BENCH_DAEMON_NODE_ARGS: extra node flags for the daemons (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  // BENCH_MEMORY=1: the daemon prints where its memory stood at the peak (support/memory-sampler.mjs).
   const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (process.env.BENCH_MEMORY === '1') nodeArgs.push('--import', join(import.meta.dirname, 'memory-sampler.mjs'));
   const child = spawn(process.execPath, [...nodeArgs, cli, '--config', configPath, 'run-once'], {
     cwd: REPO,
     env: { ...process.env, DATABASE_URL: '', ERP_SYNC_DATA_DIR: '', HTTP_PORT: '', LOG_LEVEL: '' },
@@ -183,6 +185,7 @@ export async function runOnce(configPath: string): Promise<DaemonRun> {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  if (process.env.BENCH_MEMORY === '1') child.stderr.on('data', (d: Buffer) => process.stderr.write(d.toString().split('\n').filter((l) => l.startsWith('bench-memory:')).map((l) => `${l}\n`).join('')));
   let peakKb = 0;
   let cpuSeconds = 0;
   const timer = setInterval(() => {

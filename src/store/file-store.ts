@@ -35,8 +35,8 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** Copies src into `tmp`, fsyncs it, and returns the sha256 of what was written. */
-async function copyHashed(srcPath: string, tmp: string): Promise<{ sha256: string; size: number }> {
+/** Writes `source` into `tmp`, fsyncs it, and returns the sha256 and size of what was written. */
+async function writeHashed(source: AsyncIterable<Buffer>, tmp: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -46,7 +46,7 @@ async function copyHashed(srcPath: string, tmp: string): Promise<{ sha256: strin
       cb(null, chunk);
     },
   });
-  await pipeline(createReadStream(srcPath), tap, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }));
+  await pipeline(source, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }));
   await fsyncPath(tmp);
   return { sha256: hash.digest('hex'), size };
 }
@@ -59,6 +59,25 @@ export interface StoredFile {
   created: boolean;
 }
 
+/** The blob already stored, its mtime refreshed (the retention sweep leaves a blob alone that was just stored again); null when absent. */
+async function alreadyStored(storagePath: string, target: string): Promise<StoredFile | null> {
+  try {
+    const existing = await stat(target);
+    const now = new Date();
+    await utimes(target, now, now);
+    return { storagePath, size: existing.size, created: false };
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    return null;
+  }
+}
+
+/** Renames a written, fsynced temporary file to its blob's name and fsyncs the directory. */
+async function commitBlob(tmp: string, target: string): Promise<void> {
+  await rename(tmp, target);
+  await fsyncPath(dirname(target));
+}
+
 /**
  * Puts a copy of srcPath into the store under its sha256, atomically (temp file, fsync, rename,
  * fsync of the directory). Already present: nothing is written. A copy whose bytes do not hash to
@@ -67,22 +86,14 @@ export interface StoredFile {
 export async function storeFile(dataDir: string, srcPath: string, sha256: string): Promise<StoredFile> {
   const storagePath = storagePathOf(sha256);
   const target = join(dataDir, storagePath);
-  try {
-    const existing = await stat(target);
-    // Fresh mtime: the retention sweep leaves a blob alone that was just stored again.
-    const now = new Date();
-    await utimes(target, now, now);
-    return { storagePath, size: existing.size, created: false };
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-  }
+  const existing = await alreadyStored(storagePath, target);
+  if (existing) return existing;
   await mkdir(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const written = await copyHashed(srcPath, tmp);
+    const written = await writeHashed(createReadStream(srcPath), tmp);
     if (written.sha256 !== sha256) throw new FileStoreError(`${srcPath}: content hashes to ${written.sha256}, not ${sha256}`);
-    await rename(tmp, target);
-    await fsyncPath(dirname(target));
+    await commitBlob(tmp, target);
     return { storagePath, size: written.size, created: true };
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
@@ -90,6 +101,32 @@ export async function storeFile(dataDir: string, srcPath: string, sha256: string
   }
 }
 
+/**
+ * Streams bytes that are on disk nowhere else yet (a ZIP entry as it is inflated) into the store, in one pass:
+ * written to a temporary file and hashed together, then renamed to the blob of that sha256 (or dropped when the
+ * blob is already there). Returns the sha256 with where the blob is.
+ */
+export async function storeStream(dataDir: string, source: AsyncIterable<Buffer>): Promise<StoredFile & { sha256: string }> {
+  const incoming = join(dataDir, 'files');
+  await mkdir(incoming, { recursive: true });
+  const tmp = join(incoming, `.incoming.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const { sha256, size } = await writeHashed(source, tmp);
+    const storagePath = storagePathOf(sha256);
+    const target = join(dataDir, storagePath);
+    const existing = await alreadyStored(storagePath, target);
+    if (existing) {
+      await unlink(tmp);
+      return { ...existing, sha256 };
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await commitBlob(tmp, target);
+    return { storagePath, size, created: true, sha256 };
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
 
 export interface FileRecord {
   batchRowId: number | string;

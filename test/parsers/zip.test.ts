@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadedParts, openBatchFile } from '../../parsers/batch-file.js';
+import { loadedParts, openBatchFile, openExtractedEntries } from '../../parsers/batch-file.js';
 import { ZipGuardError } from '../../parsers/errors.js';
 import { FigureTally, partFigures, reconcile } from '../../src/pipeline/reconcile.js';
-import { ZipLimitsSchema, isUnsafeEntryName } from '../../parsers/zip.js';
+import { ZipLimitsSchema, isUnsafeEntryName, openZip, DEFAULT_ZIP_LIMITS } from '../../parsers/zip.js';
 import { renderBatchFile, zipBuffer, type BatchSpec } from '../../sandboxes/files/index.js';
 import { collect } from './helpers.js';
 
@@ -103,5 +103,29 @@ describe('ZIP bundles', () => {
     const file = renderBatchFile('quickbooks-zip', spec);
     const err = await rejectionOf(openBatchFile(await saved('cut.zip', file.bytes.subarray(0, 200))));
     expect(err).toMatchObject({ code: 'zip-format', file: 'cut.zip' });
+  });
+});
+
+describe('a ZIP whose entries were extracted (the load after the fetch)', () => {
+  it('gives the same parts as the ZIP itself, read from the entry files: kinds, profiles, warnings, hashes, rows', async () => {
+    const bundle = renderBatchFile('quickbooks-zip', spec);
+    const readme = Buffer.from('Exported by Concur\nSee the IIF file.\n');
+    const entriesOfBundle = await openZip(await saved('bundle-only.zip', bundle.bytes), DEFAULT_ZIP_LIMITS, 'bundle-only.zip');
+    const withReadme = [...(await Promise.all(entriesOfBundle.map(async (e) => ({ name: e.name, data: Buffer.concat(await collect(e.open())) })))), { name: 'README.txt', data: readme }];
+    const zipPath = await saved('bundle.zip', zipBuffer(withReadme));
+    const fromZip = await openBatchFile(zipPath, { defaultCurrency: 'USD' });
+    const extracted = await Promise.all(
+      withReadme.map(async (e, i) => ({ name: e.name, path: await saved(`entry-${i}`, e.data), sha256: fromZip[i]!.sha256, bytes: e.data.length })),
+    );
+    const fromFiles = await openExtractedEntries(extracted, 'bundle.zip', { defaultCurrency: 'USD' });
+    const shape = (p: (typeof fromZip)[number]) => [p.name, p.container, p.kind, p.profile, p.warning, p.sha256, p.bytes];
+    expect(fromFiles.map(shape)).toEqual(fromZip.map(shape));
+    expect(fromFiles.map((p) => p.kind)).toEqual(['iif', 'csv', 'unknown']);
+    for (const [i, part] of fromFiles.entries()) expect(await collect(part.rows())).toEqual(await collect(fromZip[i]!.rows()));
+  });
+
+  it('names the entry when its file is missing', async () => {
+    const err = await openExtractedEntries([{ name: 'gone.iif', path: join(dir, 'no-such-entry'), sha256: 'a'.repeat(64), bytes: 1 }], 'b.zip').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'io', file: 'gone.iif' });
   });
 });

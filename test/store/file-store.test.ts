@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileStoreError, recordFile, storeFile, sweepFileStore } from '../../src/store/file-store.js';
+import { FileStoreError, recordFile, storeFile, storeStream, sweepFileStore } from '../../src/store/file-store.js';
 import { useMigratedDatabase } from '../support/db.js';
 import { seedBatch } from './fixtures.js';
 
@@ -39,6 +39,35 @@ describe('storeFile', () => {
     await expect(storeFile(dataDir, src.path, other.sha256)).rejects.toThrow(FileStoreError);
     expect(readdirSync(join(dataDir, 'files', other.sha256.slice(0, 2)))).toEqual([]);
     await expect(storeFile(dataDir, src.path, '../../etc/passwd')).rejects.toThrow(/not a lowercase hex sha256/);
+  });
+});
+
+describe('storeStream', () => {
+  async function* chunks(...parts: string[]): AsyncGenerator<Buffer> {
+    for (const p of parts) yield Buffer.from(p);
+  }
+
+  it('keeps streamed bytes under the sha256 they hash to, once, leaving no temporary file', async () => {
+    const dataDir = newDataDir();
+    const sha256 = createHash('sha256').update('IIF bytes\nmore').digest('hex');
+    const first = await storeStream(dataDir, chunks('IIF bytes\n', 'more'));
+    const again = await storeStream(dataDir, chunks('IIF ', 'bytes\nmore'));
+
+    expect(first).toEqual({ sha256, storagePath: `files/${sha256.slice(0, 2)}/${sha256}`, size: 14, created: true });
+    expect(again).toEqual({ ...first, created: false });
+    expect(readFileSync(join(dataDir, first.storagePath), 'utf8')).toBe('IIF bytes\nmore');
+    expect(readdirSync(join(dataDir, 'files')).sort()).toEqual([sha256.slice(0, 2)]);
+    expect(readdirSync(join(dataDir, 'files', sha256.slice(0, 2)))).toEqual([sha256]);
+  });
+
+  it('stores nothing when the source fails midway', async () => {
+    const dataDir = newDataDir();
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from('half of an entry');
+      throw new Error('entry inflates beyond its declared size');
+    }
+    await expect(storeStream(dataDir, failing())).rejects.toThrow(/beyond its declared size/);
+    expect(readdirSync(join(dataDir, 'files'))).toEqual([]);
   });
 });
 

@@ -1,14 +1,11 @@
 // The fetch step: stream the batch file to the spool, keep it content-addressed, record it and its ZIP entries.
 import { mkdir, rm } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ConcurClient } from '../../concur/client.js';
-import { openBatchFile, type ZipLimits } from '../../../parsers/index.js';
-import { recordFile, storeFile } from '../../store/file-store.js';
+import { extractedEntryKind, openZip, type ZipLimits } from '../../../parsers/index.js';
+import { recordFile, storeFile, storeStream } from '../../store/file-store.js';
 import { faultPoint } from '../../faults.js';
 import type { Outcome } from '../machine.js';
 import type { StepContext } from '../worker.js';
@@ -43,7 +40,7 @@ export function fetchStep(deps: FetchDeps) {
         batchRowId: batch.id, name, kind: file.kind, contentType: file.contentType, sha256: file.sha256, size: file.size, storagePath: stored.storagePath,
       });
       ctx.logger.info('batch file fetched', { file: name, kind: file.kind, bytes: file.size, sha256: file.sha256 });
-      if (file.kind === 'zip') await storeEntries(deps, batch.id, fileId, join(deps.dataDir, stored.storagePath), name, spoolDir);
+      if (file.kind === 'zip') await storeEntries(deps, batch.id, fileId, join(deps.dataDir, stored.storagePath), name);
       return { kind: 'fetched', fileId, sha256: file.sha256, size: file.size };
     } finally {
       await rm(spool, { force: true });
@@ -51,17 +48,18 @@ export function fetchStep(deps: FetchDeps) {
   };
 }
 
-/** Extracts each ZIP entry into the file store (the ZIP guards apply) so sinks can deliver entries one by one. */
-async function storeEntries(deps: FetchDeps, batchRowId: string, parentId: string, zipPath: string, zipName: string, spoolDir: string): Promise<void> {
-  const parts = await openBatchFile(zipPath, { fileName: zipName, zipLimits: deps.zipLimits });
-  for (const part of parts) {
-    const tmp = join(spoolDir, `${batchRowId}-entry-${randomBytes(4).toString('hex')}`);
-    try {
-      await pipeline(Readable.from(part.open()), createWriteStream(tmp));
-      const stored = await storeFile(deps.dataDir, tmp, part.sha256);
-      await recordFile(deps.ds, { batchRowId, parentFileId: parentId, name: part.name, kind: part.kind, sha256: part.sha256, size: part.bytes, storagePath: stored.storagePath });
-    } finally {
-      await rm(tmp, { force: true });
-    }
+/**
+ * Extracts each ZIP entry into the file store (the ZIP guards apply) so sinks can deliver entries one by one and
+ * the load parses them without opening the ZIP again. Each entry is inflated once, hashed as it is written; the
+ * entries are recorded only once all are stored, so a ZIP refused midway records none, as before.
+ */
+async function storeEntries(deps: FetchDeps, batchRowId: string, parentId: string, zipPath: string, zipName: string): Promise<void> {
+  const stored = [];
+  for (const entry of await openZip(zipPath, deps.zipLimits, zipName)) {
+    const blob = await storeStream(deps.dataDir, entry.open());
+    stored.push({ name: entry.name, kind: await extractedEntryKind(entry.name, join(deps.dataDir, blob.storagePath)), ...blob });
+  }
+  for (const e of stored) {
+    await recordFile(deps.ds, { batchRowId, parentFileId: parentId, name: e.name, kind: e.kind, sha256: e.sha256, size: e.size, storagePath: e.storagePath });
   }
 }

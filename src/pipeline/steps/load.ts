@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { Transaction } from '../../model/transaction.js';
 import { Money } from '../../money.js';
-import { chooseProfile, loadedParts, openBatchFile, type BatchFilePart, type ParseLimits, type ZipLimits } from '../../../parsers/index.js';
+import { chooseProfile, loadedParts, openBatchFile, openExtractedEntries, type BatchFilePart, type ParseLimits, type ZipLimits } from '../../../parsers/index.js';
 import { loadTransactions, type LoadResult } from '../../store/load.js';
 import { latestFiles } from '../../store/files.js';
 import { appendEvent } from '../../store/batches.js';
@@ -68,15 +68,20 @@ export function loadStep(deps: LoadDeps) {
     if (!files) return { kind: 'failed', error: { kind: 'missing-file', message: 'no fetched file recorded for this batch', retryable: false } };
     const { original } = files;
     const facts = { type: batch.type, paymentMethod: batch.paymentMethod, fileName: original.name };
-    const parts = await openBatchFile(join(deps.dataDir, original.storagePath), {
+    const opts = {
       fileName: original.name,
       sha256: original.sha256,
       csvProfile: chooseProfile(company, facts)?.profile,
-      entryCsvProfile: (entryName) => chooseProfile(company, { ...facts, entryName }),
+      entryCsvProfile: (entryName: string) => chooseProfile(company, { ...facts, entryName }),
       zipLimits: deps.zipLimits,
       parseLimits: deps.parseLimits,
       defaultCurrency: batch.currency,
-    });
+    };
+    // A ZIP's entries were extracted, checked and hashed by the fetch: parsed from there, the ZIP is not read again.
+    const parts =
+      original.kind === 'zip'
+        ? await openExtractedEntries(files.entries.map((e) => ({ name: e.name, path: join(deps.dataDir, e.storagePath), sha256: e.sha256, bytes: e.size })), original.name, opts)
+        : await openBatchFile(join(deps.dataDir, original.storagePath), opts);
     const warnings = parts.flatMap((p) => (p.warning ? [p.warning] : []));
     for (const w of warnings) ctx.logger.warn('file kept and delivered but not loaded', { reason: w });
     const fileIds = new Map([[original.name, original.id], ...files.entries.map((e) => [e.name, e.id] as const)]);
