@@ -2,7 +2,8 @@
 // (BENCH_RUN_ONCE_KINDS: SAE, customer CSV, QuickBooks bundle) taken end to end by `erp-sync run-once` (the real CLI
 // as a child process: discover, close, fetch, parse, load, deliver to OpenSSH sshd on loopback), against the shell
 // floor of the same bytes measured in the same run: `curl` of the file over loopback HTTP + `psql \copy` into text
-// columns + OpenSSH `sftp put` to the same sshd. Prints the ratio and the daemon's peak RSS beside issue 18's goals.
+// columns + OpenSSH `sftp put` to the same sshd on the cipher the sink negotiates. Prints the ratio and the
+// daemon's peak RSS beside issue 18's goals.
 // Uses DATABASE_URL when set, else an embedded PostgreSQL in a temp dir.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +19,7 @@ import { SANDBOX_CSV_PROFILE, type BatchFileKind } from '../sandboxes/files/inde
 import { startSshd, type SshdServer } from '../sandboxes/openssh/sshd.js';
 import { BENCH_SPEC, generateBatchFile, psqlFloor } from './support/files.js';
 import { goalLine } from './support/goal.js';
+import { opensshSftpPut, sinkCipher } from './support/openssh.js';
 import { adminQuery, createBenchDatabase, runOnce, startPostgres, type PgServer } from './support/world.js';
 
 const LINES = Number(process.env.BENCH_RUN_ONCE_LINES ?? 200_000);
@@ -39,7 +41,7 @@ async function sha256Of(path: string): Promise<string> {
 }
 
 /** The shell floor: the same bytes fetched by curl, copied by psql, put by OpenSSH's sftp; each step timed. */
-async function shellFloor(kind: BatchFileKind, path: string, dbUrl: string, sshd: SshdServer, dir: string): Promise<{ curl: number; psql: number; sftp: number }> {
+async function shellFloor(kind: BatchFileKind, path: string, dbUrl: string, sshd: SshdServer, cipher: string, dir: string): Promise<{ curl: number; psql: number; sftp: number }> {
   const http = createServer((_req, res) => {
     res.writeHead(200, { 'content-length': String(statSync(path).size) });
     void pipeline(createReadStream(path), res).catch(() => res.destroy());
@@ -56,13 +58,7 @@ async function shellFloor(kind: BatchFileKind, path: string, dbUrl: string, sshd
     await adminQuery(dbUrl, `CREATE TABLE bench_floor (${Array.from({ length: floor.columns }, (_, i) => `c${i + 1} text`).join(', ')})`);
     const psql = timed(() => execFileSync(PSQL, [dbUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', floor.copy('bench_floor')], { stdio: ['ignore', 'ignore', 'inherit'] }));
     await adminQuery(dbUrl, `DROP TABLE bench_floor`);
-    const sftp = timed(() =>
-      execFileSync(
-        'sftp',
-        ['-q', '-b', '-', '-i', sshd.privateKeyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`, '-o', 'BatchMode=yes', '-P', String(sshd.port), `${sshd.username}@127.0.0.1`],
-        { input: `put ${fetched} ${sshd.dropDir}/floor-${kind}\n`, stdio: ['pipe', 'ignore', 'inherit'] },
-      ),
-    );
+    const sftp = timed(() => opensshSftpPut(sshd, cipher, fetched, `${sshd.dropDir}/floor-${kind}`));
     return { curl, psql, sftp };
   } finally {
     http.close();
@@ -100,14 +96,14 @@ function writeConfig(dir: string, kind: BatchFileKind, sandbox: Awaited<ReturnTy
   return path;
 }
 
-async function measure(kind: BatchFileKind, server: PgServer, sshd: SshdServer, dir: string, goals: string[]): Promise<void> {
+async function measure(kind: BatchFileKind, server: PgServer, sshd: SshdServer, cipher: string, dir: string, goals: string[]): Promise<void> {
   const path = join(dir, FILE_NAMES[kind]);
   const generated = await generateBatchFile(kind, path, LINES);
   const label = `${kind} ${LINES / 1000}k`;
   console.log(`${label}: ${(generated.bytes / 1024 / 1024).toFixed(0)} MB`);
   const db = await createBenchDatabase(server);
   try {
-    const floor = await shellFloor(kind, path, db.url, sshd, dir);
+    const floor = await shellFloor(kind, path, db.url, sshd, cipher, dir);
     const floorSeconds = floor.curl + floor.psql + floor.sftp;
     console.log(`  shell floor ${floorSeconds.toFixed(2)} s: curl ${floor.curl.toFixed(2)} s + psql \\copy ${floor.psql.toFixed(2)} s + sftp put ${floor.sftp.toFixed(2)} s`);
     const file = { path, fileName: FILE_NAMES[kind], contentType: generated.contentType, size: generated.bytes, sha256: await sha256Of(path), total: generated.total };
@@ -143,8 +139,10 @@ const dir = await mkdtemp(join(tmpdir(), 'erp-sync-bench-run-once-'));
 const server = await startPostgres(dir);
 const sshd = await startSshd();
 try {
+  const cipher = await sinkCipher(sshd);
+  console.log(`sftp put on ${cipher}, the cipher the sink negotiates`);
   const goals: string[] = [];
-  for (const kind of KINDS) await measure(kind, server, sshd, dir, goals);
+  for (const kind of KINDS) await measure(kind, server, sshd, cipher, dir, goals);
   console.log(goals.join('\n'));
 } finally {
   await sshd.stop();

@@ -9,13 +9,13 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Client } from 'ssh2';
 import { SftpSinkConfigSchema } from '../sinks/sftp/config.js';
 import { createSftpSink } from '../sinks/sftp/sink.js';
 import { createLogger } from '../src/log.js';
 import { startSshd, type SshdServer } from '../sandboxes/openssh/sshd.js';
 import { compiledEntry } from './support/compiled.js';
 import { goalLine } from './support/goal.js';
+import { opensshSftpPut, sinkCipher } from './support/openssh.js';
 
 interface Delivery {
   config: Record<string, unknown>;
@@ -69,19 +69,6 @@ const mbps = (s: number) => (SIZE / 1024 / 1024 / s).toFixed(1);
 
 const ROUNDS = 3; // interleaved, best of each: a shared 2-core CI box is noisy
 
-/** The client-to-server cipher ssh2 negotiates with its defaults, which the sink keeps (session.ts sets no algorithms). */
-function sinkCipher(sshd: SshdServer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client.once('handshake', (negotiated) => {
-      client.end();
-      resolve(negotiated.cs.cipher);
-    });
-    client.once('error', reject);
-    client.connect({ host: sshd.host, port: sshd.port, username: sshd.username, privateKey: readFileSync(sshd.privateKeyPath) });
-  });
-}
-
 /** CPU seconds of this process's waited-for children (sftp, and the ssh it waits for), from /proc. */
 function childrenCpu(): number {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
@@ -97,11 +84,7 @@ interface Timed {
 function opensshPut(sshd: SshdServer, cipher: string | undefined, remote: string): Timed {
   const start = process.hrtime.bigint();
   const cpuBefore = childrenCpu();
-  execFileSync(
-    'sftp',
-    ['-q', '-b', '-', ...(cipher ? ['-c', cipher] : []), '-i', sshd.privateKeyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`, '-o', 'BatchMode=yes', '-P', String(sshd.port), `${sshd.username}@127.0.0.1`],
-    { input: `put ${file} ${remote}\n`, stdio: ['pipe', 'ignore', 'inherit'] },
-  );
+  opensshSftpPut(sshd, cipher, file, remote);
   const elapsed = seconds(start);
   const cpuSeconds = childrenCpu() - cpuBefore;
   if (statSync(remote).size !== SIZE) throw new Error('OpenSSH sftp put an incomplete file');
