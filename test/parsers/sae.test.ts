@@ -47,6 +47,18 @@ describe('SAE', () => {
     expect(await parseErrorOf(parseSae(chunks(shorter), ctx('s.txt'), newTally()))).toMatchObject({ code: 'syntax', file: 's.txt', line: 2 });
   });
 
+  it('refuses a DETAIL line of one field more than the layout, and counts fields filled beyond the last it reads', async () => {
+    const text = saeText();
+    const long = text.replace(/(\nDETAIL[^\n]*)\n/, '$1|x\n'); // line 2 gets a 401st field
+    const err = await parseErrorOf(parseSae(chunks(long), ctx('l.txt'), newTally()));
+    expect(err).toMatchObject({ code: 'syntax', file: 'l.txt', line: 2 });
+    expect(err.message).toContain('more than 400 fields');
+    // Line 3 filled in every column: 400 fields are read as a row.
+    const lines = text.split('\n');
+    lines[2] = (lines[2] ?? '').split('|').map((v, i) => (v === '' && i > SAE_COL.journalKey ? 'y' : v)).join('|');
+    expect(await collect(parseSae(chunks(lines.join('\n')), ctx(), newTally()))).toHaveLength(12);
+  });
+
   it('a record count that disagrees with the DETAIL lines is a SaeHeaderMismatchError', async () => {
     const text = withField(saeText(), 1, 3, '13');
     const err = await parseErrorOf(parseSae(chunks(text), ctx('h.txt'), newTally()));
