@@ -1,5 +1,5 @@
 // Amount text to exact decimals: the IIF conventions and the locale-driven CSV ones.
-import { Money, amountLimitProblem, digitsLimitProblem, moneyOfUnits, unitsOf, type Units } from '../src/money.js';
+import { Money, PLAIN, amountLimitProblem, digitsLimitProblem, moneyOfUnits, unitsOf, type Units } from '../src/money.js';
 import { ParseError } from './errors.js';
 
 const GROUPED = /^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$/;
@@ -72,11 +72,26 @@ export function parseLocaleUnits(text: string, decimal: DecimalSeparator, thousa
   }
   const plain = fracPart === undefined ? digits : `${digits}.${fracPart}`;
   if (!/^\d*(\.\d+)?$/.test(plain) || !/\d/.test(plain)) throw malformed(text);
+  return unitsWithin(negative, digits, fracPart ?? '', text);
+}
+
+/** Units of an amount's digits, unless beyond what any Concur file may hold: the limits withinLimits applies to a Money. */
+function unitsWithin(negative: boolean, digits: string, fraction: string, text: string): Units {
   const integer = digits.replace(/^0+/, '');
-  const places = (fracPart ?? '').replace(/0+$/, '');
+  const places = fraction.replace(/0+$/, '');
   const problem = digitsLimitProblem(integer.length, places.length);
   if (problem) throw new ParseError('amount', `${problem}: ${JSON.stringify(text.trim())}`);
   return unitsOf(negative, integer, places);
+}
+
+/**
+ * A plain decimal amount, as parseMoney reads it (`-12.50`, `+3`, `.5`, padded with spaces), in exact units without a
+ * Decimal: null when it is not one, a ParseError when beyond the limits (the same text as withinLimits).
+ */
+export function parsePlainUnits(text: string): Units | null {
+  const m = PLAIN.exec(text.trim());
+  if (m === null) return null;
+  return unitsWithin(m[1] === '-', m[2] ?? '', m[3] ?? m[4] ?? '', text);
 }
 
 /** The same amount as a Money: the form the locale rules are tested in (test/parsers/amount-date.test.ts). */

@@ -12,7 +12,8 @@ export type Money = Decimal;
 
 export const ZERO: Money = new Money(0);
 
-const PLAIN = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+/** A plain decimal: sign, then integer digits with optional decimal places, or decimal places alone (groups: sign, digits, places, places). */
+export const PLAIN = /^([+-]?)(?:(\d+)(?:\.(\d*))?|\.(\d+))$/;
 
 /** Parses a plain decimal string ("-12.50", "3", ".5"); anything else is null. */
 export function parseMoney(text: string): Money | null {

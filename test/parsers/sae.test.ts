@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Money, moneyText } from '../../src/money.js';
+import { Money, ZERO, moneyText, totalsByCurrency } from '../../src/money.js';
 import { SaeHeaderMismatchError } from '../../parsers/errors.js';
-import { parseSae } from '../../parsers/sae.js';
+import { SAE_COL, parseSae } from '../../parsers/sae.js';
 import { newTally } from '../../parsers/tally.js';
 import { generateLines, renderBatchFile, writeSaeFile, type BatchSpec } from '../../sandboxes/files/index.js';
 import { chunks, collect, ctx, parseErrorOf, reconcileParsed } from './helpers.js';
@@ -47,6 +47,18 @@ describe('SAE', () => {
     expect(await parseErrorOf(parseSae(chunks(shorter), ctx('s.txt'), newTally()))).toMatchObject({ code: 'syntax', file: 's.txt', line: 2 });
   });
 
+  it('refuses a DETAIL line of one field more than the layout, and counts fields filled beyond the last it reads', async () => {
+    const text = saeText();
+    const long = text.replace(/(\nDETAIL[^\n]*)\n/, '$1|x\n'); // line 2 gets a 401st field
+    const err = await parseErrorOf(parseSae(chunks(long), ctx('l.txt'), newTally()));
+    expect(err).toMatchObject({ code: 'syntax', file: 'l.txt', line: 2 });
+    expect(err.message).toContain('more than 400 fields');
+    // Line 3 filled in every column: 400 fields are read as a row.
+    const lines = text.split('\n');
+    lines[2] = (lines[2] ?? '').split('|').map((v, i) => (v === '' && i > SAE_COL.journalKey ? 'y' : v)).join('|');
+    expect(await collect(parseSae(chunks(lines.join('\n')), ctx(), newTally()))).toHaveLength(12);
+  });
+
   it('a record count that disagrees with the DETAIL lines is a SaeHeaderMismatchError', async () => {
     const text = withField(saeText(), 1, 3, '13');
     const err = await parseErrorOf(parseSae(chunks(text), ctx('h.txt'), newTally()));
@@ -74,6 +86,35 @@ describe('SAE', () => {
     expect(await err(withField(text, 2, 2, '78'))).toMatchObject({ code: 'header-mismatch', line: 2, field: 'Batch ID' });
     expect(await err('DETAIL|1\n')).toMatchObject({ code: 'syntax', line: 1 });
     expect(await err('')).toMatchObject({ code: 'syntax', line: 1 });
+  });
+
+  it('stores amounts in canonical text and totals them exactly per currency, over many batches of lines', async () => {
+    const written = ['+3', '.5', '-0.00', ' 007.100 ', '-12.345678', '99999999999999999999999.99999999', '0.000000010', '1.', '-.25', '10', '-3', '0.1', '0.2'];
+    let text = saeText();
+    written.slice(0, 12).forEach((amount, i) => {
+      text = withField(text, i + 2, SAE_COL.amount + 1, amount);
+      text = withField(text, i + 2, SAE_COL.reimbursementCurrency + 1, i % 3 === 0 ? 'EUR' : i % 3 === 1 ? 'USD' : '');
+    });
+    const tally = newTally();
+    // 100-byte chunks: about ten batches of lines for each line.
+    const rows = await collect(parseSae(chunks(text, 100), ctx('m.txt', { defaultCurrency: 'GBP' }), tally));
+    expect(rows.map((r) => r.amount)).toEqual(written.slice(0, 12).map((a) => moneyText(new Money(a.trim()))));
+    expect(rows.map((r) => r.amount).slice(0, 7)).toEqual(['3', '0.5', '0', '7.1', '-12.345678', '99999999999999999999999.99999999', '0.00000001']);
+    const expected = totalsByCurrency(rows);
+    expect([...tally.totals.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [currency, total] of expected) expect(moneyText(tally.totals.get(currency) ?? ZERO)).toBe(moneyText(total));
+  });
+
+  it('has the rows read so far in the totals when the consumer stops early', async () => {
+    const tally = newTally();
+    const taken = [];
+    for await (const row of parseSae(chunks(saeText(), 1 << 20), ctx(), tally)) {
+      taken.push(row);
+      if (taken.length === 5) break;
+    }
+    const expected = totalsByCurrency(taken);
+    expect(tally.rows).toBe(5);
+    expect([...tally.totals].map(([c, t]) => [c, moneyText(t)])).toEqual([...expected].map(([c, t]) => [c, moneyText(t)]));
   });
 
   it('writeSaeFile streams the same format, with a header total equal to the lines', async () => {
