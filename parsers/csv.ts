@@ -9,7 +9,7 @@ import { parseDateWithFormat } from './date.js';
 import { decodeLines } from './decode.js';
 import { ParseError, asParseError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, beyondLimit, type ParseLimits } from './limits.js';
-import { addUnitTotals, type FileTally } from './tally.js';
+import { UnitTotals, type FileTally } from './tally.js';
 import type { ParseContext } from './types.js';
 
 type Field = keyof CsvColumns;
@@ -272,13 +272,13 @@ export async function* parseCsv(
   };
 
   let file: FileContext | null = profile.header ? null : { profile, cols: resolveColumns(profile.columns, null, ctx.file), names: null, ctx };
-  // Summed here in units and added to the tally once per chunk: a Decimal sum a row cost more than the row's parsing.
-  const totals = new Map<string, Units>();
+  // Added to the tally once per chunk.
+  const totals = new UnitTotals(tally);
   function* rowsOf(records: LineRecord[]): Generator<Transaction> {
     try {
       yield* rowsWithin(records);
     } finally {
-      addUnitTotals(tally, totals);
+      totals.flush();
     }
   }
   function* rowsWithin(records: LineRecord[]): Generator<Transaction> {
@@ -291,8 +291,7 @@ export async function* parseCsv(
       if (record.every((v) => v.trim() === '')) continue;
       const { t, amount } = toTransaction(record, file, line);
       tally.rows++;
-      const key = t.currency ?? '';
-      totals.set(key, (totals.get(key) ?? 0n) + amount);
+      totals.add(t.currency, amount);
       yield t;
     }
   }

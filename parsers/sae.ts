@@ -8,7 +8,7 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { ParseError, SaeHeaderMismatchError } from './errors.js';
 import { numberedLines } from './lines.js';
 import { SAE_DETAIL_FIELDS, SAE_EXTRACT_FIELDS } from './sae-layout.js';
-import { addUnitTotals, type FileTally, type HeaderTotals } from './tally.js';
+import { UnitTotals, type FileTally, type HeaderTotals } from './tally.js';
 import type { ParseContext } from './types.js';
 
 export const SAE_DETAIL_COLUMNS = SAE_DETAIL_FIELDS.length;
@@ -188,8 +188,8 @@ export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext,
   let header: HeaderTotals | null = null;
   let details = 0;
   const fields = new Array<string | undefined>(SAE_DETAIL_COLUMNS);
-  // Summed here in units and added to the tally once per batch of lines, and when the parse stops for any reason.
-  const sums = new Map<string, Units>();
+  // Added to the tally once per batch of lines, and when the parse stops for any reason.
+  const totals = new UnitTotals(tally);
   try {
     for await (const batch of numberedLines(decodeLines(bytes, { encoding: 'auto', file: ctx.file, maxLineBytes: limits.maxLineBytes }))) {
       for (const { line, text } of batch) {
@@ -209,14 +209,13 @@ export async function* parseSae(bytes: AsyncIterable<Buffer>, ctx: ParseContext,
         details++;
         const { t, amount } = toTransaction(fields, text, line, ctx, header);
         tally.rows++;
-        const key = t.currency ?? '';
-        sums.set(key, (sums.get(key) ?? 0n) + amount);
+        totals.add(t.currency, amount);
         yield t;
       }
-      addUnitTotals(tally, sums);
+      totals.flush();
     }
   } finally {
-    addUnitTotals(tally, sums);
+    totals.flush();
   }
   if (!header) throw new ParseError('syntax', 'empty file: no EXTRACT header', { file: ctx.file, line: 1 });
   if (details !== header.recordCount) {

@@ -48,10 +48,25 @@ export function addTotal(tally: FileTally, currency: string | null, amount: Mone
   tally.totals.set(key, (tally.totals.get(key) ?? ZERO).plus(amount));
 }
 
-/** Sums in units per currency key ('' = unknown) added to the totals at once; the sums are emptied. */
-export function addUnitTotals(tally: FileTally, sums: Map<string, Units>): void {
-  for (const [key, units] of sums) tally.totals.set(key, (tally.totals.get(key) ?? ZERO).plus(moneyOfUnits(units)));
-  sums.clear();
+/**
+ * Row amounts summed in exact units per currency ('' = unknown) and added to a tally's totals at once: a Decimal sum
+ * a row cost more than the row's parsing (BENCHMARKS.md, issue 18).
+ */
+export class UnitTotals {
+  private readonly sums = new Map<string, Units>();
+
+  constructor(private readonly tally: FileTally) {}
+
+  add(currency: string | null, amount: Units): void {
+    const key = currency ?? '';
+    this.sums.set(key, (this.sums.get(key) ?? 0n) + amount);
+  }
+
+  /** Adds what was summed since the last flush to the tally's totals. */
+  flush(): void {
+    for (const [key, units] of this.sums) this.tally.totals.set(key, (this.tally.totals.get(key) ?? ZERO).plus(moneyOfUnits(units)));
+    this.sums.clear();
+  }
 }
 
 export function addAccountTotal(tally: FileTally, account: string | null, amount: Money): void {
