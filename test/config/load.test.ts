@@ -43,6 +43,23 @@ describe('configuration', () => {
     expect(message).toMatch(/http\.port: .*number/);
   });
 
+  it('names each repeated company id and sink name, not their first use', () => {
+    const sink = (name: string) => `      - { name: ${name}, type: sftp, host: drop, username: u, password: p, insecureSkipHostKeyCheck: true }\n`;
+    const company = (id: string) => `  - id: ${id}\n    timezone: UTC\n    sinks:\n${sink('a')}${sink('b')}${sink('a')}`;
+    const file = yamlFile('repeats.yaml', `companies:\n${company('acme')}${company('beta')}${company('acme')}`);
+    let message = '';
+    try {
+      loadConfig({ file, env: {} });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.match(/company id "acme" appears twice/g)).toHaveLength(1);
+    expect(message).toContain('companies[2].id: company id "acme"');
+    expect(message.match(/sink name "a" appears twice/g)).toHaveLength(3);
+    expect(message).toContain('companies[1].sinks[2].name: sink name "a"');
+    expect(message).not.toMatch(/companies\[0\]\.id|sinks\[0\]\.name/);
+  });
+
   it('interpolates ${VAR} from the environment and from VAR_FILE', () => {
     const secret = yamlFile('secret.txt', 's3cr3t-from-file\n');
     const file = yamlFile(
