@@ -125,4 +125,24 @@ describe('the Kubernetes manifests', () => {
     const plain = parseYaml(readFileSync(join(ROOT, 'deploy', 'prometheus', 'erp-sync.rules.yaml'), 'utf8'));
     expect(find<IPrometheusRule>(variants.base, 'PrometheusRule').spec.groups).toEqual(plain.groups);
   });
+
+  it("read every secret from a key of the README's Secret, encrypt the tokens at rest and give the console its sign-in", () => {
+    const SECRETS = '/run/secrets/erp-sync/';
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const keys = new Set([...readme.matchAll(/--from-file=([a-z0-9-]+)=/g)].map((m) => m[1]!));
+    const configText = find<IConfigMap>(variants.example, 'ConfigMap').data!['erp-sync.yaml']!;
+    const secretDir = mkdtempSync(join(tmpdir(), 'erp-sync-secrets-'));
+    for (const workload of [find<IDeployment>(variants.example, 'Deployment'), find<ICronJob>(variants.cronjob, 'CronJob')]) {
+      const env = podOf(workload).containers[0]!.env!;
+      const files = [...env.map((e) => e.value ?? ''), ...[...configText.matchAll(/\/run\/secrets\/erp-sync\/[a-z0-9-]+/g)].map((m) => m[0])].filter((v) => v.startsWith(SECRETS));
+      for (const f of files) expect(keys, f).toContain(f.slice(SECRETS.length));
+      // The workload's own environment, its secret files holding plausible values, configures erp-sync.
+      for (const f of files) writeFileSync(join(secretDir, f.slice(SECRETS.length)), f.endsWith('secret-key') ? `${'ab'.repeat(32)}\n` : f.endsWith('database-url') ? 'postgres://u@db/erp\n' : 'a-secret-of-24-characters\n');
+      const file = join(secretDir, 'erp-sync.yaml');
+      writeFileSync(file, configText);
+      const { config } = loadConfig({ file, env: Object.fromEntries(env.map((e) => [e.name, e.value!.replace(SECRETS, `${secretDir}/`)])) });
+      expect(config.secrets.key, workload.kind).toBe('ab'.repeat(32));
+      if (workload.kind === 'Deployment') expect(config.http.adminToken).toBe('a-secret-of-24-characters');
+    }
+  });
 });
