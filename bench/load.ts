@@ -1,5 +1,5 @@
 // `npm run bench:load`: parse + load of one batch file by erp-sync (the load step's path: openBatchFile, COPY into
-// transactions, the state change in the same transaction) against the floor measured in the same run on the same
+// transactions with each row's file reference, the state change in the same transaction) against the floor measured in the same run on the same
 // server: `psql \copy` of the same bytes into a table of text columns. Three kinds (BENCH_LOAD_KINDS): an SAE
 // (400 columns), the customer CSV (12 columns) and a QuickBooks bundle (its loaded GL CSV, 11 columns, read by psql
 // through `unzip -p`), each of BENCH_LOAD_LINES lines (default 200,000); then an SAE of BENCH_LOAD_BIG_LINES lines
@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { createLogger } from '../src/log.js';
@@ -32,7 +32,7 @@ if (process.argv[2] === '--generate') {
 }
 
 if (process.argv[2] === '--load') {
-  const [url, path, batchRowId, fileSha256] = process.argv.slice(3) as [string, string, string, string];
+  const [url, path, batchRowId, fileSha256, fileId] = process.argv.slice(3) as [string, string, string, string, string];
   const ds = await openDatabase({ url, poolSize: 1 });
   const t0 = performance.now();
   const parts = await openBatchFile(path, { sha256: fileSha256, csvProfile: SANDBOX_CSV_PROFILE, defaultCurrency: 'EUR' });
@@ -40,7 +40,8 @@ if (process.argv[2] === '--load') {
   async function* rows(): AsyncGenerator<Transaction> {
     for (const part of parts) if (load(part)) yield* part.rows();
   }
-  const result = await loadTransactions(ds, { companyId: 'bench', batchRowId, rows: rows() }, async (m) => {
+  // As the load step does, every row refers to its file's row (the bench records the file, not a ZIP's entries).
+  const result = await loadTransactions(ds, { companyId: 'bench', batchRowId, fileIdOf: () => fileId, rows: rows() }, async (m) => {
     await m.query(`UPDATE batches SET state = 'loaded', loaded_at = now() WHERE id = $1`, [batchRowId]);
   });
   const elapsed = (performance.now() - t0) / 1000;
@@ -105,9 +106,17 @@ async function measure(kind: BatchFileKind, lines: number, withFloor: boolean): 
   const [{ id: batchRowId }] = (await ds.query(`INSERT INTO batches (company_id, concur_batch_id, state) VALUES ('bench', $1, 'fetched') RETURNING id`, [
     `${BENCH_SPEC.batchId}-${++batch}`,
   ])) as [{ id: string }];
-  // The pipeline hashes a file when it fetches it: the load starts from a known sha256.
+  // The pipeline hashes a file when it fetches it and records it: the load starts from a known sha256 and files row.
+  const sha256 = await sha256Of(path);
+  const [{ id: fileId }] = (await ds.query(`INSERT INTO files (batch_row_id, name, kind, sha256, size_bytes) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+    batchRowId,
+    basename(path),
+    kind === 'quickbooks-zip' ? 'zip' : kind,
+    sha256,
+    generated.bytes,
+  ])) as [{ id: string }];
   const result = JSON.parse(
-    execFileSync(process.execPath, [await compiledEntry('bench/load.ts'), '--load', url, path, batchRowId, await sha256Of(path)], {
+    execFileSync(process.execPath, [await compiledEntry('bench/load.ts'), '--load', url, path, batchRowId, sha256, fileId], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),

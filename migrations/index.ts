@@ -15,9 +15,11 @@ import { CompactRaw1764700001000 } from './1764700001000-compact-raw.js';
 import { ConsoleIndexes1764700002000 } from './1764700002000-console-indexes.js';
 import { BatchIdNames1764700003000 } from './1764700003000-batch-id-names.js';
 import { CompactCsvRaw1764700004000 } from './1764700004000-compact-csv-raw.js';
+import { TransactionRefsPerStatement1764700005000 } from './1764700005000-transaction-refs-per-statement.js';
 
 export const migrations = [
   InitialSchema1763769600000, CompanySchedule1763780000000, ReportingViews1763856000000, Xero1763910000000, QiTech1763920000000, Saferpay1763930000000,
   SinkAttention1763940000000, RowIdentity1763940014000, SaferpayErrors1764600000000, ExceptionsConcurId1764600001000, Claims1764633600000,
   Alerts1764700000000, CompactRaw1764700001000, ConsoleIndexes1764700002000, BatchIdNames1764700003000, CompactCsvRaw1764700004000,
+  TransactionRefsPerStatement1764700005000,
 ];

@@ -2,6 +2,7 @@
 // answer by their old column names and the new ones, and `down` gives back the schema it found.
 import { describe, expect, it } from 'vitest';
 import { BatchIdNames1764700003000 } from '../../migrations/1764700003000-batch-id-names.js';
+import { TransactionRefsPerStatement1764700005000 } from '../../migrations/1764700005000-transaction-refs-per-statement.js';
 import { useMigratedDatabase } from '../support/db.js';
 
 const REFERRERS = ['batch_events', 'files', 'transactions', 'deliveries', 'xero_batch_payments', 'qitech_payment_batches'];
@@ -19,7 +20,10 @@ describe('migration BatchIdNames', () => {
   const migration = async (step: 'up' | 'down') => {
     const runner = db.ds().createQueryRunner();
     try {
+      // The later migration that names batch_row_id is undone first and done again last.
+      if (step === 'down') await new TransactionRefsPerStatement1764700005000().down(runner);
       await new BatchIdNames1764700003000()[step](runner);
+      if (step === 'up') await new TransactionRefsPerStatement1764700005000().up(runner);
     } finally {
       await runner.release();
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTransactions } from '../../src/store/load.js';
 import { CompactRaw1764700001000 } from '../../migrations/1764700001000-compact-raw.js';
 import { BatchIdNames1764700003000 } from '../../migrations/1764700003000-batch-id-names.js';
+import { TransactionRefsPerStatement1764700005000 } from '../../migrations/1764700005000-transaction-refs-per-statement.js';
 import { parseSae, SAE_COL, SAE_DETAIL_COLUMNS } from '../../parsers/sae.js';
 import { newTally } from '../../parsers/tally.js';
 import { useMigratedDatabase } from '../support/db.js';
@@ -53,6 +54,7 @@ describe('compact raw storage of SAE rows', () => {
     const runner = ds.createQueryRunner();
     try {
       // The schema as CompactRaw found it: the later column renames undone first, done again after.
+      await new TransactionRefsPerStatement1764700005000().down(runner);
       await new BatchIdNames1764700003000().down(runner);
       await new CompactRaw1764700001000().down(runner);
       const insert = `INSERT INTO transactions (company_id, batch_id, source_file, row_key, line_number, amount, raw) VALUES ('acme', $1, 'f', $2, 1, 1, $3)`;
@@ -60,6 +62,7 @@ describe('compact raw storage of SAE rows', () => {
       await ds.query(insert, [batchRowId, 'ln:2', JSON.stringify({ Constant: 'DETAIL', Memo: 'a CSV column' })]);
       await new CompactRaw1764700001000().up(runner);
       await new BatchIdNames1764700003000().up(runner);
+      await new TransactionRefsPerStatement1764700005000().up(runner);
     } finally {
       await runner.release();
     }
