@@ -163,12 +163,22 @@ export class LostClaimError extends Error {
   override name = 'LostClaimError';
 }
 
+export interface CommitOptions {
+  /** The step the caller runs next on the batch at once: its start is counted with the commit (see beginStep). */
+  begins?: string | null;
+  /** The caller is done with the batch: its claim is released with the commit. */
+  release?: boolean;
+}
+
 /**
  * Commits a transition and its audit event, and returns the batch as committed: one statement, so one round trip
  * and both or neither. Fenced: only the claim holder, from the state it read, may move the batch; otherwise
- * LostClaimError (another worker took over after our lease expired).
+ * LostClaimError (another worker took over after our lease expired). `begins` and `release` save the statements
+ * a worker would send next (a step's start, the claim's release) in the same one.
  */
-export async function commitTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string): Promise<BatchRow> {
+export async function commitTransition(
+  db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string, o: CommitOptions = {},
+): Promise<BatchRow> {
   const s = t.set;
   const rows: BatchRow[] = await db.query(
     prepared(`WITH moved AS (
@@ -178,12 +188,14 @@ export async function commitTransition(db: Queryable, batch: Pick<BatchRow, 'id'
          done_at = COALESCE($13, done_at), reconciliation = COALESCE($14, reconciliation),
          quarantine_reason = CASE WHEN $3 = 'quarantined' THEN $15 ELSE NULL END,
          state_data = CASE WHEN $16::jsonb IS NULL THEN state_data ELSE state_data || $16::jsonb END,
-         step_started = NULL, step_starts = 0, updated_at = now()
+         step_started = $20::text, step_starts = CASE WHEN $20::text IS NULL THEN 0 ELSE 1 END, updated_at = now()
        WHERE id = $1 AND state = $17 AND ${fencedBy('batch', '$1::bigint::text', '$2')}
        RETURNING ${COLUMNS}
      ), event AS (
        INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail)
        SELECT "id"::bigint, "companyId", $18, $17, $3, $19 FROM moved
+     ), released AS (
+       DELETE FROM claims WHERE $21 AND kind = 'batch' AND key = $1::bigint::text AND holder = $2 AND EXISTS (SELECT 1 FROM moved)
      )
      SELECT * FROM moved`),
     [
@@ -191,6 +203,7 @@ export async function commitTransition(db: Queryable, batch: Pick<BatchRow, 'id'
       s.fileUrl ?? null, s.closeRequestedAt ?? null, s.closedAt ?? null, s.fetchedAt ?? null, s.loadedAt ?? null,
       s.deliveredAt ?? null, s.doneAt ?? null, s.reconciliation ?? null, s.quarantineReason ?? null,
       s.stateData ? JSON.stringify(s.stateData) : null, batch.state, t.event, { step, worker: holder.id, ...t.detail },
+      o.begins ?? null, o.release ?? false,
     ],
   );
   if (!rows[0]) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
