@@ -1,6 +1,6 @@
 // The statements a cycle runs per batch are prepared once per pooled connection (a named statement of the extended
-// protocol) instead of parsed, analysed and planned by PostgreSQL at every call: at 1,000 companies planning alone was
-// ~0.2-0.5 ms a statement, ~40 statements a batch (BENCHMARKS.md, issue 18). Only texts marked with `prepared` are
+// protocol) instead of parsed, analysed and planned by PostgreSQL at every call: planning alone took 0.1-0.5 ms of the
+// server's time for most of the ~40 statements a batch (BENCHMARKS.md, issue 18). Only texts marked with `prepared` are
 // named, so the number of statements a connection keeps is bounded by the code, not by the data.
 import pg from 'pg';
 

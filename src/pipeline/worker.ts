@@ -122,7 +122,8 @@ export class Worker {
 
   /**
    * What a commit also does, to save a statement each: a terminal transition releases the claim; one this worker
-   * goes on from at once counts the next step's start (as beginStep would just after).
+   * goes on from at once counts the next step's start (as beginStep would just after). A stop() that comes between
+   * such a commit and the next step leaves that count one ahead: the batch runs alone at the next start, as a suspect.
    */
   private commitOptions(t: Transition): CommitOptions {
     if (TERMINAL_STATES.includes(t.state)) return { release: true };
