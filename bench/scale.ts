@@ -68,7 +68,7 @@ interface Cycle {
 }
 
 async function cycle(server: PgServer, dropper: BenchDrop, dir: string, o: { specs: SandboxCompanySpec[]; daemons: number; closeSchedule: string; onSandbox?: (s: ConcurSandbox) => void }): Promise<Cycle> {
-  const sandbox = await startConcurSandbox({ companies: o.specs, latencyMs: LATENCY_MS, closeDelayMs: 0 });
+  const sandbox = await startConcurSandbox({ companies: o.specs, latencyMs: LATENCY_MS, closeDelayMs: 0, prerender: true });
   const db = await createBenchDatabase(server);
   try {
     const configs = Array.from({ length: o.daemons }, (_, i) =>

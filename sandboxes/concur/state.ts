@@ -219,6 +219,17 @@ export class SandboxState {
     return r;
   }
 
+  /** Every seeded batch's list total and file, rendered now (a file served from disk needs neither). */
+  prerender(): void {
+    for (const c of this.companies.values()) {
+      for (const b of c.batches.values()) {
+        if (b.file) continue;
+        this.total(b);
+        this.render(b);
+      }
+    }
+  }
+
   /** BatchTotal as the list shows it: the exact sum of the lines its file will hold (no file rendered for it). */
   total(b: SandboxBatch): string {
     if (b.file) return b.file.total;

@@ -3,6 +3,7 @@ import type { Queryable } from '../db/sql.js';
 import type { TokenRow } from '../store/token-rotation.js';
 import { openToken, sealToken } from '../store/token-cipher.js';
 import { oauthContext } from '../store/sealed-tokens.js';
+import { prepared } from '../db/prepared.js';
 
 
 export interface StoredTokens {
@@ -29,9 +30,9 @@ interface Row {
  */
 export async function readTokens(q: Queryable, companyId: string, forUpdate = false): Promise<StoredTokens | null> {
   const rows = (await q.query(
-    `SELECT t.access_token, t.access_expires_at, t.refresh_token, t.geolocation, c.auth_state, c.auth_error
+    prepared(`SELECT t.access_token, t.access_expires_at, t.refresh_token, t.geolocation, c.auth_state, c.auth_error
        FROM oauth_tokens t JOIN companies c ON c.id = t.company_id
-      WHERE t.company_id = $1${forUpdate ? ' FOR UPDATE OF t' : ''}`,
+      WHERE t.company_id = $1${forUpdate ? ' FOR UPDATE OF t' : ''}`),
     [companyId],
   )) as Row[];
   const r = rows[0];
@@ -49,7 +50,7 @@ export async function readTokens(q: Queryable, companyId: string, forUpdate = fa
 /** Stores the configured refresh token the first time only: afterwards the rotated one in the database wins. */
 export async function seedRefreshToken(q: Queryable, companyId: string, refreshToken: string, geolocation: string | null): Promise<void> {
   await q.query(
-    `INSERT INTO oauth_tokens (company_id, refresh_token, geolocation) VALUES ($1, $2, $3) ON CONFLICT (company_id) DO NOTHING`,
+    prepared(`INSERT INTO oauth_tokens (company_id, refresh_token, geolocation) VALUES ($1, $2, $3) ON CONFLICT (company_id) DO NOTHING`),
     [companyId, sealToken(refreshToken, oauthContext(companyId, 'refresh_token')), geolocation],
   );
 }
@@ -73,12 +74,12 @@ export async function saveRefreshedTokens(
   t: { accessToken: string; accessExpiresAt: Date; refreshToken: string; geolocation: string },
 ): Promise<void> {
   await q.query(
-    `UPDATE oauth_tokens SET access_token = $2, access_expires_at = $3, refresh_token = $4, geolocation = $5, updated_at = now()
-      WHERE company_id = $1`,
+    prepared(`UPDATE oauth_tokens SET access_token = $2, access_expires_at = $3, refresh_token = $4, geolocation = $5, updated_at = now()
+      WHERE company_id = $1`),
     [companyId, sealToken(t.accessToken, oauthContext(companyId, 'access_token')), t.accessExpiresAt, sealToken(t.refreshToken, oauthContext(companyId, 'refresh_token')), t.geolocation],
   );
   await q.query(
-    `UPDATE companies SET auth_state = 'ok', auth_error = NULL, updated_at = now() WHERE id = $1 AND auth_state <> 'ok'`,
+    prepared(`UPDATE companies SET auth_state = 'ok', auth_error = NULL, updated_at = now() WHERE id = $1 AND auth_state <> 'ok'`),
     [companyId],
   );
 }

@@ -1,6 +1,7 @@
 // The database connection: one bounded TypeORM DataSource (pg pool underneath) with server-side timeouts.
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
+import { PreparingClient } from './prepared.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -26,6 +27,8 @@ export function createDataSource(opts: DatabaseOptions): DataSource {
       idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000,
       application_name: opts.applicationName ?? 'erp-sync',
       connectionTimeoutMillis: 10_000,
+      // The hot path's statements are planned once per connection (src/db/prepared.ts).
+      Client: PreparingClient,
     },
   });
 }

@@ -5,7 +5,7 @@ import type { CompanyConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Queryable } from '../db/sql.js';
-import { beginStep, claimDue, commitTransition, LostClaimError, releaseClaim, renewClaim, type BatchRow } from '../store/batches.js';
+import { beginStep, claimDue, commitTransition, LostClaimError, releaseClaim, renewClaim, type BatchRow, type CommitOptions } from '../store/batches.js';
 import type { Holder } from '../store/claims.js';
 import { closeIntent, transition, unfinishedStarts, type Outcome, type Policy } from './machine.js';
 import type { Transition } from '../model/transition.js';
@@ -100,29 +100,45 @@ export class Worker {
   /** Runs steps on one claimed batch while it stays due, then releases the claim. */
   private async drive(initial: BatchRow): Promise<void> {
     let batch: BatchRow | null = initial;
+    /** The batch's claim went with its last transition (a terminal state). */
+    let released = false;
     const company = this.companies.get(initial.companyId);
     const log = this.options.logger.child({ company: initial.companyId, batch: initial.concurBatchId });
     try {
-      while (batch && company && !this.stopping) {
-        const next: BatchRow | null = await this.runOne(batch, company, log);
+      // A claimed row's step start is yet to be counted; a row this worker committed names a step only when the
+      // commit counted that step's start (see commitOptions).
+      for (let begun = false; batch && company && !this.stopping; begun = batch?.stepStarted != null) {
+        const next: BatchRow | null = await this.runOne(batch, company, log, begun);
+        released = next !== null && TERMINAL_STATES.includes(next.state);
         batch = next && next.nextAttemptAt && next.nextAttemptAt.getTime() <= this.options.now().getTime() ? next : null;
       }
     } catch (e) {
       if (e instanceof LostClaimError) log.warn('claim lost; another worker has the batch', { error: e.message });
       else log.error('step crashed', { error: e });
     } finally {
-      await releaseClaim(this.options.ds, initial.id, this.options.holder).catch((e) => log.error('releasing claim failed', { error: e }));
+      if (!released) await releaseClaim(this.options.ds, initial.id, this.options.holder).catch((e) => log.error('releasing claim failed', { error: e }));
     }
   }
 
-  private async runOne(batch: BatchRow, company: CompanyConfig, log: Logger): Promise<BatchRow | null> {
+  /**
+   * What a commit also does, to save a statement each: a terminal transition releases the claim; one this worker
+   * goes on from at once counts the next step's start (as beginStep would just after). A stop() that comes between
+   * such a commit and the next step leaves that count one ahead: the batch runs alone at the next start, as a suspect.
+   */
+  private commitOptions(t: Transition): CommitOptions {
+    if (TERMINAL_STATES.includes(t.state)) return { release: true };
+    const due = t.nextAttemptAt !== null && t.nextAttemptAt.getTime() <= this.options.now().getTime();
+    return { begins: due && !this.stopping ? stepFor(t.state) : null };
+  }
+
+  private async runOne(batch: BatchRow, company: CompanyConfig, log: Logger, begun: boolean): Promise<BatchRow | null> {
     const step = stepFor(batch.state);
     if (!step) return null;
     const policy = this.options.policyFor(company);
     const slog = log.child({ step });
     // The next step sees every column the transition set (reconciliation, times, URL): the row as committed.
-    const commit = async (db: Queryable, from: BatchRow, t: Transition) => {
-      const committed = await commitTransition(db, from, this.options.holder, t, step);
+    const commit = async (db: Queryable, from: BatchRow, t: Transition, o: CommitOptions = this.commitOptions(t)) => {
+      const committed = await commitTransition(db, from, this.options.holder, t, step, o);
       this.count(company, t);
       // A close that is not yet due is looked at again every listing: not a new fact each time.
       const level = t.event === 'close_deferred' ? 'debug' : levelOf(t);
@@ -135,18 +151,20 @@ export class Worker {
       const due = closeNotDueUntil(batch, company, this.options.now());
       if (due) return commit(this.options.ds, batch, transition(batch, step, { kind: 'close_not_due', nextDueAt: due }, this.options.now(), policy));
       // Committed before the request: a crash after this point never sends a second close in this window.
-      current = await commit(this.options.ds, batch, closeIntent(this.options.now()));
+      current = await commit(this.options.ds, batch, closeIntent(this.options.now()), { begins: step });
       faultPoint('close:after-intent');
+      begun = true;
     }
 
-    // A step that never finished N times in a row is a poison pill: quarantined (its file kept) instead of a crash loop.
-    const poisoned = unfinishedStarts(current, step, this.options.maxUnfinishedStarts);
-    if (poisoned) {
-      this.options.metrics?.errors.inc({ step, kind: 'unfinished' });
-      await commit(this.options.ds, current, transition(current, step, poisoned, this.options.now(), policy));
-      return null;
+    if (!begun) {
+      // A step that never finished N times in a row is a poison pill: quarantined (its file kept) instead of a crash loop.
+      const poisoned = unfinishedStarts(current, step, this.options.maxUnfinishedStarts);
+      if (poisoned) {
+        this.options.metrics?.errors.inc({ step, kind: 'unfinished' });
+        return commit(this.options.ds, current, transition(current, step, poisoned, this.options.now(), policy));
+      }
+      await beginStep(this.options.ds, current, this.options.holder, step);
     }
-    await beginStep(this.options.ds, current, this.options.holder, step);
 
     const heartbeat = setInterval(() => {
       void renewClaim(this.options.ds, batch.id, this.options.holder, this.options.now(), this.options.leaseMs).catch(() => undefined);
@@ -163,7 +181,7 @@ export class Worker {
         logger: slog,
         commitWithin: async (db, outcome) => {
           const t = transition(current, step, outcome, this.options.now(), policy);
-          within.row = await commitTransition(db, current, this.options.holder, t, step);
+          within.row = await commitTransition(db, current, this.options.holder, t, step, this.commitOptions(t));
           return t;
         },
       });
@@ -188,7 +206,7 @@ export class Worker {
     }
     const next = await commit(this.options.ds, current, transition(current, step, result, this.options.now(), policy));
     faultPoint(`step:${step}:after-commit`);
-    return TERMINAL_STATES.includes(next.state) ? null : next;
+    return next;
   }
 
   /** Metrics of a committed transition: rows loaded, and every reconciliation by its status. */

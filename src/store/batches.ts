@@ -4,6 +4,7 @@ import type { BatchState } from '../model/batch-state.js';
 import type { Transition } from '../model/transition.js';
 import type { Reconciliation } from '../model/reconciliation.js';
 import { update, type Queryable } from '../db/sql.js';
+import { prepared } from '../db/prepared.js';
 import { acquire, fencedBy, held, notHeld, release, renew, type Holder } from './claims.js';
 
 export interface BatchRow {
@@ -60,7 +61,7 @@ export interface DiscoveredBatch {
  */
 export async function upsertDiscovered(db: Queryable, b: DiscoveredBatch): Promise<boolean> {
   const [row]: Array<{ added: boolean }> = await db.query(
-    `WITH inserted AS (
+    prepared(`WITH inserted AS (
        INSERT INTO batches (company_id, concur_batch_id, name, batch_url, type, payment_method, currency, batch_total, payment_demands,
                             state, state_data, next_attempt_at, closed_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, CASE WHEN $10 = 'closed' THEN $12::timestamptz END)
@@ -74,7 +75,7 @@ export async function upsertDiscovered(db: Queryable, b: DiscoveredBatch): Promi
        WHERE company_id = $1 AND concur_batch_id = $2 AND state IN ('discovered', 'empty')
          AND (batch_total IS DISTINCT FROM $8::numeric OR payment_demands IS DISTINCT FROM $9 OR batch_url IS DISTINCT FROM $4)
      )
-     SELECT EXISTS (SELECT 1 FROM inserted) AS added`,
+     SELECT EXISTS (SELECT 1 FROM inserted) AS added`),
     [
       b.companyId, b.concurBatchId, b.name, b.batchUrl, b.type, b.paymentMethod, b.currency, b.batchTotal, b.paymentDemands, b.state, b.stateData, b.nextAttemptAt,
       { name: b.name, total: b.batchTotal, currency: b.currency, count: b.paymentDemands },
@@ -84,7 +85,7 @@ export async function upsertDiscovered(db: Queryable, b: DiscoveredBatch): Promi
 }
 
 export async function knownConcurBatchIds(db: Queryable, companyId: string): Promise<Set<string>> {
-  const rows: Array<{ e: string }> = await db.query(`SELECT concur_batch_id AS e FROM batches WHERE company_id = $1`, [companyId]);
+  const rows: Array<{ e: string }> = await db.query(prepared(`SELECT concur_batch_id AS e FROM batches WHERE company_id = $1`), [companyId]);
   return new Set(rows.map((r) => r.e));
 }
 
@@ -106,7 +107,7 @@ export interface ClaimOptions {
  */
 export async function claimDue(db: Queryable, claim: ClaimOptions): Promise<BatchRow[]> {
   const candidates: Array<{ id: string }> = await db.query(
-    `WITH active AS (
+    prepared(`WITH active AS (
        SELECT b.company_id, count(*)::int AS n FROM claims c JOIN batches b ON c.kind = 'batch' AND b.id::text = c.key
        WHERE ${held('c', '$1')} GROUP BY b.company_id
      ), ranked AS (
@@ -119,13 +120,13 @@ export async function claimDue(db: Queryable, claim: ClaimOptions): Promise<Batc
          AND ($4::text[] IS NULL OR b.company_id = ANY($4))
          AND ($5::boolean IS NULL OR (b.step_starts > 0) = $5)
      )
-     SELECT id::text AS id FROM ranked WHERE rn + busy <= $3 ORDER BY rn, id LIMIT $2`,
+     SELECT id::text AS id FROM ranked WHERE rn + busy <= $3 ORDER BY rn, id LIMIT $2`),
     [claim.now, claim.limit, claim.perCompany, claim.companies ?? null, claim.suspects ?? null],
   );
   const won = await acquire(db, 'batch', candidates.map((c) => c.id), claim.holder, claim.now, claim.leaseMs);
   if (won.length === 0) return [];
   const rows: BatchRow[] = await db.query(
-    `SELECT ${COLUMNS} FROM batches WHERE id::text = ANY($1) AND state NOT IN ('done', 'quarantined') AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id`,
+    prepared(`SELECT ${COLUMNS} FROM batches WHERE id::text = ANY($1) AND state NOT IN ('done', 'quarantined') AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id`),
     [won, claim.now],
   );
   const moved = won.filter((id) => !rows.some((r) => r.id === id));
@@ -149,9 +150,9 @@ export async function releaseClaim(db: Queryable, batchRowId: string, holder: Ho
 export async function beginStep(db: Queryable, batch: Pick<BatchRow, 'id' | 'state'>, holder: Holder, step: string): Promise<number> {
   const { rows } = await update<{ n: number }>(
     db,
-    `UPDATE batches SET step_starts = CASE WHEN step_started = $3 THEN step_starts + 1 ELSE 1 END, step_started = $3
+    prepared(`UPDATE batches SET step_starts = CASE WHEN step_started = $3 THEN step_starts + 1 ELSE 1 END, step_started = $3
      WHERE id = $1 AND state = $4 AND ${fencedBy('batch', '$1::bigint::text', '$2')}
-     RETURNING step_starts AS n`,
+     RETURNING step_starts AS n`),
     [batch.id, holder.id, step, batch.state],
   );
   if (!rows[0]) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${step} began`);
@@ -162,34 +163,47 @@ export class LostClaimError extends Error {
   override name = 'LostClaimError';
 }
 
+export interface CommitOptions {
+  /** The step the caller runs next on the batch at once: its start is counted with the commit (see beginStep). */
+  begins?: string | null;
+  /** The caller is done with the batch: its claim is released with the commit. */
+  release?: boolean;
+}
+
 /**
  * Commits a transition and its audit event, and returns the batch as committed: one statement, so one round trip
  * and both or neither. Fenced: only the claim holder, from the state it read, may move the batch; otherwise
- * LostClaimError (another worker took over after our lease expired).
+ * LostClaimError (another worker took over after our lease expired). `begins` and `release` save the statements
+ * a worker would send next (a step's start, the claim's release) in the same one.
  */
-export async function commitTransition(db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string): Promise<BatchRow> {
+export async function commitTransition(
+  db: Queryable, batch: Pick<BatchRow, 'id' | 'companyId' | 'state'>, holder: Holder, t: Transition, step: string, o: CommitOptions = {},
+): Promise<BatchRow> {
   const s = t.set;
   const rows: BatchRow[] = await db.query(
-    `WITH moved AS (
+    prepared(`WITH moved AS (
        UPDATE batches SET state = $3, attempts = $4, next_attempt_at = $5, last_error = $6,
          file_url = COALESCE($7, file_url), close_requested_at = COALESCE($8, close_requested_at), closed_at = COALESCE($9, closed_at),
          fetched_at = COALESCE($10, fetched_at), loaded_at = COALESCE($11, loaded_at), delivered_at = COALESCE($12, delivered_at),
          done_at = COALESCE($13, done_at), reconciliation = COALESCE($14, reconciliation),
          quarantine_reason = CASE WHEN $3 = 'quarantined' THEN $15 ELSE NULL END,
          state_data = CASE WHEN $16::jsonb IS NULL THEN state_data ELSE state_data || $16::jsonb END,
-         step_started = NULL, step_starts = 0, updated_at = now()
+         step_started = $20::text, step_starts = CASE WHEN $20::text IS NULL THEN 0 ELSE 1 END, updated_at = now()
        WHERE id = $1 AND state = $17 AND ${fencedBy('batch', '$1::bigint::text', '$2')}
        RETURNING ${COLUMNS}
      ), event AS (
        INSERT INTO batch_events (batch_row_id, company_id, kind, from_state, to_state, detail)
        SELECT "id"::bigint, "companyId", $18, $17, $3, $19 FROM moved
+     ), released AS (
+       DELETE FROM claims WHERE $21 AND kind = 'batch' AND key = $1::bigint::text AND holder = $2 AND EXISTS (SELECT 1 FROM moved)
      )
-     SELECT * FROM moved`,
+     SELECT * FROM moved`),
     [
       batch.id, holder.id, t.state, t.attempts, t.nextAttemptAt, t.lastError,
       s.fileUrl ?? null, s.closeRequestedAt ?? null, s.closedAt ?? null, s.fetchedAt ?? null, s.loadedAt ?? null,
       s.deliveredAt ?? null, s.doneAt ?? null, s.reconciliation ?? null, s.quarantineReason ?? null,
       s.stateData ? JSON.stringify(s.stateData) : null, batch.state, t.event, { step, worker: holder.id, ...t.detail },
+      o.begins ?? null, o.release ?? false,
     ],
   );
   if (!rows[0]) throw new LostClaimError(`batch ${batch.id}: claim lost or state changed before ${t.event}`);
@@ -248,7 +262,7 @@ export async function findBatch(db: Queryable, ref: string): Promise<BatchRow[]>
 
 /** A company's batches waiting to be closed (state discovered) that no worker holds. */
 export async function waitingToClose(db: Queryable, companyId: string, now: Date): Promise<BatchRow[]> {
-  return db.query(`SELECT ${COLUMNS} FROM batches b WHERE company_id = $1 AND state = 'discovered' AND ${notHeld('batch', 'b.id::text', '$2')}`, [companyId, now]);
+  return db.query(prepared(`SELECT ${COLUMNS} FROM batches b WHERE company_id = $1 AND state = 'discovered' AND ${notHeld('batch', 'b.id::text', '$2')}`), [companyId, now]);
 }
 
 /** Moves a waiting batch's next attempt earlier (a changed configuration made it due sooner); false if it moved on. */
@@ -305,8 +319,8 @@ export async function reopenForDelivery(db: DataSource, batchRowId: string, sink
 export async function nextDueAt(db: Queryable, companies: string[], now: Date): Promise<Date | null> {
   // Discovered and empty batches wait for their close window: only counted once it is open.
   const [row]: Array<{ at: Date | null }> = await db.query(
-    `SELECT min(COALESCE(next_attempt_at, '-infinity')) AS at FROM batches
-     WHERE company_id = ANY($1) AND state NOT IN ('done', 'quarantined') AND (state NOT IN ('discovered', 'empty') OR next_attempt_at <= $2)`,
+    prepared(`SELECT min(COALESCE(next_attempt_at, '-infinity')) AS at FROM batches
+     WHERE company_id = ANY($1) AND state NOT IN ('done', 'quarantined') AND (state NOT IN ('discovered', 'empty') OR next_attempt_at <= $2)`),
     [companies, now],
   );
   return row?.at ?? null;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { update, type Queryable } from '../db/sql.js';
+import { prepared } from '../db/prepared.js';
 
 export type ClaimKind = 'batch' | 'discovery' | 'saferpay';
 
@@ -40,11 +41,11 @@ export async function acquire(db: Queryable, kind: ClaimKind, keys: string[], ho
   if (keys.length === 0) return [];
   // Sorted, so replicas racing for overlapping sets take the rows in one order (no deadlock).
   const rows: Array<{ key: string }> = await db.query(
-    `INSERT INTO claims (kind, key, holder, session, expires_at)
+    prepared(`INSERT INTO claims (kind, key, holder, session, expires_at)
      SELECT $1, k, $3, $4::bigint, ${until('$5', '$6')} FROM unnest($2::text[]) k ORDER BY k
      ON CONFLICT (kind, key) DO UPDATE SET holder = EXCLUDED.holder, session = EXCLUDED.session, expires_at = EXCLUDED.expires_at, claimed_at = now()
      WHERE NOT ${held('claims', '$5')}
-     RETURNING key`,
+     RETURNING key`),
     [kind, [...keys].sort(), holder.id, holder.session, now, leaseMs],
   );
   return rows.map((r) => r.key);
@@ -52,12 +53,12 @@ export async function acquire(db: Queryable, kind: ClaimKind, keys: string[], ho
 
 /** Extends the lease; false when the claim is no longer this holder's. */
 export async function renew(db: Queryable, kind: ClaimKind, key: string, holder: Holder, now: Date, leaseMs: number): Promise<boolean> {
-  const { count } = await update(db, `UPDATE claims SET expires_at = ${until('$4', '$5')} WHERE kind = $1 AND key = $2 AND holder = $3`, [kind, key, holder.id, now, leaseMs]);
+  const { count } = await update(db, prepared(`UPDATE claims SET expires_at = ${until('$4', '$5')} WHERE kind = $1 AND key = $2 AND holder = $3`), [kind, key, holder.id, now, leaseMs]);
   return count === 1;
 }
 
 export async function release(db: Queryable, kind: ClaimKind, keys: string[], holder: Holder): Promise<void> {
-  if (keys.length) await db.query(`DELETE FROM claims WHERE kind = $1 AND key = ANY($2::text[]) AND holder = $3`, [kind, keys, holder.id]);
+  if (keys.length) await db.query(prepared(`DELETE FROM claims WHERE kind = $1 AND key = ANY($2::text[]) AND holder = $3`), [kind, keys, holder.id]);
 }
 
 /** Who holds live claims of `kind` on `keys` (for reports: "held by which worker"). */

@@ -1,6 +1,7 @@
 // SQL for companies: the discovery schedule and its claim (src/store/claims.ts), authorisation state, cycle bookkeeping.
 import type { Queryable } from '../db/sql.js';
 import { acquire, holdersOf, release, type Holder } from './claims.js';
+import { prepared } from '../db/prepared.js';
 
 export type DiscoveryClaim = { taken: true } | { taken: false; heldBy: string | null };
 
@@ -10,10 +11,11 @@ export type DiscoveryClaim = { taken: true } | { taken: false; heldBy: string | 
  */
 export async function claimDiscovery(db: Queryable, companyId: string, holder: Holder, now: Date, leaseMs: number, force = false): Promise<DiscoveryClaim> {
   const due = async () => {
-    const rows: unknown[] = await db.query(`SELECT 1 FROM companies WHERE id = $1 AND ($2 OR next_discovery_at <= $3)`, [companyId, force, now]);
+    const rows: unknown[] = await db.query(prepared(`SELECT 1 FROM companies WHERE id = $1 AND ($2 OR next_discovery_at <= $3)`), [companyId, force, now]);
     return rows.length === 1;
   };
-  if (!(await due())) return { taken: false, heldBy: null };
+  // Forced (run-once), only the company's row is asked for: the re-read under the claim below is enough.
+  if (!force && !(await due())) return { taken: false, heldBy: null };
   if ((await acquire(db, 'discovery', [companyId], holder, now, leaseMs)).length === 1) {
     // Re-read under the claim: a replica that listed the company meanwhile has moved its next discovery on.
     if (await due()) return { taken: true };
@@ -26,10 +28,10 @@ export async function claimDiscovery(db: Queryable, companyId: string, holder: H
 /** Records the end of a discovery and when the next one is due, and releases the claim, in one statement. */
 export async function finishDiscovery(db: Queryable, companyId: string, holder: Holder, nextAt: Date, error: string | null): Promise<void> {
   await db.query(
-    `WITH released AS (DELETE FROM claims WHERE kind = 'discovery' AND key = $1 AND holder = $2 RETURNING key)
+    prepared(`WITH released AS (DELETE FROM claims WHERE kind = 'discovery' AND key = $1 AND holder = $2 RETURNING key)
      UPDATE companies SET next_discovery_at = $3, last_discovery_error = $4, last_cycle_at = now(),
        last_success_at = CASE WHEN $4::text IS NULL THEN now() ELSE last_success_at END, updated_at = now()
-     WHERE id IN (SELECT key FROM released)`,
+     WHERE id IN (SELECT key FROM released)`),
     [companyId, holder.id, nextAt, error],
   );
 }

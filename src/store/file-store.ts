@@ -8,6 +8,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource } from 'typeorm';
 import type { Queryable } from '../db/sql.js';
+import { prepared } from '../db/prepared.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -142,10 +143,10 @@ export interface FileRecord {
 /** Records a batch's file (idempotent on batch + sha256 + name); returns its id. */
 export async function recordFile(db: Queryable, f: FileRecord): Promise<string> {
   const [row]: Array<{ id: string }> = await db.query(
-    `INSERT INTO files (batch_row_id, parent_file_id, name, kind, content_type, sha256, size_bytes, storage_path)
+    prepared(`INSERT INTO files (batch_row_id, parent_file_id, name, kind, content_type, sha256, size_bytes, storage_path)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (batch_row_id, sha256, name) DO UPDATE SET storage_path = COALESCE(EXCLUDED.storage_path, files.storage_path)
-     RETURNING id::text AS id`,
+     RETURNING id::text AS id`),
     [f.batchRowId, f.parentFileId ?? null, f.name, f.kind, f.contentType ?? null, f.sha256, f.size, f.storagePath ?? null],
   );
   return row!.id;

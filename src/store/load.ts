@@ -9,6 +9,7 @@ import type { Transaction } from '../model/transaction.js';
 import type { StoredFigures, StoredGroup } from '../model/reconciliation.js';
 import { copyLine, copyPrefix, COPY_COLUMNS, headerNames, LoadError } from './copy-text.js';
 import { pgClientOf } from './pg-client.js';
+import { prepared } from '../db/prepared.js';
 
 export interface LoadInput {
   companyId: string;
@@ -31,6 +32,14 @@ export interface LoadResult {
 // enough that the stream's buffering (and so memory) stays flat whatever the row count.
 const CHUNK_CHARS = 256 * 1024;
 const COLUMN_NAMES = ['company_id', 'batch_row_id', 'file_id', ...COPY_COLUMNS.map(([name]) => name)].join(', ');
+
+// One load of a batch at a time (two replicas after a lost lease): the second waits, then replaces.
+const LOCK = prepared(`SELECT pg_advisory_xact_lock(hashtextextended('erp-sync load ' || $1, 0))`);
+/** Removes the batch's earlier rows and CSV headers; answers the removed rows' figures per currency. */
+const REMOVE_PREVIOUS = prepared(`WITH gone AS (DELETE FROM transactions WHERE batch_row_id = $1 RETURNING currency, amount),
+  headers AS (DELETE FROM csv_headers WHERE batch_row_id = $1)
+  SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows, sum(amount)::text AS total FROM gone GROUP BY 1 ORDER BY 1`);
+const HEADER = prepared(`INSERT INTO csv_headers (batch_row_id, source_file, names) VALUES ($1, $2, $3)`);
 
 /** What the COPY saw: the rows, and each CSV file's header names (stored once per file, not on each row). */
 interface Copied {
@@ -65,8 +74,8 @@ async function* copyChunks(input: LoadInput, copied: Copied): AsyncGenerator<Buf
 /** The batch's rows grouped by file, currency and account: every figure reconciliation needs, in one scan. */
 export async function storedFigures(client: PoolClient, batchRowId: number | string): Promise<StoredFigures> {
   const { rows } = await client.query<StoredGroup>(
-    `SELECT source_file AS file, COALESCE(currency, '') AS currency, COALESCE(account_code, '') AS account, count(*)::int AS rows, sum(amount)::text AS total
-     FROM transactions WHERE batch_row_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    prepared(`SELECT source_file AS file, COALESCE(currency, '') AS currency, COALESCE(account_code, '') AS account, count(*)::int AS rows, sum(amount)::text AS total
+     FROM transactions WHERE batch_row_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`),
     [batchRowId],
   );
   return { groups: rows };
@@ -82,14 +91,9 @@ function identityError(err: unknown): LoadError | null {
 }
 
 async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadResult> {
-  // One load of a batch at a time (two replicas after a lost lease): the second waits, then replaces.
-  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('erp-sync load ' || $1, 0))`, [String(input.batchRowId)]);
-  const before = await client.query<{ currency: string; rows: number; total: string }>(
-    `SELECT COALESCE(currency, '') AS currency, count(*)::int AS rows, sum(amount)::text AS total FROM transactions WHERE batch_row_id = $1 GROUP BY 1 ORDER BY 1`,
-    [input.batchRowId],
-  );
-  await client.query(`DELETE FROM transactions WHERE batch_row_id = $1`, [input.batchRowId]);
-  await client.query(`DELETE FROM csv_headers WHERE batch_row_id = $1`, [input.batchRowId]);
+  await client.query(LOCK, [String(input.batchRowId)]);
+  // After the lock, in a statement of its own: its snapshot sees what a load that held the lock before committed.
+  const before = await client.query<{ currency: string; rows: number; total: string }>(REMOVE_PREVIOUS, [input.batchRowId]);
   const copied: Copied = { parsed: 0, headers: new Map() };
   try {
     // Readable.from pulls the next row only when the COPY stream asks: backpressure reaches the source.
@@ -97,9 +101,7 @@ async function replaceRows(client: PoolClient, input: LoadInput): Promise<LoadRe
   } catch (err) {
     throw identityError(err) ?? err;
   }
-  for (const [file, names] of copied.headers) {
-    await client.query(`INSERT INTO csv_headers (batch_row_id, source_file, names) VALUES ($1, $2, $3)`, [input.batchRowId, file, names]);
-  }
+  for (const [file, names] of copied.headers) await client.query(HEADER, [input.batchRowId, file, names]);
   return {
     parsed: copied.parsed,
     stored: await storedFigures(client, input.batchRowId),

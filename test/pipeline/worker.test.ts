@@ -137,6 +137,28 @@ describe('worker', () => {
     expect(await db.ds().query(`SELECT step_started, step_starts FROM batches WHERE company_id = 'counted'`)).toEqual([{ step_started: null, step_starts: 0 }]);
   });
 
+  it('counts each step it goes on to once, with the transition before it, and releases the claim with the last', async () => {
+    const now = new Date('2026-11-22T10:00:00Z');
+    await seed('chained', 1, now);
+    const company = CompanySchema.parse({ id: 'chained', concur: { close: { schedule: '* * * * *' } } });
+    const seen: unknown[] = [];
+    const handlers = countingHandlers(new Map());
+    for (const step of ['close', 'watch_close', 'get_file_url', 'fetch', 'load', 'deliver'] as const) {
+      const run = handlers[step];
+      handlers[step] = async (ctx) => {
+        const [row] = await db.ds().query(`SELECT step_started, step_starts FROM batches WHERE id = $1`, [ctx.batch.id]);
+        seen.push({ step, ...row });
+        return run(ctx);
+      };
+    }
+    const w = new Worker({ ds: db.ds(), handlers, companies: [company], policyFor: () => policy, holder: await db.holder('chain'), now: () => now, logger: quietLogger, leaseMs: 60_000, globalConcurrency: 1, perCompanyConcurrency: 1, maxUnfinishedStarts: 1 });
+    await w.tick();
+    await w.drain();
+    expect(seen).toEqual(['close', 'watch_close', 'get_file_url', 'fetch', 'load', 'deliver'].map((step) => ({ step, step_started: step, step_starts: 1 })));
+    expect(await db.ds().query(`SELECT state, step_started, step_starts FROM batches WHERE company_id = 'chained'`)).toEqual([{ state: 'done', step_started: null, step_starts: 0 }]);
+    expect(await db.ds().query(`SELECT count(*)::int AS n FROM claims c JOIN batches b ON c.kind = 'batch' AND c.key = b.id::text WHERE b.company_id = 'chained'`)).toEqual([{ n: 0 }]);
+  });
+
   it('runs a batch whose step was interrupted before alone, so a second crash cannot take others with it', async () => {
     const now = new Date('2026-11-22T10:00:00Z');
     await seed('alone', 3, now);
