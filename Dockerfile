@@ -7,6 +7,8 @@
 FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/: applied by the postinstall script (patch-package), which fails the build if one no longer applies.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -35,6 +37,7 @@ RUN rm -r dist/sandboxes dist/src/defaults/sandbox.js dist/src/defaults/sandbox.
 FROM node:26-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 
 # Runtime stage, as an unprivileged user. Run it with a read-only root filesystem: state lives only under the

@@ -270,8 +270,9 @@ export class SftpSession {
   async upload(source: string | Buffer, remotePath: string): Promise<{ sha256: string; size: number }> {
     const handle = await this.run<Buffer>('open', remotePath, (done) => this.sftp.open(remotePath, 'w', { mode: 0o644 }, done));
     const local = typeof source === 'string' ? await openLocal(source, remotePath) : undefined;
-    // A chunk's buffer is read into again only once its WRITE is acknowledged: ssh2 keeps reading from it for a
-    // server whose limit splits the chunk.
+    // A chunk's buffer is read into again only once its WRITE is acknowledged: ssh2 sends the bytes from it as they
+    // are (patches/ssh2+1.17.0.patch), until the channel window lets them out, and again for a server whose limit
+    // splits the chunk.
     const chunks = local ? local.chunks : bufferChunks(source as Buffer, UPLOAD_CHUNK, UPLOAD_IN_FLIGHT);
     const hash = createHash('sha256');
     let position = 0;
