@@ -3,13 +3,16 @@
 # test/deploy/image.test.ts builds the same tree (the pruned paths below, the same dependencies) and runs it.
 # Keep the Node.js major the same as .ci/run's second test run (NODE_IMAGE_MAJOR there).
 
-# Build stage: every dependency, compile TypeScript.
-FROM node:26-slim AS build
+# Modules stage: every dependency, as npm ci installs them. patches/ is applied by the postinstall script
+# (patch-package, a dev dependency), which fails the build if a patch no longer applies.
+FROM node:26-slim AS modules
 WORKDIR /app
 COPY package.json package-lock.json ./
-# patches/: applied by the postinstall script (patch-package), which fails the build if one no longer applies.
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund
+
+# Build stage: compile TypeScript.
+FROM modules AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY parsers ./parsers
@@ -33,12 +36,10 @@ CMD ["start"]
 FROM build AS pruned
 RUN rm -r dist/sandboxes dist/src/defaults/sandbox.js dist/src/defaults/sandbox.js.map dist/src/defaults/local-drop.js dist/src/defaults/local-drop.js.map dist/src/commands/sandbox.js dist/src/commands/sandbox.js.map
 
-# Dependency stage: production dependencies without the optional ones (embedded-postgres and its binaries).
-FROM node:26-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY patches ./patches
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# Dependency stage: the installed modules (patched) pruned to the production ones, without the optional ones
+# (embedded-postgres and its binaries).
+FROM modules AS deps
+RUN npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 # Runtime stage, as an unprivileged user. Run it with a read-only root filesystem: state lives only under the
 # data volume (docker run --read-only -v DATA:/var/lib/erp-sync; the Kubernetes manifests do so).

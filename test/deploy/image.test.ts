@@ -52,9 +52,12 @@ describe('the production image', () => {
   it('runs the Node.js major CI tests on, without the embedded PostgreSQL and the sandboxes, as a non-root user', () => {
     const froms = [...DOCKERFILE.matchAll(/^FROM node:(\d+)-slim/gm)].map((m) => m[1]);
     expect(DOCKERFILE).toMatch(/^COPY --from=pruned \/app\/dist \.\/dist$/m);
-    expect(froms).toHaveLength(3);
+    expect(froms).toHaveLength(2); // the modules stage and the runtime
     expect(new Set(froms)).toEqual(new Set([CI_NODE_MAJOR]));
-    expect(DOCKERFILE).toMatch(/^RUN npm ci --omit=dev --omit=optional /m);
+    expect(DOCKERFILE).toMatch(/^FROM modules AS deps\nRUN npm prune --omit=dev --omit=optional /m);
+    // The runtime's modules are the patched ones (patch-package runs in the modules stage, before the prune).
+    expect(readFileSync(join(app, 'node_modules', 'ssh2', 'lib', 'protocol', 'SFTP.js'), 'utf8')).toContain('Patched (erp-sync, patches/)');
+    expect(productionPackages()).not.toContain('patch-package');
     expect(DOCKERFILE).toMatch(/^USER 10001:10001$/m);
     expect(DOCKERFILE).toMatch(/^HEALTHCHECK .* CMD \["node", "bin\/erp-sync\.js", "healthcheck"\]$/m);
     // Defaults come from a file a mounted configuration overrides, never from ENV settings that would win over it.
