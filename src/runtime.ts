@@ -72,6 +72,7 @@ export async function openRuntime(config: Config, logger: Logger, opts: { readOn
       poolSize: config.database.poolSize,
       statementTimeoutMs: config.database.statementTimeoutMs,
       idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+      preparedStatements: config.database.preparedStatements,
     }).catch((e: unknown) => Promise.reject(missingDatabase(e, url)));
   } catch (e) {
     await embedded?.stop();

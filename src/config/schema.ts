@@ -111,6 +111,8 @@ export const ConfigSchema = z.strictObject({
       poolSize: z.number().int().min(1).max(100).default(10),
       statementTimeoutMs: z.number().int().positive().default(300_000),
       idleInTransactionTimeoutMs: z.number().int().positive().default(60_000),
+      /** Named statements for the hot path; false behind a pooler in transaction mode that cannot keep them. */
+      preparedStatements: z.boolean().default(true),
       embeddedPort: z.number().int().min(0).max(65535).default(54329),
     })
     .prefault({}),

@@ -9,6 +9,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
   applicationName?: string;
+  /** The hot path's statements as named statements (src/db/prepared.ts); false behind a pooler that cannot hold them. */
+  preparedStatements?: boolean;
 }
 
 export function createDataSource(opts: DatabaseOptions): DataSource {
@@ -28,7 +30,7 @@ export function createDataSource(opts: DatabaseOptions): DataSource {
       application_name: opts.applicationName ?? 'erp-sync',
       connectionTimeoutMillis: 10_000,
       // The hot path's statements are planned once per connection (src/db/prepared.ts).
-      Client: PreparingClient,
+      ...(opts.preparedStatements === false ? {} : { Client: PreparingClient }),
     },
   });
 }
