@@ -1,6 +1,6 @@
 // ZIP bundles opened by their central directory (unzipper Open.file), behind safety guards.
 import { open, type FileHandle } from 'node:fs/promises';
-import unzipper from 'unzipper';
+import type unzipper from 'unzipper';
 import { z } from 'zod';
 import { ParseError, ZipGuardError, asParseError } from './errors.js';
 
@@ -136,9 +136,11 @@ export async function openZip(path: string, limits: ZipLimits, file: string): Pr
   if (declared.bytes > limits.maxCentralDirectoryBytes) {
     throw guard('zip-entries', `central directory of ${declared.bytes} bytes, more than the limit of ${limits.maxCentralDirectoryBytes} (zipLimits.maxCentralDirectoryBytes)`, file);
   }
+  // Imported at the first ZIP: a run without one (an SAE, a CSV) does not load unzipper (~30 ms of start-up).
+  const { Open } = (await import('unzipper')).default;
   let dir: unzipper.CentralDirectory;
   try {
-    dir = await unzipper.Open.file(path);
+    dir = await Open.file(path);
   } catch (err) {
     throw new ParseError('zip-format', `not a readable ZIP: ${err instanceof Error ? err.message : String(err)}`, { file });
   }

@@ -73,6 +73,15 @@ async function alreadyStored(storagePath: string, target: string): Promise<Store
   }
 }
 
+/** Where the blob of `sha256` goes (its directory made), or the blob itself when it is already stored. */
+async function slotFor(dataDir: string, sha256: string): Promise<{ storagePath: string; target: string; existing: StoredFile | null }> {
+  const storagePath = storagePathOf(sha256);
+  const target = join(dataDir, storagePath);
+  const existing = await alreadyStored(storagePath, target);
+  if (!existing) await mkdir(dirname(target), { recursive: true });
+  return { storagePath, target, existing };
+}
+
 /** Renames a written, fsynced temporary file to its blob's name and fsyncs the directory. */
 async function commitBlob(tmp: string, target: string): Promise<void> {
   await rename(tmp, target);
@@ -85,11 +94,8 @@ async function commitBlob(tmp: string, target: string): Promise<void> {
  * `sha256` is refused, so a blob's name always vouches for its content.
  */
 export async function storeFile(dataDir: string, srcPath: string, sha256: string): Promise<StoredFile> {
-  const storagePath = storagePathOf(sha256);
-  const target = join(dataDir, storagePath);
-  const existing = await alreadyStored(storagePath, target);
+  const { storagePath, target, existing } = await slotFor(dataDir, sha256);
   if (existing) return existing;
-  await mkdir(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const written = await writeHashed(createReadStream(srcPath), tmp);
@@ -103,6 +109,26 @@ export async function storeFile(dataDir: string, srcPath: string, sha256: string
 }
 
 /**
+ * Moves a file this process wrote and hashed as it wrote it (a download in the spool) into the store under that
+ * sha256: fsync, rename, fsync of the directory, so its bytes are neither copied nor read again (for a 200k-line
+ * SAE that was a third of the fetch). Already present: nothing is moved. Across filesystems (a data directory
+ * whose files/ is mounted apart): a checked copy, as storeFile.
+ */
+export async function adoptFile(dataDir: string, srcPath: string, sha256: string): Promise<StoredFile> {
+  const { storagePath, target, existing } = await slotFor(dataDir, sha256);
+  if (existing) return existing;
+  await fsyncPath(srcPath);
+  const { size } = await stat(srcPath);
+  try {
+    await commitBlob(srcPath, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    return storeFile(dataDir, srcPath, sha256);
+  }
+  return { storagePath, size, created: true };
+}
+
+/**
  * Streams bytes that are on disk nowhere else yet (a ZIP entry as it is inflated) into the store, in one pass:
  * written to a temporary file and hashed together, then renamed to the blob of that sha256 (or dropped when the
  * blob is already there). Returns the sha256 with where the blob is.
@@ -113,14 +139,11 @@ export async function storeStream(dataDir: string, source: AsyncIterable<Buffer>
   const tmp = join(incoming, `.incoming.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const { sha256, size } = await writeHashed(source, tmp);
-    const storagePath = storagePathOf(sha256);
-    const target = join(dataDir, storagePath);
-    const existing = await alreadyStored(storagePath, target);
+    const { storagePath, target, existing } = await slotFor(dataDir, sha256);
     if (existing) {
       await unlink(tmp);
       return { ...existing, sha256 };
     }
-    await mkdir(dirname(target), { recursive: true });
     await commitBlob(tmp, target);
     return { storagePath, size, created: true, sha256 };
   } catch (err) {

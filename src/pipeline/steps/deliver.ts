@@ -7,6 +7,7 @@ import { batchTotals, deliveriesOf, recordDelivery } from '../../store/deliverie
 import { loadJournal } from '../../store/journal.js';
 import type { Metrics } from '../../metrics.js';
 import type { Outcome } from '../machine.js';
+import type { BatchRow } from '../../store/batches.js';
 import type { StepContext } from '../worker.js';
 
 export interface DeliverDeps {
@@ -16,12 +17,23 @@ export interface DeliverDeps {
   metrics?: Metrics;
 }
 
+/**
+ * The rows and totals the manifest states. Only a load writes a batch's rows, and a reconciled load committed its
+ * figures of the stored rows with them: read from there, the rows are not scanned again (a second full scan, 0.2 s
+ * at 200k lines). A mismatch may have been quarantined with its rows rolled back, an earlier load's rows staying
+ * (then replayed): its figures are read from the rows.
+ */
+async function storedTotals(deps: DeliverDeps, batch: BatchRow): Promise<{ rows: number; totals: Record<string, string> }> {
+  const rec = batch.reconciliation;
+  return rec?.status === 'reconciled' && typeof rec.rows === 'number' && rec.totals ? { rows: rec.rows, totals: rec.totals } : batchTotals(deps.ds, batch.id);
+}
+
 async function describeBatch(deps: DeliverDeps, ctx: StepContext): Promise<BatchToDeliver | null> {
   const { batch } = ctx;
   const files = await latestFiles(deps.ds, batch.id);
   if (!files) return null;
   const local = (f: typeof files.original) => ({ name: f.name, path: join(deps.dataDir, f.storagePath), sha256: f.sha256, size: f.size });
-  const { rows, totals } = await batchTotals(deps.ds, batch.id);
+  const { rows, totals } = await storedTotals(deps, batch);
   return {
     company: batch.companyId,
     concurBatchId: batch.concurBatchId,

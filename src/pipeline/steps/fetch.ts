@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ConcurClient } from '../../concur/client.js';
 import { extractedEntryKind, openZip, type ZipLimits } from '../../../parsers/index.js';
-import { recordFile, storeFile, storeStream } from '../../store/file-store.js';
+import { adoptFile, recordFile, storeStream } from '../../store/file-store.js';
 import { faultPoint } from '../../faults.js';
 import type { Outcome } from '../machine.js';
 import type { StepContext } from '../worker.js';
@@ -35,7 +35,8 @@ export function fetchStep(deps: FetchDeps) {
       }
       faultPoint('fetch:after-download');
       const name = `${batch.concurBatchId}.${EXTENSION[file.kind] ?? 'bin'}`;
-      const stored = await storeFile(deps.dataDir, spool, file.sha256);
+      // Hashed as it was downloaded: moved into the store, not copied.
+      const stored = await adoptFile(deps.dataDir, spool, file.sha256);
       const fileId = await recordFile(deps.ds, {
         batchRowId: batch.id, name, kind: file.kind, contentType: file.contentType, sha256: file.sha256, size: file.size, storagePath: stored.storagePath,
       });
