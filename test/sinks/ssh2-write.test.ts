@@ -11,7 +11,11 @@ import { embeddedServer } from './fixtures.js';
 interface Protocol {
   channelData(chan: number, data: Buffer): void;
 }
-const { prototype: protocol } = createRequire(import.meta.url)('ssh2/lib/protocol/Protocol.js') as { prototype: Protocol };
+const require = createRequire(import.meta.url);
+const { prototype: protocol } = require('ssh2/lib/protocol/Protocol.js') as { prototype: Protocol };
+// The reused packet buffer is in the patched AES-GCM cipher of ssh2's native binding; without the binding (not built
+// for this Node.js, or no compiler where it was installed, as in the image) ssh2's own cipher allocates as before.
+const { bindingAvailable } = require('ssh2/lib/protocol/crypto.js') as { bindingAvailable: boolean };
 
 type Fixture = Awaited<ReturnType<typeof embeddedServer>>;
 
@@ -63,7 +67,7 @@ describe("ssh2's SFTP write (patched)", () => {
     expect(views.reduce((n, data) => n + data.length, 0)).toBe(content.length);
   });
 
-  it('keeps each request whole when the channel window runs out mid-request, its packets in one reused buffer', async () => {
+  async function manyWrites(): Promise<Buffer[]> {
     const socket = (session.client as unknown as { _sock: { write(data: Buffer): boolean } })._sock;
     const packets: Buffer[] = [];
     const socketWrite = socket.write;
@@ -76,9 +80,16 @@ describe("ssh2's SFTP write (patched)", () => {
       Promise.all(Array.from({ length: 100 }, (_, i) => write(session.sftp, handle, content.subarray(i * 30_000, (i + 1) * 30_000), i * 30_000))),
     );
     expect(readFileSync(f.local('/many.bin')).equals(content)).toBe(true);
+    return packets;
+  }
+
+  it('keeps each request whole when the channel window runs out mid-request', async () => {
+    expect((await manyWrites()).length).toBeGreaterThan(90);
+  });
+
+  it.runIf(bindingAvailable)('sends those packets from one reused buffer (native AES-GCM)', async () => {
+    const packets = await manyWrites();
     // A fresh buffer only after a packet the socket could not write at once (it keeps that one until it can).
-    const buffers = new Set(packets.map((p) => p.buffer));
-    expect(packets.length).toBeGreaterThan(90);
-    expect(buffers.size).toBeLessThan(packets.length / 2);
+    expect(new Set(packets.map((p) => p.buffer)).size).toBeLessThan(packets.length / 2);
   });
 });
