@@ -26,6 +26,7 @@ import { fetchStep } from './pipeline/steps/fetch.js';
 import { loadStep } from './pipeline/steps/load.js';
 import { deliverStep } from './pipeline/steps/deliver.js';
 import { sweepFileStore } from './store/file-store.js';
+import { sweepTemporaries } from './store/temporaries.js';
 import type { BuiltInSandbox } from './defaults/sandbox.js';
 import { importOptional } from './optional.js';
 import type { LocalDrop } from './defaults/local-drop.js';
@@ -189,6 +190,8 @@ export async function assembleApp(rt: Runtime, logger: Logger, opts: AppOptions 
     sweepFiles: async () => {
       const r = await sweepFileStore(rt.ds, dataDir, { retentionDays: config.fileStore.retentionDays, now: now() });
       if (r.removed.length) logger.info('file store: files past retention removed', { removed: r.removed.length, retentionDays: config.fileStore.retentionDays });
+      const stale = await sweepTemporaries(dataDir, now());
+      if (stale.length) logger.warn('data directory: temporaries of a stopped process removed (untouched for a day)', { removed: stale.length, paths: stale.slice(0, 10) });
     },
   });
   return {

@@ -32,7 +32,7 @@ export interface DaemonOptions {
   saferpay?: SaferpayConfig;
   /** Reads posted Xero batch payments back (Status, IsReconciled); null when no company posts to Xero. */
   xeroCheck?: (() => Promise<void>) | null;
-  /** Removes stored files past their retention. */
+  /** Removes stored files past their retention, and temporaries a killed process left. */
   sweepFiles?: (() => Promise<void>) | null;
   /** Evaluates the alerts and drains their outbox, every `everyMs`; null when no alert target is configured. */
   alerts?: { run: () => Promise<void>; everyMs: number } | null;

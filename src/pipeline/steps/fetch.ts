@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import type { ConcurClient } from '../../concur/client.js';
 import { extractedEntryKind, openZip, type ZipLimits } from '../../../parsers/index.js';
 import { adoptFile, recordFile, storeStream } from '../../store/file-store.js';
+import { spoolDirOf } from '../../store/temporaries.js';
 import { faultPoint } from '../../faults.js';
 import type { Outcome } from '../machine.js';
 import type { StepContext } from '../worker.js';
@@ -23,7 +24,7 @@ export interface FetchDeps {
 export function fetchStep(deps: FetchDeps) {
   return async function fetch(ctx: StepContext): Promise<Outcome> {
     const { batch } = ctx;
-    const spoolDir = join(deps.dataDir, 'spool');
+    const spoolDir = spoolDirOf(deps.dataDir);
     await mkdir(spoolDir, { recursive: true });
     const spool = join(spoolDir, `${batch.id}-${randomBytes(4).toString('hex')}`);
     try {
