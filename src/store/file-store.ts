@@ -22,7 +22,8 @@ export function storagePathOf(sha256: string): string {
   return `files/${sha256.slice(0, 2)}/${sha256}`;
 }
 
-function isMissing(err: unknown): boolean {
+/** A file-system error that says the path is not there. */
+export function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 

@@ -3,6 +3,7 @@
 // writer touches its file with every chunk, and every download and copy has a timeout far shorter than that.
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMissing } from './file-store.js';
 
 /** Where the fetch downloads a batch file before it moves it into the store. */
 export const spoolDirOf = (dataDir: string): string => join(dataDir, 'spool');
@@ -13,7 +14,7 @@ async function entries(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isMissing(err)) return [];
     throw err;
   }
 }
@@ -26,7 +27,7 @@ async function removeIfStale(path: string, cutoff: number): Promise<boolean> {
     await unlink(path);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (isMissing(err)) return false;
     throw err;
   }
 }
