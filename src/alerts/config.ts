@@ -2,6 +2,7 @@
 // condition becomes an alert. The webhook URLs carry tokens: they are secrets (masked in logs, never logged).
 import { z } from 'zod';
 import { insecureTransport } from '../net/credential-target.js';
+import { repeats } from '../repeats.js';
 
 export const ALERT_KINDS = ['batch_quarantined', 'reconciliation_mismatch', 'needs_reauth', 'delivery_failing', 'saferpay_close_failed', 'not_cycling'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -52,9 +53,8 @@ export const AlertsConfigSchema = z
       .prefault({}),
   })
   .superRefine((a, ctx) => {
-    const names = a.targets.map((t) => t.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `alert target name "${n}" appears twice; name each target` });
-    });
+    for (const i of repeats(a.targets.map((t) => t.name))) {
+      ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `alert target name "${a.targets[i]!.name}" appears twice; name each target` });
+    }
   });
 export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;

@@ -8,6 +8,7 @@ import { SaferpayConfigSchema } from '../saferpay/config.js';
 import { AlertsConfigSchema } from '../alerts/config.js';
 import { parseSecretKey } from '../store/token-cipher.js';
 import { BUILTIN_CSV_PROFILES, CsvProfileRuleSchema, CsvProfileSchema, ParseLimitsSchema, ZipLimitsSchema } from '../../parsers/index.js';
+import { repeats } from '../repeats.js';
 
 const cronExpr = z.string().refine(isValidSchedule, 'expected a cron expression such as "0 6 * * *", or "immediate"');
 const timezone = z.string().refine((tz) => {
@@ -193,12 +194,6 @@ export const ConfigSchema = z.strictObject({
     }
   });
 });
-
-/** The positions of values seen before them: one pass, so 5,000 companies are checked in linear time. */
-function repeats(values: readonly string[]): number[] {
-  const seen = new Set<string>();
-  return values.flatMap((v, i) => (seen.size === seen.add(v).size ? [i] : []));
-}
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type CompanyConfig = z.infer<typeof CompanySchema>;
